@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Thin launcher: run the TypeScript CLI through tsx so no build step is needed.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
