@@ -1,0 +1,41 @@
+/*
+ * rt — the tiny runtime every shinjuku-emu guest program links with.
+ *
+ * The same program source builds two ways:
+ *   - as a guest image (freestanding, static ELF64; console = byte OUT to port
+ *     0xE9, exit = 32-bit OUT to port 0xF4, the Bochs/QEMU convention that the
+ *     peers in ../shared/peers also use), and
+ *   - natively on the x86-64 host with -DRT_NATIVE (console = stdout, exit =
+ *     exit(2)), so that the two outputs can be compared byte for byte.
+ *
+ * A program defines `int test_main(void)`; core 0 runs it and its return value
+ * is the exit status (0..119). A multi-core program instead defines
+ * `int test_main_smp(long core, long ncores)`; core 0's return value is the
+ * exit status, other cores halt when they return.
+ */
+#ifndef RT_H
+#define RT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void rt_putc(char c);
+void rt_puts(const char *s);                       /* no newline added */
+void rt_write(const char *s, size_t n);
+/* printf subset: %d %i %u %x %X %c %s %p %% with l / ll / z modifiers,
+ * '0' flag and a field width (e.g. %016lx). */
+int rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int rt_vprintf(const char *fmt, va_list ap);
+_Noreturn void rt_exit(int status);
+
+int test_main(void);
+int test_main_smp(long core, long ncores);
+
+/* gcc may emit calls to these even in freestanding code (struct copies). */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+#endif
