@@ -1,0 +1,185 @@
+/**
+ * Builds guest programs (C sources under guest/) into images, on demand and cached.
+ *
+ * Two flavours of the same sources: a freestanding static ELF64 that the emulator
+ * (and QEMU/Bochs through ../shared/peers) boots, and a normal host executable
+ * (-DRT_NATIVE) whose output is the reference for differential tests.
+ *
+ * Builds are keyed by the content of everything that can change the output
+ * (compiler identity, flags, sources, guest/lib), so the cache never needs to be
+ * invalidated by hand, and results land atomically so that parallel test workers
+ * building the same image at once cannot observe a half-written file.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface GuestBuild {
+  /** File name of the result (without extension); also names the build in error messages. */
+  name: string;
+  /** Repo-relative source paths (.c or .S); guest/lib/rt.c is added automatically. */
+  sources: string[];
+  cflags?: string[];
+}
+
+/** The compiler or linker is not installed / not runnable: a setup problem, not a bug in the guest. */
+export class ToolchainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolchainError';
+  }
+}
+
+/** gcc rejected the guest sources; `stderr` is gcc's own diagnostics. */
+export class GuestBuildError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = 'GuestBuildError';
+  }
+}
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const libDir = join(repoRoot, 'guest', 'lib');
+const runtimeSource = 'guest/lib/rt.c';
+
+/**
+ * The guest ABI (../shared/peers/README.md): a static, non-PIE ELF64 with no libc.
+ * -mgeneral-regs-only keeps SSE out of guest code so that context switches need
+ * not save vector state; -mno-red-zone because interrupts are delivered on the
+ * same stack in ring 0 (no stack switch), which would clobber a red zone;
+ * --build-id=none keeps images byte-identical across hosts for the same input.
+ * -lgcc supplies __divti3 and friends for __int128 and __popcountdi2.
+ */
+const GUEST_FLAGS = [
+  '-O2',
+  '-ffreestanding',
+  '-mgeneral-regs-only',
+  '-mno-red-zone',
+  '-fno-pic',
+  '-no-pie',
+  '-static',
+  '-nostdlib',
+  '-fno-stack-protector',
+  '-fno-asynchronous-unwind-tables',
+  '-Wl,--build-id=none',
+];
+const NATIVE_FLAGS = ['-O2', '-DRT_NATIVE'];
+
+/** Counts real compiler runs in this process, so tests can tell a cache hit from a rebuild. */
+export const buildStats = { compilerRuns: 0 };
+
+function compilerName(): string {
+  return process.env.SHINJUKU_CC || 'gcc';
+}
+
+function toolchainHelp(cc: string, problem: string): string {
+  return (
+    `guest build needs gcc and binutils (ld): ${problem}; ` +
+    `install them (Debian: apt-get install gcc binutils) or set SHINJUKU_CC` +
+    (cc === 'gcc' ? '' : ` (now '${cc}')`)
+  );
+}
+
+const versionCache = new Map<string, string>();
+
+/** First line of `cc --version`: part of the cache key, so a compiler upgrade rebuilds everything. */
+function compilerVersion(cc: string): string {
+  const known = versionCache.get(cc);
+  if (known !== undefined) return known;
+  const r = spawnSync(cc, ['--version'], { encoding: 'utf8' });
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    const where = cc.includes('/') ? 'does not exist or is not executable' : 'was not found on PATH';
+    throw new ToolchainError(
+      toolchainHelp(cc, code === 'ENOENT' || code === 'EACCES' ? `'${cc}' ${where}` : `'${cc}' could not be run (${code})`),
+    );
+  }
+  if (r.status !== 0) {
+    throw new ToolchainError(toolchainHelp(cc, `'${cc} --version' failed with status ${r.status}`));
+  }
+  const line = (r.stdout.split('\n')[0] ?? '').trim();
+  versionCache.set(cc, line);
+  return line;
+}
+
+function readSource(rel: string, buildName: string): Buffer {
+  const abs = join(repoRoot, rel);
+  try {
+    return readFileSync(abs);
+  } catch {
+    throw new GuestBuildError(`guest build '${buildName}': source file ${rel} not found`, '');
+  }
+}
+
+function build(b: GuestBuild, kind: 'guest' | 'native'): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(b.name)) {
+    throw new GuestBuildError(`guest build name '${b.name}' must be a plain file name (letters, digits, _ . -)`, '');
+  }
+  const cc = compilerName();
+  const version = compilerVersion(cc);
+  const sources = [...b.sources, runtimeSource];
+  const flags = [...(kind === 'guest' ? GUEST_FLAGS : NATIVE_FLAGS), ...(b.cflags ?? [])];
+
+  // Everything in guest/lib may be #included by any source, so all of it keys
+  // the build, not just the files named on the command line.
+  const hash = createHash('sha256');
+  const field = (s: string | Buffer) => {
+    hash.update(String(Buffer.byteLength(s)) + ':');
+    hash.update(s);
+  };
+  field(kind);
+  field(version);
+  for (const f of flags) field(f);
+  for (const s of sources) {
+    field(s);
+    field(readSource(s, b.name));
+  }
+  for (const f of readdirSync(libDir).sort()) {
+    field(`guest/lib/${f}`);
+    field(readFileSync(join(libDir, f)));
+  }
+  const dir = join(repoRoot, '.cache', 'guest', hash.digest('hex'));
+  const out = join(dir, kind === 'guest' ? `${b.name}.elf` : b.name);
+  if (existsSync(out)) return out;
+
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${out}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const args = [...flags, `-I${libDir}`, '-o', tmp, ...sources.map((s) => resolve(repoRoot, s))];
+  if (kind === 'guest') args.push('-lgcc');
+  buildStats.compilerRuns++;
+  const r = spawnSync(cc, args, { encoding: 'utf8', cwd: repoRoot });
+  if (r.error) {
+    throw new ToolchainError(toolchainHelp(cc, `'${cc}' could not be run (${(r.error as NodeJS.ErrnoException).code})`));
+  }
+  if (r.status !== 0) {
+    rmSync(tmp, { force: true });
+    const stderr = r.stderr.trim();
+    // gcc itself ran, but its driver could not find the assembler or linker.
+    const missing = /cannot find '(ld|as)'|cannot execute '(ld|as)'/.exec(stderr);
+    if (missing) throw new ToolchainError(toolchainHelp(cc, `gcc could not run '${missing[1] ?? missing[2]}'`));
+    throw new GuestBuildError(
+      `${kind} build of '${b.name}' failed (${cc} exited with status ${r.status}):\n${stderr}`,
+      stderr,
+    );
+  }
+  // rename(2) is atomic within a file system: a concurrent builder of the same
+  // key either sees no file or a complete one; if two finish, the last wins
+  // with identical content.
+  renameSync(tmp, out);
+  return out;
+}
+
+/** Builds (or finds in the cache) the guest ELF image; returns its absolute path. */
+export function buildGuestImage(b: GuestBuild): string {
+  return build(b, 'guest');
+}
+
+/** Builds (or finds in the cache) the same program as a host executable; returns its absolute path. */
+export function buildNativeProgram(b: GuestBuild): string {
+  return build(b, 'native');
+}

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ProfileSchema, type Profile, INSTRUCTION_CLASSES, type InstructionClass } from './schema.js';
+
+export const DEFAULT_PROFILE_PATH = fileURLToPath(new URL('../../profiles/haswell-e5-2658v3.json', import.meta.url));
+
+/** A user-facing profile problem: file, field path and what was expected. */
+export class ProfileError extends Error {
+  override name = 'ProfileError';
+}
+
+export function parseProfile(text: string, file: string): Profile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ProfileError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  const r = ProfileSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const field = issue.path.length ? issue.path.join('.') : '(top level)';
+    const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problem(s))` : '';
+    throw new ProfileError(`${file}: field '${field}': ${issue.message}${more}`);
+  }
+  return r.data;
+}
+
+export function loadProfile(file: string = DEFAULT_PROFILE_PATH): Profile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ProfileError(`${file}: cannot read profile: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseProfile(text, file);
+}
+
+/**
+ * Costs the hot paths read, already converted from core cycles to TSC ticks
+ * (the reference clock, design.md §3): ticks = cycles × tscHz / coreHz.
+ */
+export interface TickCosts {
+  readonly ticksPerCoreCycle: number;
+  readonly cls: Readonly<Record<InstructionClass, number>>;
+  readonly loadL1: number;
+  readonly storeL1: number;
+  readonly unbackedAccess: number;
+}
+
+export function tickCosts(p: Profile): TickCosts {
+  const ratio = p.clock.tscHz.value / p.clock.coreHz.value;
+  const cls = {} as Record<InstructionClass, number>;
+  for (const k of INSTRUCTION_CLASSES) cls[k] = p.instructionClasses[k].cycles * ratio;
+  return {
+    ticksPerCoreCycle: ratio,
+    cls,
+    loadL1: p.memory.loadL1.cycles * ratio,
+    storeL1: p.memory.storeL1.cycles * ratio,
+    unbackedAccess: p.memory.unbackedAccess.cycles * ratio,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The one event stream (design.md §8): hardware and host routines emit typed
+ * events; the debugger, traces, statistics and tests all subscribe here.
+ *
+ * Emitting costs nothing when nobody listens: producers test a per-kind
+ * boolean (`stream.wants.retire`) before building an event. `retire` is the
+ * hot one: it passes the core and the op instead of allocating an object.
+ */
+import type { Tick } from './time.js';
+
+export interface RetireInfo { core: number; rip: number; tick: Tick; }
+export interface IoEvent { core: number; tick: Tick; port: number; size: number; value: number; dir: 'in' | 'out'; }
+export interface ExceptionEvent { core: number; tick: Tick; vector: number; name: string; rip: number; errorCode: number | null; }
+export interface HaltEvent { core: number; tick: Tick; rip: number; interruptsEnabled: boolean; }
+export interface StopEvent { tick: Tick; reason: StopReason; detail: string; }
+
+export type StopReason = 'exit' | 'all-halted' | 'max-cycles' | 'fault' | 'triple-fault' | 'unsupported' | 'breakpoint';
+
+export interface EventMap {
+  retire: RetireInfo;
+  io: IoEvent;
+  exception: ExceptionEvent;
+  halt: HaltEvent;
+  stop: StopEvent;
+}
+export type EventKind = keyof EventMap;
+type Listener<K extends EventKind> = (e: EventMap[K]) => void;
+
+export class EventStream {
+  /** Read by producers in hot paths: true iff the kind has a listener. */
+  readonly wants: { [K in EventKind]: boolean } = { retire: false, io: false, exception: false, halt: false, stop: false };
+  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], io: [], exception: [], halt: [], stop: [] };
+
+  on<K extends EventKind>(kind: K, fn: Listener<K>): () => void {
+    const list = this.listeners[kind] as Listener<K>[];
+    list.push(fn);
+    this.wants[kind] = true;
+    return () => {
+      const i = list.indexOf(fn);
+      if (i >= 0) list.splice(i, 1);
+      this.wants[kind] = list.length > 0;
+    };
+  }
+
+  emit<K extends EventKind>(kind: K, e: EventMap[K]): void {
+    const list = this.listeners[kind] as Listener<K>[];
+    for (let i = 0; i < list.length; i++) list[i]!(e);
+  }
+}

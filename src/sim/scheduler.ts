@@ -1,0 +1,79 @@
+/**
+ * Device-event queue of the global scheduler (design.md §3). Events are
+ * ordered by (tick, priority, sequence): the sequence number makes ties
+ * deterministic, as in gem5's EventQueue. A binary heap over parallel typed
+ * arrays plus a slot table of callbacks: scheduling allocates nothing once the
+ * arrays have grown.
+ */
+import type { Tick } from './time.js';
+
+export type EventCallback = (tick: Tick) => void;
+
+export class EventQueue {
+  private ticks = new Float64Array(64);
+  private prio = new Int32Array(64);
+  private seqs = new Float64Array(64);
+  private cbs: (EventCallback | null)[] = new Array(64).fill(null);
+  private size = 0;
+  private seq = 0;
+
+  get length(): number { return this.size; }
+
+  /** Tick of the earliest event, or +Infinity. */
+  peekTick(): Tick { return this.size > 0 ? this.ticks[0]! : Infinity; }
+
+  schedule(tick: Tick, cb: EventCallback, priority = 0): void {
+    if (this.size === this.ticks.length) this.grow();
+    let i = this.size++;
+    const s = this.seq++;
+    // Sift up.
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(tick, priority, s, p)) break;
+      this.move(p, i);
+      i = p;
+    }
+    this.ticks[i] = tick; this.prio[i] = priority; this.seqs[i] = s; this.cbs[i] = cb;
+  }
+
+  /** Remove and run the earliest event. */
+  runNext(): void {
+    const tick = this.ticks[0]!;
+    const cb = this.cbs[0]!;
+    const n = --this.size;
+    if (n > 0) {
+      const t = this.ticks[n]!, p = this.prio[n]!, s = this.seqs[n]!, c = this.cbs[n]!;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const m = r < n && this.lessIdx(r, l) ? r : l;
+        if (!this.less(this.ticks[m]!, this.prio[m]!, this.seqs[m]!, -1, t, p, s)) break;
+        this.move(m, i);
+        i = m;
+      }
+      this.ticks[i] = t; this.prio[i] = p; this.seqs[i] = s; this.cbs[i] = c;
+    }
+    this.cbs[n] = null;
+    cb(tick);
+  }
+
+  private less(t: Tick, p: number, s: number, j: number, tj?: Tick, pj?: number, sj?: number): boolean {
+    const bt = j >= 0 ? this.ticks[j]! : tj!;
+    const bp = j >= 0 ? this.prio[j]! : pj!;
+    const bs = j >= 0 ? this.seqs[j]! : sj!;
+    return t < bt || (t === bt && (p < bp || (p === bp && s < bs)));
+  }
+  private lessIdx(a: number, b: number): boolean { return this.less(this.ticks[a]!, this.prio[a]!, this.seqs[a]!, b); }
+  private move(from: number, to: number): void {
+    this.ticks[to] = this.ticks[from]!; this.prio[to] = this.prio[from]!; this.seqs[to] = this.seqs[from]!; this.cbs[to] = this.cbs[from]!;
+  }
+  private grow(): void {
+    const n = this.ticks.length * 2;
+    const t = new Float64Array(n); t.set(this.ticks); this.ticks = t;
+    const p = new Int32Array(n); p.set(this.prio); this.prio = p;
+    const s = new Float64Array(n); s.set(this.seqs); this.seqs = s;
+    this.cbs.length = n; this.cbs.fill(null, this.size);
+  }
+}
