@@ -67,6 +67,111 @@ int rt_printf(const char *fmt, ...) {
   return r;
 }
 
+/* ---- exceptions (rt_trap_exceptions) ------------------------------------ */
+
+/* Vector names as in the SDM, Vol. 3A, Table 6-1 "Protected-Mode Exceptions
+ * and Interrupts" (9 is the obsolete coprocessor segment overrun). */
+static const char *const exception_names[32] = {
+  "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+  "#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "reserved",
+  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "reserved", "reserved",
+  "reserved", "reserved", "reserved", "reserved", "#HV", "#VC", "#SX", "reserved",
+};
+
+#ifdef RT_NATIVE
+#include <signal.h>
+#include <string.h>
+/* _exit, not exit: this runs inside a signal handler, where only
+ * async-signal-safe calls are allowed (output already goes straight to write). */
+static _Noreturn void report_vector(unsigned v) {
+  rt_printf("exception %u (%s)\n", v, exception_names[v]);
+  _exit(64 + (int)v);
+}
+/* How Linux reports each exception to user space: #DE -> SIGFPE, #BP (int3)
+ * -> SIGTRAP, #UD -> SIGILL, #GP -> SIGSEGV (or SIGBUS). A page fault is also
+ * SIGSEGV, so natively it looks like #GP; the test programs do not fault. */
+static void on_signal(int sig) {
+  report_vector(sig == SIGFPE ? 0 : sig == SIGTRAP ? 3 : sig == SIGILL ? 6 : 13);
+}
+void rt_trap_exceptions(void) {
+  static const int sigs[] = { SIGFPE, SIGTRAP, SIGILL, SIGSEGV, SIGBUS };
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, 0);
+}
+#else
+/* 64-bit IDT gate descriptor, SDM Vol. 3A, 6.14.1 and Figure 6-8. */
+struct idt_gate {
+  uint16_t offset_lo;
+  uint16_t selector;
+  uint8_t ist;        /* bits 2:0; 0 = stay on the current stack */
+  uint8_t type_attr;  /* P | DPL << 5 | type */
+  uint16_t offset_mid;
+  uint32_t offset_hi;
+  uint32_t reserved;
+};
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gates are 16 bytes in long mode");
+
+/* SDM Vol. 3A, 6.10 asks for at least 8-byte alignment "to maximize
+ * performance of cache line fills"; a whole line costs nothing here. */
+static struct idt_gate idt[256] __attribute__((aligned(64)));
+
+/* One stub per vector, 16 bytes apart, so that the handler of vector v is
+ * rt_vector_stubs + 16 * v. Each pushes its vector and joins the common path.
+ * The stack is not unwound afterwards: a report ends the program, so it does
+ * not matter that vectors 8, 10-14, 17, 21, 29, 30 also pushed an error code;
+ * the common path just realigns the stack for the C call (SysV ABI: RSP is
+ * 16-byte aligned at a call instruction). */
+extern const char rt_vector_stubs[];
+__asm__(
+  "  .text\n"
+  "  .balign 16\n"
+  "  .globl rt_vector_stubs\n"
+  "rt_vector_stubs:\n"
+  "  .set .Lrt_vec, 0\n"
+  "  .rept 256\n"
+  "  .balign 16, 0xcc\n"
+  "  pushq $.Lrt_vec\n"            /* at most 5 bytes */
+  "  jmp .Lrt_vector_common\n"     /* at most 5 bytes: fits in 16 */
+  "  .set .Lrt_vec, .Lrt_vec + 1\n"
+  "  .endr\n"
+  ".Lrt_vector_common:\n"
+  "  popq %rdi\n"
+  "  andq $-16, %rsp\n"
+  "  call rt_vector_entry\n"
+  "  ud2\n");
+
+_Noreturn void rt_vector_entry(unsigned long v);
+_Noreturn void rt_vector_entry(unsigned long v) {
+  if (v < 32) {
+    rt_printf("exception %lu (%s)\n", v, exception_names[v]);
+    rt_exit(64 + (int)v);
+  }
+  rt_printf("unexpected interrupt %lu\n", v);
+  rt_exit(63);
+}
+
+void rt_trap_exceptions(void) {
+  uint64_t stubs = (uint64_t)(uintptr_t)rt_vector_stubs;
+  for (int v = 0; v < 256; v++) {
+    uint64_t h = stubs + 16 * (uint64_t)v;
+    idt[v].offset_lo = (uint16_t)h;
+    idt[v].selector = 0x18;  /* the loader's 64-bit code segment (guest ABI) */
+    idt[v].ist = 0;
+    idt[v].type_attr = 0x8E; /* present, DPL 0, 64-bit interrupt gate (type 0xE): IF cleared on entry */
+    idt[v].offset_mid = (uint16_t)(h >> 16);
+    idt[v].offset_hi = (uint32_t)(h >> 32);
+    idt[v].reserved = 0;
+  }
+  /* IDTR: 16-bit limit, then the 64-bit linear base (SDM Vol. 3A, 6.10). */
+  struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
+    (uint16_t)(sizeof idt - 1), (uint64_t)(uintptr_t)idt };
+  __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+}
+#endif
+
 #ifndef RT_NATIVE
 /* Byte loops on purpose: gcc would turn a "smarter" loop back into a call to
  * memcpy itself. */

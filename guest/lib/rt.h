@@ -29,6 +29,14 @@ int rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int rt_vprintf(const char *fmt, va_list ap);
 _Noreturn void rt_exit(int status);
 
+/* Report CPU exceptions instead of dying silently: after this call, exception
+ * vector V (0..31) prints "exception V (NAME)\n", e.g. "exception 0 (#DE)", and
+ * exits with status 64 + V. As a guest this loads an IDT (until then any
+ * exception is a triple fault); natively it maps the signals the kernel turns
+ * those exceptions into (SIGFPE, SIGTRAP, SIGILL, SIGSEGV/SIGBUS) to the same
+ * output. Any other vector prints "unexpected interrupt V\n", status 63. */
+void rt_trap_exceptions(void);
+
 int test_main(void);
 int test_main_smp(long core, long ncores);
 
