@@ -196,6 +196,81 @@ int memcmp(const void *a, const void *b, size_t n) {
   for (; n; n--, x++, y++) if (*x != *y) return *x - *y;
   return 0;
 }
+
+/* ---- libgcc replacements --------------------------------------------------
+ * gcc calls these for __int128 division and for __builtin_popcount without
+ * -mpopcnt. Debian's libgcc.a is built for user space: its __umodti3 spills
+ * to the red zone below RSP and uses SSE registers, and every routine starts
+ * with endbr64. A guest takes interrupts on its current stack (ring 0, no
+ * IST), which would overwrite a red zone, so guests get these instead,
+ * compiled with the guest flags (-mno-red-zone -mgeneral-regs-only). Being
+ * defined here, they keep the linker from pulling libgcc's members in. */
+typedef unsigned __int128 rt_u128;
+typedef __int128 rt_i128;
+
+/* One DIV: RDX:RAX / d, only called with hi < d so the quotient fits in 64
+ * bits; d == 0 raises #DE, as the hardware (and libgcc) would. */
+static inline uint64_t div128by64(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem) {
+  uint64_t q, r;
+  __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+  *rem = r;
+  return q;
+}
+
+static rt_u128 udivmod128(rt_u128 n, rt_u128 d, rt_u128 *rem) {
+  uint64_t n_hi = (uint64_t)(n >> 64), n_lo = (uint64_t)n;
+  uint64_t d_hi = (uint64_t)(d >> 64), d_lo = (uint64_t)d;
+  if (d_hi == 0) {
+    /* schoolbook division by a one-digit (64-bit) divisor, two DIVs at most */
+    uint64_t q_hi = 0, r = n_hi;
+    if (n_hi >= d_lo) q_hi = div128by64(0, n_hi, d_lo, &r);
+    uint64_t q_lo = div128by64(r, n_lo, d_lo, &r);
+    *rem = r;
+    return (rt_u128)q_hi << 64 | q_lo;
+  }
+  if (n < d) { *rem = n; return 0; }
+  /* d >= 2^64, so the quotient is below 2^64: shift-subtract over the bit
+   * positions where the aligned divisor can still fit. */
+  int shift = __builtin_clzll(d_hi) - (n_hi ? __builtin_clzll(n_hi) : 64);
+  rt_u128 q = 0;
+  d <<= shift;
+  for (int i = 0; i <= shift; i++) {
+    q <<= 1;
+    if (n >= d) { n -= d; q |= 1; }
+    d >>= 1;
+  }
+  *rem = n;
+  return q;
+}
+
+rt_u128 __udivti3(rt_u128 n, rt_u128 d);
+rt_u128 __umodti3(rt_u128 n, rt_u128 d);
+rt_i128 __divti3(rt_i128 n, rt_i128 d);
+rt_i128 __modti3(rt_i128 n, rt_i128 d);
+int __popcountdi2(uint64_t x);
+
+rt_u128 __udivti3(rt_u128 n, rt_u128 d) { rt_u128 r; return udivmod128(n, d, &r); }
+rt_u128 __umodti3(rt_u128 n, rt_u128 d) { rt_u128 r; udivmod128(n, d, &r); return r; }
+/* C division truncates toward zero: divide magnitudes, then the quotient is
+ * negative iff the signs differ and the remainder takes the dividend's sign.
+ * Negation is done unsigned, so MIN / -1 wraps to MIN like libgcc's does. */
+rt_i128 __divti3(rt_i128 n, rt_i128 d) {
+  rt_u128 un = n < 0 ? -(rt_u128)n : (rt_u128)n, ud = d < 0 ? -(rt_u128)d : (rt_u128)d, r;
+  rt_u128 q = udivmod128(un, ud, &r);
+  return (rt_i128)(((n < 0) != (d < 0)) ? -q : q);
+}
+rt_i128 __modti3(rt_i128 n, rt_i128 d) {
+  rt_u128 un = n < 0 ? -(rt_u128)n : (rt_u128)n, ud = d < 0 ? -(rt_u128)d : (rt_u128)d, r;
+  udivmod128(un, ud, &r);
+  return (rt_i128)(n < 0 ? -r : r);
+}
+/* bit count by pairwise sums in ever wider fields (SWAR) */
+int __popcountdi2(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (int)((x * 0x0101010101010101ull) >> 56);
+}
 #endif
 
 __attribute__((weak)) int test_main(void) { return 0; }
