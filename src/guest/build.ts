@@ -139,7 +139,10 @@ function build(b: GuestBuild, kind: 'guest' | 'native'): string {
     field(s);
     field(readSource(s, b.name));
   }
-  for (const f of readdirSync(libDir).sort()) {
+  for (const f of readdirSync(libDir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort()) {
     field(`guest/lib/${f}`);
     field(readFileSync(join(libDir, f)));
   }
