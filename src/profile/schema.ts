@@ -16,7 +16,7 @@ function sourced<T extends z.ZodRawShape>(shape: T) {
   return z
     .object({ ...shape, ...provenance })
     .strict()
-    .refine((e) => (e.source === undefined) !== (e.calibrated === undefined), {
+    .refine((e: Record<string, unknown>) => (e.source === undefined) !== (e.calibrated === undefined), {
       message: 'needs exactly one of "source" or "calibrated" (with the reason)',
     });
 }

@@ -1,0 +1,541 @@
+/**
+ * One x86-64 logical core: architectural state, address translation with a
+ * TLB, guest memory access, the execute loop and exception delivery.
+ *
+ * Time: `time` is this core's local clock in ticks (design.md §3). Each op adds
+ * its class cost after its handler runs; each memory access adds what the
+ * memory system says. The global scheduler (src/sim/machine.ts) calls `run`
+ * with the limits that keep the core with the smallest (time, id) running.
+ */
+import { LazyFlags, IF } from './flags.js';
+import { Op, K, Block } from './op.js';
+import { Fault, Unsupported, Vector, VECTOR_NAMES, hasErrorCode } from './fault.js';
+import { ACC_READ, ACC_WRITE, ACC_EXEC, walk, newWalkResult, type WalkResult } from './paging.js';
+import { RSP, SEG_CS, SEG_SS, SEG_FS, SEG_GS } from './registers.js';
+import type { PhysicalMemory } from '../memory/physical.js';
+import type { MemorySystem } from '../memory/memorySystem.js';
+import type { TickCosts } from '../profile/load.js';
+import type { EventStream, StopReason } from '../sim/events.js';
+import type { Tick } from '../sim/time.js';
+import type { DecodeCache } from './decoder.js';
+import { MsrFile } from './msr.js';
+
+/** What a core needs from the machine around it (hardware never imports software). */
+export interface CoreHost {
+  readonly events: EventStream;
+  ioIn(core: number, port: number, size: number): number;
+  ioOut(core: number, port: number, size: number, value: number): void;
+  /** End the whole run. */
+  stop(reason: StopReason, core: Core | null, detail: string): void;
+}
+
+export const enum RunState {
+  Running = 0,
+  /** HLT with interrupts enabled: waits for an interrupt. */
+  Halted = 1,
+  /** HLT with interrupts disabled, or a triple fault: never runs again. */
+  Stopped = 2,
+}
+
+export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
+export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10;
+export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
+
+const TWO32 = 4294967296;
+const TLB_SIZE = 256;
+const TLB_MASK = TLB_SIZE - 1;
+/** TLB permission bits: what an entry allows without a new walk. */
+const TLB_W = 1, TLB_U = 2, TLB_X = 4;
+
+export class Core extends LazyFlags {
+  readonly id: number;
+  readonly lo = new Int32Array(16);
+  readonly hi = new Int32Array(16);
+  rip = 0;
+  /** Segment selectors and bases (ES CS SS DS FS GS). Only FS/GS bases matter in 64-bit mode. */
+  readonly segSel = new Uint16Array(6);
+  readonly segBase = new Float64Array(6);
+  cpl = 0;
+  cr0 = 0; cr2 = 0; cr3 = 0; cr4 = 0; efer = 0;
+  /** CR8 (task-priority register alias; the local APIC's TPR takes it over when the APIC exists). */
+  cr8 = 0;
+  gdtrBase = 0; gdtrLimit = 0;
+  idtrBase = 0; idtrLimit = 0;
+  trSel = 0; trBase = 0; trLimit = 0;
+  readonly msr: MsrFile;
+
+  /** Local time in ticks, and instructions retired. */
+  time: Tick = 0;
+  instructions = 0;
+  state: RunState = RunState.Running;
+  /** STI / MOV SS interrupt shadow: delivery is blocked until after the next instruction. */
+  interruptShadow = false;
+
+  /** Scratch: high half of the last 64-bit value returned by a read helper. */
+  tHi = 0;
+  /** Scratch: linear address of the last memory operand (for read-modify-write). */
+  lastEa = 0;
+  /** The op being executed (for fault reports). */
+  op: Op | null = null;
+
+  // Scheduler limits: run while time < limitLt && time <= limitLe (ties break by core id).
+  private limitLt = 0;
+  private limitLe = 0;
+  private savedLe = 0;
+  private blockExit = false;
+
+  // TLB: direct-mapped over virtual page numbers.
+  private readonly tlbTag = new Float64Array(TLB_SIZE).fill(NaN);
+  private readonly tlbFrame = new Float64Array(TLB_SIZE);
+  private readonly tlbPerm = new Uint8Array(TLB_SIZE);
+  private readonly walkOut: WalkResult = newWalkResult();
+  readonly hiOut = new Int32Array(1);
+
+  private readonly ramBytes: number;
+  private readonly dv: DataView;
+  private readonly u8: Uint8Array;
+  private readonly codePages: Uint8Array;
+  private deliveringException = 0;
+
+  constructor(
+    id: number,
+    readonly mem: PhysicalMemory,
+    readonly memsys: MemorySystem,
+    readonly costs: TickCosts,
+    readonly decode: DecodeCache,
+    readonly host: CoreHost,
+  ) {
+    super();
+    this.id = id;
+    this.ramBytes = mem.ramBytes;
+    this.dv = mem.dv;
+    this.u8 = mem.u8;
+    this.codePages = mem.codePages;
+    this.msr = new MsrFile(this);
+  }
+
+  // ---------------------------------------------------------------- registers
+
+  getReg(r: number, h: number, sz: number): number {
+    switch (sz) {
+      case 8: this.tHi = this.hi[r]!; return this.lo[r]!;
+      case 4: this.tHi = 0; return this.lo[r]!;
+      case 2: this.tHi = 0; return this.lo[r]! & 0xffff;
+      default: this.tHi = 0; return (this.lo[r]! >> h) & 0xff;
+    }
+  }
+
+  /** Write a GPR with x86-64 partial-register rules: 32-bit writes zero-extend, 8/16-bit writes merge. */
+  setReg(r: number, h: number, sz: number, v: number, vHi: number): void {
+    switch (sz) {
+      case 8: this.lo[r] = v; this.hi[r] = vHi; break;
+      case 4: this.lo[r] = v; this.hi[r] = 0; break;
+      case 2: this.lo[r] = (this.lo[r]! & ~0xffff) | (v & 0xffff); break;
+      default: this.lo[r] = (this.lo[r]! & ~(0xff << h)) | ((v & 0xff) << h); break;
+    }
+  }
+
+  // ---------------------------------------------------------- address forming
+
+  /**
+   * Effective address of the op's memory operand (SDM Vol. 1 §3.7.5) as a
+   * 64-bit pair: low half returned (unsigned), high half in `tHi`. No
+   * canonical check: LEA uses this directly.
+   */
+  eaPair(op: Op): number {
+    let sum = op.mDispLo >>> 0;
+    let hi = op.mDispHi;
+    const b = op.mBase;
+    if (b >= 0) { sum += this.lo[b]! >>> 0; hi += this.hi[b]!; }
+    const x = op.mIndex;
+    if (x >= 0) {
+      const s = op.mShift;
+      sum += (this.lo[x]! >>> 0) * (1 << s);
+      hi += this.hi[x]! << s;
+    }
+    if (op.mSeg >= 0) {
+      const base = this.segBase[op.mSeg]!;
+      const bhi = Math.floor(base / TWO32);
+      sum += base - bhi * TWO32;
+      hi += bhi;
+    }
+    if (op.addr32) { this.tHi = 0; return sum >>> 0; }
+    const carry = Math.floor(sum / TWO32);
+    this.tHi = (hi + carry) | 0;
+    return sum - carry * TWO32;
+  }
+
+  /** Effective linear address of a memory operand, as a signed canonical number; non-canonical → #GP/#SS. */
+  ea(op: Op): number {
+    const lo = this.eaPair(op);
+    const hi = this.tHi;
+    // Non-canonical addresses fault (#SS for stack references, #GP otherwise; SDM Vol. 3A §6.15).
+    if (hi < -32768 || hi > 32767 || ((hi >> 15) !== 0 && (hi >> 15) !== -1)) this.nonCanonical(op);
+    return hi * TWO32 + lo;
+  }
+
+  private nonCanonical(op: Op): never {
+    const stack = op.mBase === RSP || op.mBase === 5;
+    throw new Fault(stack ? Vector.SS : Vector.GP, 0, 'non-canonical address');
+  }
+
+  // -------------------------------------------------------------- translation
+
+  get paging(): boolean { return (this.cr0 & CR0_PG) !== 0; }
+
+  /** Linear → physical for an access of kind `acc`; raises #PF on a miss the walk cannot satisfy. */
+  translate(lin: number, acc: number): number {
+    if ((this.cr0 & CR0_PG) === 0) return lin;
+    const vpn = Math.floor(lin / 4096);
+    const i = vpn & TLB_MASK;
+    const need = (acc === ACC_WRITE ? TLB_W : acc === ACC_EXEC ? TLB_X : 0) | (this.cpl === 3 ? TLB_U : 0);
+    if (this.tlbTag[i] === vpn && (this.tlbPerm[i]! & need) === need) return this.tlbFrame[i]! + (lin - vpn * 4096);
+    return this.translateSlow(lin, acc, vpn, i);
+  }
+
+  private translateSlow(lin: number, acc: number, vpn: number, i: number): number {
+    const w = walk(this.mem, this.cr3, lin, acc, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut);
+    this.time += this.costs.cls.tlbWalk;
+    if (w.frame < 0) {
+      this.cr2 = lin;
+      throw new Fault(Vector.PF, w.pfec, `page fault at linear 0x${hex(lin)}`);
+    }
+    this.tlbTag[i] = vpn;
+    this.tlbFrame[i] = w.frame;
+    // A write through an entry whose Dirty bit is clear must walk again to set it.
+    this.tlbPerm[i] = (w.writable && w.dirty ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
+    return w.frame + (lin - vpn * 4096);
+  }
+
+  flushTlb(): void { this.tlbTag.fill(NaN); }
+
+  flushTlbPage(lin: number): void {
+    const vpn = Math.floor(lin / 4096);
+    const i = vpn & TLB_MASK;
+    if (this.tlbTag[i] === vpn) this.tlbTag[i] = NaN;
+  }
+
+  // ------------------------------------------------------------ memory access
+
+  /** Read `sz` bytes at linear `lin`; for sz 8 the high half goes to `tHi`. */
+  read(lin: number, sz: number): number {
+    if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_READ);
+    return this.readPhys(this.translate(lin, ACC_READ), sz);
+  }
+
+  /** Read for a read-modify-write: permission is checked for writing, as the SDM requires of RMW ops. */
+  readForWrite(lin: number, sz: number): number {
+    if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_WRITE);
+    return this.readPhys(this.translate(lin, ACC_WRITE), sz);
+  }
+
+  readPhys(pa: number, sz: number): number {
+    if (pa + sz <= this.ramBytes) {
+      this.time += this.memsys.load(this.id, pa);
+      switch (sz) {
+        case 1: this.tHi = 0; return this.u8[pa]!;
+        case 2: this.tHi = 0; return this.dv.getUint16(pa, true);
+        case 4: this.tHi = 0; return this.dv.getInt32(pa, true);
+        default: this.tHi = this.dv.getInt32(pa + 4, true); return this.dv.getInt32(pa, true);
+      }
+    }
+    this.time += this.memsys.uncached(this.id, pa);
+    const v = this.mem.readOther(this.id, pa, sz, this.hiOut);
+    this.tHi = sz === 8 ? this.hiOut[0]! : 0;
+    return v;
+  }
+
+  write(lin: number, sz: number, v: number, vHi: number): void {
+    if ((lin & 0xfff) + sz > 4096) { this.writeSplit(lin, sz, v, vHi); return; }
+    this.writePhys(this.translate(lin, ACC_WRITE), sz, v, vHi);
+  }
+
+  writePhys(pa: number, sz: number, v: number, vHi: number): void {
+    if (pa + sz <= this.ramBytes) {
+      this.time += this.memsys.store(this.id, pa);
+      if (this.codePages[pa >>> 12] !== 0) this.codeWritten(pa >>> 12);
+      switch (sz) {
+        case 1: this.u8[pa] = v; return;
+        case 2: this.dv.setUint16(pa, v, true); return;
+        case 4: this.dv.setInt32(pa, v, true); return;
+        default: this.dv.setInt32(pa, v, true); this.dv.setInt32(pa + 4, vHi, true); return;
+      }
+    }
+    this.time += this.memsys.uncached(this.id, pa);
+    this.mem.writeOther(this.id, pa, sz, v, vHi);
+  }
+
+  /** Self-modifying code: drop the page's decoded blocks and leave the current block. */
+  private codeWritten(ppn: number): void {
+    this.mem.onCodeWrite(ppn);
+    this.requestBlockExit();
+  }
+
+  /** An access that crosses a page boundary: translate both pages first (so a fault leaves memory untouched), then go byte by byte. */
+  private readSplit(lin: number, sz: number, acc: number): number {
+    const first = 4096 - (lin & 0xfff);
+    const pa0 = this.translate(lin, acc);
+    const pa1 = this.translate(lin + first, acc);
+    let lo = 0, hi = 0;
+    for (let k = 0; k < sz; k++) {
+      const b = this.readPhys(k < first ? pa0 + k : pa1 + (k - first), 1);
+      if (k < 4) lo |= b << (8 * k); else hi |= b << (8 * (k - 4));
+    }
+    this.tHi = hi;
+    return sz === 2 ? lo & 0xffff : lo;
+  }
+
+  private writeSplit(lin: number, sz: number, v: number, vHi: number): void {
+    const first = 4096 - (lin & 0xfff);
+    const pa0 = this.translate(lin, ACC_WRITE);
+    const pa1 = this.translate(lin + first, ACC_WRITE);
+    for (let k = 0; k < sz; k++) {
+      const b = k < 4 ? (v >>> (8 * k)) & 0xff : (vHi >>> (8 * (k - 4))) & 0xff;
+      this.writePhys(k < first ? pa0 + k : pa1 + (k - first), 1, b, 0);
+    }
+  }
+
+  // ------------------------------------------------------------ operand access
+
+  /** Read operand `n` (0..2) of `op` at the op's size. A memory read records `lastEa` for a later write-back. */
+  readOperand(op: Op, kind: K, r: number, h: number, sz: number): number {
+    switch (kind) {
+      case K.Reg: return this.getReg(r, h, sz);
+      case K.Imm: this.tHi = op.immHi; return op.immLo;
+      case K.Mem: { const a = this.ea(op); this.lastEa = a; return this.read(a, sz); }
+      default: this.tHi = 0; return 0;
+    }
+  }
+
+  /** Read the destination operand of a read-modify-write op. */
+  readDst(op: Op, sz: number): number {
+    if (op.k0 === K.Reg) return this.getReg(op.r0, op.h0, sz);
+    const a = this.ea(op);
+    this.lastEa = a;
+    return this.readForWrite(a, sz);
+  }
+
+  /** Write the destination operand; for memory, to the address readDst computed (or computes it now). */
+  writeDst(op: Op, sz: number, v: number, vHi: number, haveEa: boolean): void {
+    if (op.k0 === K.Reg) { this.setReg(op.r0, op.h0, sz, v, vHi); return; }
+    this.write(haveEa ? this.lastEa : this.ea(op), sz, v, vHi);
+  }
+
+  // -------------------------------------------------------------------- stack
+
+  push(sz: number, v: number, vHi: number): void {
+    const rsp = this.rsp() - sz;
+    this.write(rsp, sz, v, vHi);
+    this.setRsp(rsp);
+  }
+
+  pop(sz: number): number {
+    const rsp = this.rsp();
+    const v = this.read(rsp, sz);
+    this.setRsp(rsp + sz);
+    return v;
+  }
+
+  rsp(): number { return this.hi[RSP]! * TWO32 + (this.lo[RSP]! >>> 0); }
+
+  setRsp(v: number): void {
+    const h = Math.floor(v / TWO32);
+    this.lo[RSP] = v - h * TWO32;
+    this.hi[RSP] = h;
+  }
+
+  // ---------------------------------------------------------------- execution
+
+  /** Leave the current block after this op (paging changed, code written, machine stopping...). */
+  requestBlockExit(): void {
+    this.blockExit = true;
+    this.limitLe = -Infinity;
+  }
+
+  /** Make `run` return at the next instruction boundary (the machine is stopping, or the scheduler must re-pick). */
+  yieldNow(): void {
+    this.blockExit = false;
+    this.limitLt = -Infinity;
+    this.limitLe = -Infinity;
+  }
+
+  /** True when the scheduler's limit has been reached (REP string ops check it between iterations). */
+  shouldYield(): boolean { return !(this.time < this.limitLt && this.time <= this.limitLe); }
+
+  /**
+   * Run instructions while this core is the one the global order picks:
+   * time < limitLt (a lower-numbered core or a device event is due) and
+   * time <= limitLe (a higher-numbered core is due; ties go to the lower id).
+   */
+  run(limitLt: Tick, limitLe: Tick): void {
+    this.limitLt = limitLt;
+    this.limitLe = limitLe;
+    this.savedLe = limitLe;
+    while (this.state === RunState.Running) {
+      if (!(this.time < this.limitLt && this.time <= this.limitLe)) {
+        if (!this.blockExit) return;
+        this.blockExit = false;
+        this.limitLe = this.savedLe;
+        continue;
+      }
+      const block = this.decode.blockAt(this, this.rip);
+      if (block === null) continue; // fetch faulted and was delivered (or stopped the machine)
+      try {
+        this.execBlock(block);
+      } catch (e) {
+        this.onThrow(e);
+      }
+    }
+  }
+
+  private execBlock(block: Block): void {
+    const ops = block.ops;
+    const events = this.host.events;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      this.op = op;
+      this.rip = op.next;
+      op.exec(this, op);
+      this.time += op.cost;
+      this.instructions++;
+      if (events.wants.retire) events.emit('retire', { core: this.id, rip: op.rip, tick: this.time });
+      if (!(this.time < this.limitLt && this.time <= this.limitLe)) return;
+    }
+  }
+
+  /** A handler threw: deliver an exception, or stop the machine with a report. */
+  onThrow(e: unknown): void {
+    const op = this.op;
+    if (e instanceof Fault) {
+      if (!e.isTrap && op !== null) this.rip = op.rip;
+      if (op !== null) { this.time += op.cost; if (e.isTrap) this.instructions++; }
+      this.raiseException(e.vector, e.errorCode, e.detail, e.isTrap);
+      return;
+    }
+    if (e instanceof Unsupported) {
+      if (op !== null) this.rip = op.rip;
+      this.host.stop('unsupported', this, e.detail);
+      this.state = RunState.Stopped;
+      return;
+    }
+    throw e;
+  }
+
+  /** Called by the decoder when fetching an instruction faults. */
+  fetchFault(f: Fault): void {
+    this.op = null;
+    this.raiseException(f.vector, f.errorCode, f.detail);
+  }
+
+  /**
+   * Deliver an exception through the IDT (SDM Vol. 3A §6.12, §6.14 64-bit
+   * mode). A fault while delivering becomes #DF; a fault while delivering #DF
+   * is a triple fault, which shuts the core down (the run stops with a report).
+   */
+  raiseException(vector: number, errorCode: number | null, detail: string, software = false): void {
+    const ev = this.host.events;
+    if (ev.wants.exception) {
+      ev.emit('exception', { core: this.id, tick: this.time, vector, name: VECTOR_NAMES[vector] ?? `vector ${vector}`, rip: this.rip, errorCode });
+    }
+    const depth = this.deliveringException;
+    if (depth >= 2 || (depth === 1 && vector === Vector.DF)) {
+      this.tripleFault(detail);
+      return;
+    }
+    this.deliveringException++;
+    try {
+      this.deliverThroughIdt(vector, hasErrorCode(vector) && !software ? (errorCode ?? 0) : null, software);
+      this.time += this.costs.cls.exceptionDelivery;
+      this.deliveringException = 0;
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      // Benign/contributory classification (SDM Table 6-5) reduced to: any
+      // fault during delivery is a double fault.
+      const why = `${VECTOR_NAMES[vector] ?? `vector ${vector}`} (${detail}) could not be delivered: ${e.detail}`;
+      this.raiseException(Vector.DF, 0, why);
+    }
+  }
+
+  private tripleFault(detail: string): void {
+    this.deliveringException = 0;
+    this.state = RunState.Stopped;
+    this.host.stop('triple-fault', this, detail);
+  }
+
+  /**
+   * Vector through a 64-bit IDT gate: read the 16-byte gate, pick the stack
+   * (TSS.RSP0 on a privilege change, TSS.ISTn if the gate names one), align it
+   * to 16 bytes, push SS, RSP, RFLAGS, CS, RIP and the error code, clear IF for
+   * interrupt gates, and jump (SDM Vol. 3A §6.14.2–6.14.5).
+   */
+  deliverThroughIdt(vector: number, errorCode: number | null, software: boolean): void {
+    if (vector * 16 + 15 > this.idtrLimit) {
+      throw new Fault(Vector.GP, vector * 8 + 2, this.idtrLimit === 0 ? 'no IDT loaded (IDTR limit 0)' : `vector ${vector} is beyond the IDT limit`);
+    }
+    const g = this.idtrBase + vector * 16;
+    const w0 = this.readSystem(g, 4), w1 = this.readSystem(g + 4, 4), w2 = this.readSystem(g + 8, 4);
+    const present = (w1 >>> 15) & 1;
+    const type = (w1 >>> 8) & 0xf;
+    const dpl = (w1 >>> 13) & 3;
+    const ist = w1 & 7;
+    if (!present || (type !== 0xe && type !== 0xf)) throw new Fault(Vector.GP, vector * 8 + 2, `IDT gate ${vector} is not a present 64-bit interrupt/trap gate`);
+    if (software && dpl < this.cpl) throw new Fault(Vector.GP, vector * 8 + 2, `INT ${vector} from CPL ${this.cpl} to a DPL ${dpl} gate`);
+    const selector = (w0 >>> 16) & 0xffff;
+    const target = (w2 | 0) * TWO32 + (((w1 & 0xffff0000) | (w0 & 0xffff)) >>> 0);
+    const newCpl = selector & 3;
+
+    const oldSs = this.segSel[SEG_SS]!, oldRsp = this.rsp(), oldCs = this.segSel[SEG_CS]!;
+    const oldFlags = this.getRflags();
+    let rsp = oldRsp;
+    if (ist !== 0) rsp = this.readTss64(0x24 + 8 * (ist - 1));
+    else if (newCpl < this.cpl) rsp = this.readTss64(4 + 8 * newCpl);
+    rsp = Math.floor(rsp / 16) * 16;
+    const frame = [oldSs, oldRsp, oldFlags, oldCs, this.rip];
+    if (errorCode !== null) frame.push(errorCode);
+    const prevCpl = this.cpl;
+    if (newCpl < this.cpl) this.cpl = newCpl; // the frame is written with the new privilege
+    try {
+      for (const v of frame) {
+        rsp -= 8;
+        const h = Math.floor(v / TWO32);
+        this.write(rsp, 8, v - h * TWO32, h);
+      }
+    } catch (e) { this.cpl = prevCpl; throw e; }
+    if (newCpl !== prevCpl) this.segSel[SEG_SS] = 0; // 64-bit mode loads a null SS on a privilege change
+    this.setRsp(rsp);
+    this.segSel[SEG_CS] = selector;
+    this.cpl = newCpl;
+    this.rip = target;
+    // Interrupt gates clear IF; both clear TF, NT, RF (SDM §6.14.2 / §6.12.1.3).
+    this.rflagsRest &= ~((1 << 8) | (1 << 14) | (1 << 16));
+    if (type === 0xe) this.rflagsRest &= ~IF;
+  }
+
+  /** Read a system structure (IDT, GDT, TSS) at supervisor privilege. */
+  private readSystem(lin: number, sz: number): number {
+    const cpl = this.cpl;
+    this.cpl = 0;
+    try { return this.read(lin, sz); } finally { this.cpl = cpl; }
+  }
+
+  private readTss64(offset: number): number {
+    if (this.trLimit < offset + 7) throw new Fault(Vector.TS, this.trSel & ~3, 'TSS too small or not loaded');
+    const lo = this.readSystem(this.trBase + offset, 4);
+    const hi = this.readSystem(this.trBase + offset + 4, 4);
+    return hi * TWO32 + (lo >>> 0);
+  }
+
+  get interruptsEnabled(): boolean { return (this.rflagsRest & IF) !== 0; }
+
+  /** Snapshot used by the CLI's --json and by tests. */
+  summary(): { id: number; instructions: number; cycles: number } {
+    return { id: this.id, instructions: this.instructions, cycles: this.time };
+  }
+}
+
+/** Hex of a signed canonical address or 64-bit value held in a double. */
+export function hex(v: number): string {
+  return BigInt.asUintN(64, BigInt(Math.trunc(v))).toString(16);
+}
+
+export { ACC_READ, ACC_WRITE, ACC_EXEC, SEG_FS, SEG_GS };

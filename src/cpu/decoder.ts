@@ -1,0 +1,298 @@
+/**
+ * Decode cache: iced-x86 decodes each code address once into an Op; Ops are
+ * grouped into Blocks that end at a control transfer, a system op that
+ * changes how later code runs, a page end, or 64 ops.
+ *
+ * Blocks are keyed by linear address and validated against the current
+ * linear→physical translation, so a changed mapping re-decodes. Writes to a
+ * physical page that holds decoded code (PhysicalMemory.codePages) drop that
+ * page's blocks: self-modifying code and code loaded at run time just work.
+ */
+import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl } from 'iced-x86';
+import { Block, K, Op } from './op.js';
+import type { Core } from './core.js';
+import { ACC_EXEC } from './paging.js';
+import { Fault, Unsupported, Vector } from './fault.js';
+import { gprInfo, segIndex, SEG_FS, SEG_GS } from './registers.js';
+import type { OpSpec, SpecEntry } from './handlers/spec.js';
+import type { PhysicalMemory } from '../memory/physical.js';
+import type { TickCosts } from '../profile/load.js';
+import { aluSpecs } from './handlers/alu.js';
+import { dataSpecs } from './handlers/data.js';
+import { controlSpecs } from './handlers/control.js';
+import { stringSpecs } from './handlers/string.js';
+import { systemSpecs, movCr, movSeg } from './handlers/system.js';
+
+const MAX_BLOCK_OPS = 64;
+
+function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
+  const t = new Map<Mnemonic, OpSpec>();
+  for (const list of lists) {
+    for (const [m, spec] of list) {
+      for (const one of Array.isArray(m) ? m : [m]) {
+        if (t.has(one)) throw new Error(`opcode table: mnemonic ${Mnemonic[one]} registered twice`);
+        t.set(one, spec);
+      }
+    }
+  }
+  return t;
+}
+
+const TABLE = buildTable([aluSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs]);
+
+/** Mnemonics the CPU implements (for documentation and tests). */
+export function supportedMnemonics(): string[] {
+  return [...TABLE.keys()].map((m) => Mnemonic[m]!.toLowerCase()).sort();
+}
+
+let formatter: Formatter | null = null;
+export function formatInstruction(ins: Instruction): string {
+  if (formatter === null) {
+    formatter = new Formatter(FormatterSyntax.Gas);
+    formatter.firstOperandCharIndex = 8;
+  }
+  return formatter.format(ins);
+}
+
+/** Decode the single instruction in `bytes` at linear address `rip` and format it (debugger, fault reports). */
+export function disassemble(bytes: Uint8Array, rip: number): { text: string; length: number } {
+  const d = new Decoder(64, bytes, DecoderOptions.None);
+  d.ip = BigInt.asUintN(64, BigInt(rip));
+  const ins = d.decode();
+  const r = ins.isInvalid ? { text: '(bad)', length: 1 } : { text: formatInstruction(ins), length: ins.length };
+  ins.free(); d.free();
+  return r;
+}
+
+const u64ToPair = (v: bigint): [number, number] => [Number(v & 0xffffffffn) | 0, Number((v >> 32n) & 0xffffffffn) | 0];
+
+function unsupportedOp(text: string, why: string): (c: Core, op: Op) => void {
+  return () => { throw new Unsupported(`${why}: ${text}`); };
+}
+
+function invalidOp(c: Core, _op: Op): void {
+  void c;
+  throw new Fault(Vector.UD, null, 'invalid opcode');
+}
+
+export class DecodeCache {
+  private readonly blocks = new Map<number, Block>();
+  private readonly byPage = new Map<number, Block[]>();
+  private readonly instr = new Instruction();
+  /** Decoded-instruction count, for statistics and the decode-cache benchmark. */
+  decodedOps = 0;
+
+  constructor(private readonly mem: PhysicalMemory, private readonly costs: TickCosts) {
+    mem.onCodeWrite = (ppn) => this.invalidatePage(ppn);
+  }
+
+  /** The block starting at `rip` for this core's current mapping; null if fetching faulted (already delivered). */
+  blockAt(core: Core, rip: number): Block | null {
+    let pa: number;
+    try {
+      pa = core.translate(rip, ACC_EXEC);
+    } catch (e) {
+      if (e instanceof Fault) { core.fetchFault(e); return null; }
+      throw e;
+    }
+    const b = this.blocks.get(rip);
+    if (b !== undefined && b.pa === pa && b.valid) return b;
+    return this.build(core, rip, pa);
+  }
+
+  invalidatePage(ppn: number): void {
+    const list = this.byPage.get(ppn);
+    this.mem.codePages[ppn] = 0;
+    if (!list) return;
+    for (const b of list) {
+      b.valid = false;
+      if (this.blocks.get(b.rip) === b) this.blocks.delete(b.rip);
+    }
+    this.byPage.delete(ppn);
+  }
+
+  private build(core: Core, rip: number, pa: number): Block | null {
+    if (pa + 1 > this.mem.ramBytes) {
+      core.op = null;
+      core.host.stop('unsupported', core, `instruction fetch from physical 0x${pa.toString(16)}, which is not RAM`);
+      core.yieldNow();
+      return null;
+    }
+    const off = pa % 4096;
+    const inPage = Math.min(4096 - off, this.mem.ramBytes - pa);
+    // Up to 15 bytes of the next page, for an instruction that straddles the boundary.
+    let next: number | null = null;
+    let tail = 0;
+    try {
+      next = core.translate(rip + inPage, ACC_EXEC);
+      tail = next + 15 <= this.mem.ramBytes ? 15 : 0;
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      next = null;
+    }
+    const bytes = new Uint8Array(inPage + tail);
+    bytes.set(this.mem.u8.subarray(pa, pa + inPage), 0);
+    if (tail) bytes.set(this.mem.u8.subarray(next!, next! + tail), inPage);
+
+    const dec = new Decoder(64, bytes, DecoderOptions.None);
+    dec.ip = BigInt.asUintN(64, BigInt(rip));
+    const ins = this.instr;
+    const ops: Op[] = [];
+    let crosses = false;
+    try {
+      while (dec.position < inPage && ops.length < MAX_BLOCK_OPS) {
+        const start = dec.position;
+        dec.decodeOut(ins);
+        let op: Op;
+        if (ins.isInvalid) {
+          if (dec.lastError === DecoderError.NoMoreBytes && start + 15 > inPage && next === null) {
+            // The instruction runs into a page we cannot fetch: #PF at the missing page when executed.
+            const missing = rip + inPage;
+            op = new Op((c) => { c.cr2 = missing; throw new Fault(Vector.PF, 0x10, `instruction fetch from unmapped linear 0x${missing.toString(16)}`); });
+          } else {
+            op = new Op(invalidOp);
+          }
+          op.rip = rip + start; op.next = op.rip + 1; op.len = 1; op.endsBlock = true;
+          ops.push(op);
+          break;
+        }
+        op = this.makeOp(ins);
+        this.decodedOps++;
+        ops.push(op);
+        if (dec.position > inPage) crosses = true;
+        if (op.endsBlock || crosses) break;
+      }
+    } finally {
+      dec.free();
+    }
+    const ppn = Math.floor(pa / 4096);
+    const pages = crosses && next !== null ? [ppn, Math.floor(next / 4096)] : [ppn];
+    const block = new Block(rip, pa, ops, pages);
+    const old = this.blocks.get(rip);
+    if (old) old.valid = false;
+    this.blocks.set(rip, block);
+    for (const p of pages) {
+      this.mem.codePages[p] = 1;
+      let l = this.byPage.get(p);
+      if (!l) this.byPage.set(p, (l = []));
+      l.push(block);
+    }
+    return block;
+  }
+
+  /** Turn one iced-x86 instruction into an Op: generic operand fields, then the family's setup. */
+  makeOp(ins: Instruction): Op {
+    const text = () => formatInstruction(ins);
+    const op = new Op(invalidOp);
+    op.rip = Number(BigInt.asIntN(64, ins.ip));
+    op.len = ins.length;
+    op.next = op.rip + op.len;
+    op.code = ins.code;
+    op.mnemonic = ins.mnemonic;
+    op.lock = ins.hasLockPrefix;
+    op.rep = ins.hasRepePrefix || ins.hasRepPrefix ? 1 : ins.hasRepnePrefix ? 2 : 0;
+    op.endsBlock = ins.flowControl !== FlowControl.Next;
+
+    let size = 0;
+    let unsupported: string | null = null;
+    const special: Register[] = [];
+    const n = Math.min(ins.opCount, 3);
+    for (let i = 0; i < n; i++) {
+      const kind = ins.opKind(i);
+      let k = K.None, r = 0, h = 0;
+      switch (kind) {
+        case OpKind.Register: {
+          const reg = ins.opRegister(i);
+          const info = gprInfo(reg);
+          if (info) { k = K.Reg; r = info.index; h = info.highByte ? 8 : 0; if (i === 0 || size === 0) size = size || info.size; if (i === 1) op.size2 = info.size; }
+          else { k = K.Reg; r = -1; special.push(reg); }
+          break;
+        }
+        case OpKind.Memory: {
+          k = K.Mem;
+          const base = ins.memoryBase, index = ins.memoryIndex;
+          const [dlo, dhi] = u64ToPair(BigInt.asUintN(64, ins.memoryDisplacement));
+          op.mDispLo = dlo; op.mDispHi = dhi;
+          if (base === Register.RIP || base === Register.EIP) {
+            op.mBase = -1; // iced gives the absolute target for RIP-relative operands
+            op.addr32 = base === Register.EIP;
+          } else {
+            const bi = base === Register.None ? undefined : gprInfo(base);
+            op.mBase = bi ? bi.index : -1;
+            if (bi && bi.size === 4) op.addr32 = true;
+            if (base !== Register.None && !bi) unsupported = 'memory operand with an unsupported base register';
+          }
+          if (index !== Register.None) {
+            const xi = gprInfo(index);
+            if (!xi) unsupported = 'memory operand with a vector index register';
+            else { op.mIndex = xi.index; if (xi.size === 4) op.addr32 = true; }
+            op.mShift = Math.log2(ins.memoryIndexScale);
+          }
+          const seg = segIndex(ins.memorySegment);
+          op.mSeg = seg === SEG_FS || seg === SEG_GS ? seg : -1;
+          const msz = MemorySizeExt.size(ins.memorySize);
+          if (i === 0 || size === 0) size = size || msz;
+          if (i === 1) op.size2 = msz;
+          break;
+        }
+        case OpKind.Immediate8: case OpKind.Immediate16: case OpKind.Immediate32: case OpKind.Immediate64:
+        case OpKind.Immediate8to16: case OpKind.Immediate8to32: case OpKind.Immediate8to64: case OpKind.Immediate32to64: {
+          k = K.Imm;
+          const [lo, hi] = u64ToPair(ins.immediate(i));
+          op.immLo = lo; op.immHi = hi;
+          break;
+        }
+        case OpKind.NearBranch64: case OpKind.NearBranch32: case OpKind.NearBranch16:
+          op.target = Number(BigInt.asIntN(64, ins.nearBranch64));
+          break;
+        case OpKind.MemorySegRSI: case OpKind.MemorySegESI: case OpKind.MemoryESRDI: case OpKind.MemoryESEDI:
+        case OpKind.MemorySegRDI: case OpKind.MemorySegDI: case OpKind.MemorySegSI: case OpKind.MemoryESDI:
+          if (kind === OpKind.MemorySegESI || kind === OpKind.MemoryESEDI) unsupported = 'string instruction with 32-bit addressing';
+          break;
+        default:
+          unsupported = `operand kind ${OpKind[kind]}`;
+      }
+      if (i === 0) { op.k0 = k; op.r0 = r; op.h0 = h; }
+      else if (i === 1) { op.k1 = k; op.r1 = r; op.h1 = h; }
+      else { op.k2 = k; op.r2 = r; op.h2 = h; }
+    }
+    op.size = size === 1 || size === 2 || size === 4 || size === 8 ? size : 8;
+
+    let spec = TABLE.get(ins.mnemonic);
+    if (ins.mnemonic === Mnemonic.Mov && special.length > 0) spec = this.movSpecial(op, ins, special);
+    else if (special.length > 0 && spec) unsupported ??= `register operand ${Register[special[0]!]}`;
+    if (!spec || unsupported) {
+      op.exec = unsupportedOp(text(), unsupported ?? 'unsupported instruction');
+      op.endsBlock = true;
+      return op;
+    }
+    op.exec = spec.exec;
+    spec.setup?.(op, ins);
+    let cls = typeof spec.cls === 'function' ? spec.cls(op) : spec.cls;
+    // LOCK'd read-modify-writes, and XCHG with memory (implicitly locked), cost a locked RMW.
+    if (op.lock || (ins.mnemonic === Mnemonic.Xchg && (op.k0 === K.Mem || op.k1 === K.Mem))) cls = 'lockedRmw';
+    op.cost = spec.selfTimed ? 0 : this.costs.cls[cls];
+    if (spec.ends) op.endsBlock = true;
+    return op;
+  }
+
+  /** MOV to/from a control or segment register. */
+  private movSpecial(op: Op, ins: Instruction, special: Register[]): OpSpec | undefined {
+    const reg = special[0]!;
+    const toSpecial = ins.op0Kind === OpKind.Register && gprInfo(ins.op0Register) === undefined;
+    const crNames = ['CR0', 'CR2', 'CR3', 'CR4', 'CR8'];
+    const name = Register[reg] ?? '';
+    if (crNames.includes(name)) {
+      const nr = Number(name.slice(2));
+      op.aux = (toSpecial ? 100 : 0) + nr;
+      return { exec: movCr, cls: 'controlRegister', ends: toSpecial };
+    }
+    const seg = segIndex(reg);
+    if (seg >= 0) {
+      if (toSpecial && seg === 1) return undefined; // MOV CS is #UD; iced marks it invalid anyway
+      op.aux = (toSpecial ? 100 : 0) + seg;
+      return { exec: movSeg, cls: 'mov' };
+    }
+    return undefined;
+  }
+}

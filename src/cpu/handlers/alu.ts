@@ -1,0 +1,603 @@
+/**
+ * Integer arithmetic and logic (SDM Vol. 2 instruction pages; flags per each
+ * page's "Flags Affected"). 64-bit values travel as int32 (lo, hi) pairs;
+ * 8/16-bit values as unsigned numbers; 32-bit as int32.
+ */
+import { Mnemonic } from 'iced-x86';
+import type { Core } from '../core.js';
+import { K, type Op } from '../op.js';
+import { FlagKind, CF, ZF, OF } from '../flags.js';
+import { MASK, TWO32, type SpecEntry } from './spec.js';
+import { RAX, RDX } from '../registers.js';
+import { Fault, Vector } from '../fault.js';
+import type { InstructionClass } from '../../profile/schema.js';
+
+// ------------------------------------------------------------------ helpers
+
+/** Read the source (operand 1) masked to the op size; high half in c.tHi. */
+function src(c: Core, op: Op, sz: number): number {
+  const v = c.readOperand(op, op.k1, op.r1, op.h1, sz);
+  if (sz < 4) { c.tHi = 0; return v & MASK[sz]!; }
+  if (sz === 4) c.tHi = 0;
+  return v;
+}
+
+function trunc(v: number, sz: number): number {
+  return sz === 4 ? v | 0 : v & MASK[sz]!;
+}
+
+// -------------------------------------------------------- add / sub family
+
+function addCore(c: Core, op: Op, cin: number, write: boolean): void {
+  const sz = op.size;
+  const b = src(c, op, sz), bHi = c.tHi;
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  let r: number, rHi = 0;
+  if (sz === 8) {
+    const s = (a >>> 0) + (b >>> 0) + cin;
+    r = s | 0;
+    rHi = (aHi + bHi + (s >= TWO32 ? 1 : 0)) | 0;
+  } else {
+    r = trunc(a + b + cin, sz);
+  }
+  if (write) c.writeDst(op, sz, r, rHi, true);
+  c.setArith(cin ? FlagKind.Adc : FlagKind.Add, sz, a, aHi, b, bHi, r, rHi);
+}
+
+function subCore(c: Core, op: Op, bin: number, write: boolean): void {
+  const sz = op.size;
+  const b = src(c, op, sz), bHi = c.tHi;
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  let r: number, rHi = 0;
+  if (sz === 8) {
+    const s = (a >>> 0) - (b >>> 0) - bin;
+    r = s | 0;
+    rHi = (aHi - bHi - (s < 0 ? 1 : 0)) | 0;
+  } else {
+    r = trunc(a - b - bin, sz);
+  }
+  if (write) c.writeDst(op, sz, r, rHi, true);
+  c.setArith(bin ? FlagKind.Sbb : FlagKind.Sub, sz, a, aHi, b, bHi, r, rHi);
+}
+
+const add = (c: Core, op: Op) => addCore(c, op, 0, true);
+const adc = (c: Core, op: Op) => addCore(c, op, c.getCF(), true);
+const sub = (c: Core, op: Op) => subCore(c, op, 0, true);
+const sbb = (c: Core, op: Op) => subCore(c, op, c.getCF(), true);
+const cmp = (c: Core, op: Op) => subCore(c, op, 0, false);
+
+// -------------------------------------------------------------- logic ops
+
+const enum Logic { And, Or, Xor, Test }
+
+function logic(c: Core, op: Op, kind: Logic): void {
+  const sz = op.size;
+  const b = src(c, op, sz), bHi = c.tHi;
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  let r: number, rHi: number;
+  switch (kind) {
+    case Logic.Or: r = a | b; rHi = aHi | bHi; break;
+    case Logic.Xor: r = a ^ b; rHi = aHi ^ bHi; break;
+    default: r = a & b; rHi = aHi & bHi; break;
+  }
+  if (sz < 4) rHi = 0;
+  if (kind !== Logic.Test) c.writeDst(op, sz, r, rHi, true);
+  // OF and CF cleared; AF undefined (0 here) (SDM AND/OR/XOR/TEST).
+  c.setResultFlags(sz, r, rHi, 0, 0);
+}
+
+// ------------------------------------------------------------ unary ops
+
+function incDec(c: Core, op: Op, dec: boolean): void {
+  const sz = op.size;
+  const cf = c.getCF(); // INC/DEC preserve CF
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  let r: number, rHi = 0;
+  if (sz === 8) {
+    if (dec) { r = (a - 1) | 0; rHi = (aHi - (a === 0 ? 1 : 0)) | 0; }
+    else { r = (a + 1) | 0; rHi = (aHi + (r === 0 ? 1 : 0)) | 0; }
+  } else {
+    r = trunc(dec ? a - 1 : a + 1, sz);
+  }
+  c.writeDst(op, sz, r, rHi, true);
+  c.setArith(dec ? FlagKind.Dec : FlagKind.Inc, sz, a, aHi, 1, 0, r, rHi);
+  c.fCf = cf;
+}
+
+function neg(c: Core, op: Op): void {
+  const sz = op.size;
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  let r: number, rHi = 0;
+  if (sz === 8) { r = (-a) | 0; rHi = (~aHi + (a === 0 ? 1 : 0)) | 0; }
+  else r = trunc(-a, sz);
+  c.writeDst(op, sz, r, rHi, true);
+  // NEG is 0 - a: CF = (a != 0), OF/AF/SF/ZF/PF as for SUB (SDM NEG).
+  c.setArith(FlagKind.Sub, sz, 0, 0, a, aHi, r, rHi);
+}
+
+function not(c: Core, op: Op): void {
+  const sz = op.size;
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  c.writeDst(op, sz, trunc(~a, sz), sz === 8 ? ~aHi : 0, true);
+}
+
+// ---------------------------------------------------------------- shifts
+
+const enum Sh { Shl = 0, Shr = 1, Sar = 2, Rol = 3, Ror = 4, Rcl = 5, Rcr = 6 }
+
+function shiftCount(c: Core, op: Op): number {
+  const n = op.k1 === K.Imm ? op.immLo : c.lo[1]!; // CL
+  return n & (op.size === 8 ? 0x3f : 0x1f);
+}
+
+/** Sign of bit (bits-1) of v (lo/hi for 64-bit). */
+function msb(v: number, vHi: number, sz: number): number {
+  return sz === 8 ? vHi >>> 31 : (v >>> (sz * 8 - 1)) & 1;
+}
+
+/**
+ * A count-0 shift or rotate changes no flags, but a 32-bit register
+ * destination is still written, so bits 63:32 are cleared as for every 32-bit
+ * write in 64-bit mode (observed on the host; SDM Vol. 1 §3.4.1.1).
+ */
+function zeroExtendOnly(c: Core, op: Op): void {
+  if (op.size === 4 && op.k0 === K.Reg) c.hi[op.r0] = 0;
+}
+
+function shift(c: Core, op: Op): void {
+  const sz = op.size;
+  const n = shiftCount(c, op);
+  const kind = op.aux as Sh;
+  if (kind >= Sh.Rol) { rotate(c, op, kind, n); return; }
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  if (n === 0) { zeroExtendOnly(c, op); return; } // count 0: flags unaffected (SDM SAL/SAR/SHL/SHR)
+  const bits = sz * 8;
+  let r = 0, rHi = 0, cf = 0, of = 0;
+  if (sz === 8) {
+    if (kind === Sh.Shl) {
+      if (n < 32) { rHi = (aHi << n) | (a >>> (32 - n)); r = a << n; cf = (aHi >>> (32 - n)) & 1; }
+      else if (n === 32) { rHi = a; r = 0; cf = aHi & 1; }
+      else { rHi = a << (n - 32); r = 0; cf = (a >>> (64 - n)) & 1; }
+    } else {
+      const fill = kind === Sh.Sar ? aHi >> 31 : 0;
+      if (n < 32) { r = (a >>> n) | (aHi << (32 - n)); rHi = kind === Sh.Sar ? aHi >> n : aHi >>> n; cf = (a >>> (n - 1)) & 1; }
+      else if (n === 32) { r = aHi; rHi = fill; cf = a >>> 31; }
+      else { r = kind === Sh.Sar ? aHi >> (n - 32) : aHi >>> (n - 32); rHi = fill; cf = (aHi >>> (n - 33)) & 1; }
+      rHi |= 0;
+    }
+  } else if (sz === 4) {
+    if (kind === Sh.Shl) { r = a << n; cf = (a >>> (32 - n)) & 1; }
+    else if (kind === Sh.Shr) { r = a >>> n | 0; cf = (a >>> (n - 1)) & 1; }
+    else { r = a >> n; cf = (a >> (n - 1)) & 1; }
+  } else {
+    // 8/16-bit: counts up to 31 exceed the width; wide arithmetic follows the SDM's bit-by-bit loop.
+    if (kind === Sh.Shl) { const w = a * 2 ** n; cf = Math.floor(w / 2 ** bits) & 1; r = w % 2 ** bits; }
+    else if (kind === Sh.Shr) { r = a >>> n; cf = (a >>> (n - 1)) & 1; }
+    else { const s = (a << (32 - bits)) >> (32 - bits); r = (s >> n) & MASK[sz]!; cf = (s >> Math.min(n - 1, 31)) & 1; }
+  }
+  // OF: SHL → MSB(result) XOR CF; SHR → MSB(original); SAR → 0 (defined for count 1; the same rule otherwise).
+  if (kind === Sh.Shl) of = msb(r, rHi, sz) ^ cf;
+  else if (kind === Sh.Shr) of = msb(a, aHi, sz);
+  c.writeDst(op, sz, r, rHi, true);
+  c.setResultFlags(sz, r, rHi, cf, of);
+}
+
+/** ROL/ROR/RCL/RCR: only CF and OF change (SDM RCL/RCR/ROL/ROR). */
+function rotate(c: Core, op: Op, kind: Sh, n: number): void {
+  const sz = op.size;
+  const bits = sz * 8;
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  if (n === 0) { zeroExtendOnly(c, op); return; }
+  let v = sz === 8 ? (BigInt(aHi >>> 0) << 32n) | BigInt(a >>> 0) : BigInt(a >>> 0) & ((1n << BigInt(bits)) - 1n);
+  const width = BigInt(bits);
+  const mask = (1n << width) - 1n;
+  let flags = c.arithFlags();
+  let cf = flags & CF;
+  let of = 0;
+  if (kind === Sh.Rol || kind === Sh.Ror) {
+    const t = BigInt(n % bits);
+    if (t !== 0n) v = kind === Sh.Rol ? ((v << t) | (v >> (width - t))) & mask : ((v >> t) | (v << (width - t))) & mask;
+    if (kind === Sh.Rol) { cf = Number(v & 1n); of = Number(v >> (width - 1n)) ^ cf; }
+    else { cf = Number(v >> (width - 1n)); of = cf ^ Number((v >> (width - 2n)) & 1n); }
+  } else {
+    // Rotate through carry: a (bits+1)-bit rotation of CF:value.
+    const t = sz === 8 || sz === 4 ? n : n % (bits + 1);
+    if (kind === Sh.Rcr) of = Number(v >> (width - 1n)) ^ cf; // OF computed before the rotation for RCR
+    let wide = (BigInt(cf) << width) | v;
+    const W = width + 1n, wmask = (1n << W) - 1n;
+    const tt = BigInt(t);
+    if (tt !== 0n) wide = kind === Sh.Rcl ? ((wide << tt) | (wide >> (W - tt))) & wmask : ((wide >> tt) | (wide << (W - tt))) & wmask;
+    v = wide & mask;
+    cf = Number(wide >> width);
+    if (kind === Sh.Rcl) of = Number(v >> (width - 1n)) ^ cf;
+  }
+  const r = Number(v & 0xffffffffn) | 0;
+  const rHi = sz === 8 ? Number(v >> 32n) | 0 : 0;
+  c.writeDst(op, sz, sz < 4 ? r & MASK[sz]! : r, rHi, true);
+  flags = (flags & ~(CF | OF)) | cf | (of << 11);
+  c.setArithFlags(flags);
+}
+
+/** SHLD/SHRD (SDM): shift dest, filling from src; count masked to 5 (6 for 64-bit) bits. */
+function doubleShift(c: Core, op: Op): void {
+  const sz = op.size;
+  const bits = sz * 8;
+  const n = (op.k2 === K.Imm ? op.immLo : c.lo[1]!) & (sz === 8 ? 0x3f : 0x1f);
+  const s = c.getReg(op.r1, op.h1, sz), sHi = c.tHi;
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  if (n === 0) { zeroExtendOnly(c, op); return; }
+  const W = BigInt(bits), mask = (1n << W) - 1n;
+  const d = sz === 8 ? (BigInt(aHi >>> 0) << 32n) | BigInt(a >>> 0) : BigInt(a >>> 0) & mask;
+  const f = sz === 8 ? (BigInt(sHi >>> 0) << 32n) | BigInt(s >>> 0) : BigInt(s >>> 0) & mask;
+  const N = BigInt(n);
+  let v: bigint, cf: number;
+  if (op.aux === 0) {
+    // SHLD: the concatenation dest:src shifted left; counts above 16 on 16-bit operands are undefined in the SDM.
+    const cat = (d << W) | f;
+    v = (cat << N >> W) & mask;
+    cf = Number((d >> (W - N)) & 1n);
+  } else {
+    const cat = (f << W) | d;
+    v = (cat >> N) & mask;
+    cf = Number((d >> (N - 1n)) & 1n);
+  }
+  const r = Number(v & 0xffffffffn) | 0;
+  const rHi = sz === 8 ? Number(v >> 32n) | 0 : 0;
+  const of = msb(r, rHi, sz) ^ msb(a, aHi, sz); // sign change (defined for count 1)
+  c.writeDst(op, sz, sz < 4 ? r & MASK[sz]! : r, rHi, true);
+  c.setResultFlags(sz, sz < 4 ? r & MASK[sz]! : r, rHi, cf, of);
+}
+
+// ---------------------------------------------------------- multiply
+
+const prod = new Int32Array(4);
+
+/** Unsigned 64×64 → 128-bit product into prod[0..3] (little-endian 32-bit words), via 16-bit limbs so every partial sum stays exact in a double. */
+export function mulU64(alo: number, ahi: number, blo: number, bhi: number): void {
+  const a0 = alo & 0xffff, a1 = alo >>> 16, a2 = ahi & 0xffff, a3 = ahi >>> 16;
+  const b0 = blo & 0xffff, b1 = blo >>> 16, b2 = bhi & 0xffff, b3 = bhi >>> 16;
+  let col = a0 * b0;
+  const l0 = col % 65536; let carry = Math.floor(col / 65536);
+  col = carry + a0 * b1 + a1 * b0;
+  const l1 = col % 65536; carry = Math.floor(col / 65536);
+  col = carry + a0 * b2 + a1 * b1 + a2 * b0;
+  const l2 = col % 65536; carry = Math.floor(col / 65536);
+  col = carry + a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
+  const l3 = col % 65536; carry = Math.floor(col / 65536);
+  col = carry + a1 * b3 + a2 * b2 + a3 * b1;
+  const l4 = col % 65536; carry = Math.floor(col / 65536);
+  col = carry + a2 * b3 + a3 * b2;
+  const l5 = col % 65536; carry = Math.floor(col / 65536);
+  col = carry + a3 * b3;
+  const l6 = col % 65536; carry = Math.floor(col / 65536);
+  const l7 = carry % 65536;
+  prod[0] = l0 | (l1 << 16); prod[1] = l2 | (l3 << 16); prod[2] = l4 | (l5 << 16); prod[3] = l6 | (l7 << 16);
+}
+
+/** Signed 64×64 → 128: the unsigned product with the high half corrected for negative inputs. */
+export function mulS64(alo: number, ahi: number, blo: number, bhi: number): void {
+  mulU64(alo, ahi, blo, bhi);
+  let h0 = prod[2]! >>> 0, h1 = prod[3]! >>> 0;
+  if (ahi < 0) { const s = h0 - (blo >>> 0); h0 = s >>> 0; h1 = (h1 - (bhi >>> 0) - (s < 0 ? 1 : 0)) >>> 0; }
+  if (bhi < 0) { const s = h0 - (alo >>> 0); h0 = s >>> 0; h1 = (h1 - (ahi >>> 0) - (s < 0 ? 1 : 0)) >>> 0; }
+  prod[2] = h0; prod[3] = h1;
+}
+
+/** One-operand MUL/IMUL: AX ← AL×src, DX:AX, EDX:EAX or RDX:RAX (SDM MUL, IMUL). */
+function mulWide(c: Core, op: Op): void {
+  const sz = op.size;
+  const signed = op.aux === 1;
+  const b = c.readOperand(op, op.k0, op.r0, op.h0, sz), bHi = c.tHi;
+  let of = 0, lo = 0, loHi = 0;
+  if (sz === 1 || sz === 2) {
+    const bits = sz * 8;
+    const x = signed ? (c.lo[RAX]! << (32 - bits)) >> (32 - bits) : c.lo[RAX]! & MASK[sz]!;
+    const y = signed ? (b << (32 - bits)) >> (32 - bits) : b & MASK[sz]!;
+    const p = x * y; // |p| < 2^32: exact
+    lo = p & MASK[sz]!;
+    const high = Math.floor(p / 2 ** bits) & MASK[sz]!;
+    if (sz === 1) c.setReg(RAX, 0, 2, p & 0xffff, 0);
+    else { c.setReg(RAX, 0, 2, lo, 0); c.setReg(RDX, 0, 2, high, 0); }
+    of = signed ? +(p !== ((lo << (32 - bits)) >> (32 - bits))) : +(high !== 0);
+  } else if (sz === 4) {
+    const x = c.lo[RAX]!;
+    if (signed) mulS64(x, x >> 31, b, b >> 31); else mulU64(x, 0, b, 0);
+    lo = prod[0]!;
+    const high = prod[1]!;
+    c.setReg(RAX, 0, 4, lo, 0); c.setReg(RDX, 0, 4, high, 0);
+    of = signed ? +(high !== lo >> 31) : +(high !== 0);
+  } else {
+    const x = c.lo[RAX]!, xHi = c.hi[RAX]!;
+    if (signed) mulS64(x, xHi, b, bHi); else mulU64(x, xHi, b, bHi);
+    lo = prod[0]!; loHi = prod[1]!;
+    const h0 = prod[2]!, h1 = prod[3]!;
+    c.setReg(RAX, 0, 8, lo, loHi); c.setReg(RDX, 0, 8, h0, h1);
+    of = signed ? +(h0 !== loHi >> 31 || h1 !== loHi >> 31) : +((h0 | h1) !== 0);
+  }
+  // CF = OF = "upper half is significant"; SF/ZF/AF/PF undefined (taken from the low half here).
+  c.setResultFlags(sz, lo, loHi, of, of);
+}
+
+/** Two- and three-operand IMUL: dest ← truncated signed product (SDM IMUL). */
+function imul(c: Core, op: Op): void {
+  const sz = op.size;
+  let a: number, aHi: number, b: number, bHi: number;
+  if (op.k2 === K.Imm) {
+    a = c.readOperand(op, op.k1, op.r1, op.h1, sz); aHi = c.tHi;
+    b = op.immLo; bHi = op.immHi;
+  } else {
+    b = c.readOperand(op, op.k1, op.r1, op.h1, sz); bHi = c.tHi;
+    a = c.getReg(op.r0, op.h0, sz); aHi = c.tHi;
+  }
+  let r: number, rHi = 0, of: number;
+  if (sz === 2) {
+    const p = ((a << 16) >> 16) * ((b << 16) >> 16);
+    r = p & 0xffff;
+    of = +(p !== ((r << 16) >> 16));
+  } else if (sz === 4) {
+    mulS64(a, a >> 31, b, b >> 31);
+    r = prod[0]!;
+    of = +(prod[1]! !== r >> 31);
+  } else {
+    mulS64(a, aHi, b, bHi);
+    r = prod[0]!; rHi = prod[1]!;
+    of = +(prod[2]! !== rHi >> 31 || prod[3]! !== rHi >> 31);
+  }
+  c.setReg(op.r0, op.h0, sz, r, rHi);
+  c.setResultFlags(sz, r, rHi, of, of);
+}
+
+// ------------------------------------------------------------ divide
+
+/** DIV/IDIV: #DE on a zero divisor or a quotient that does not fit (SDM DIV, IDIV). Flags undefined: left unchanged. */
+function div(c: Core, op: Op): void {
+  const sz = op.size;
+  const signed = op.aux === 1;
+  const d = c.readOperand(op, op.k0, op.r0, op.h0, sz), dHi = c.tHi;
+  if (sz === 8 ? (d | dHi) === 0 : (d & MASK[sz]!) === 0) throw new Fault(Vector.DE, null, 'divide by zero');
+  if (sz === 1 || sz === 2) {
+    const bits = sz * 8;
+    const n = sz === 1 ? (signed ? (c.lo[RAX]! << 16) >> 16 : c.lo[RAX]! & 0xffff)
+      : signed ? ((c.lo[RDX]! << 16) | (c.lo[RAX]! & 0xffff)) : (((c.lo[RDX]! & 0xffff) << 16) | (c.lo[RAX]! & 0xffff)) >>> 0;
+    const dv = signed ? (d << (32 - bits)) >> (32 - bits) : d & MASK[sz]!;
+    const q = Math.trunc(n / dv), r = n - q * dv;
+    if (signed ? q < -(2 ** (bits - 1)) || q > 2 ** (bits - 1) - 1 : q > MASK[sz]!) throw new Fault(Vector.DE, null, 'quotient overflow');
+    if (sz === 1) c.setReg(RAX, 0, 2, (q & 0xff) | ((r & 0xff) << 8), 0);
+    else { c.setReg(RAX, 0, 2, q, 0); c.setReg(RDX, 0, 2, r, 0); }
+    return;
+  }
+  if (sz === 4) {
+    const nlo = c.lo[RAX]!, nhi = c.lo[RDX]!;
+    let q: number, r: number;
+    if (!signed && nhi === 0) { q = Math.floor((nlo >>> 0) / (d >>> 0)); r = (nlo >>> 0) - q * (d >>> 0); }
+    else if (signed && nhi === nlo >> 31) { const n = nlo, dv = d; q = Math.trunc(n / dv); r = n - q * dv; }
+    else {
+      const n = signed ? BigInt.asIntN(64, (BigInt(nhi >>> 0) << 32n) | BigInt(nlo >>> 0)) : (BigInt(nhi >>> 0) << 32n) | BigInt(nlo >>> 0);
+      const dv = signed ? BigInt(d | 0) : BigInt(d >>> 0);
+      const bq = n / dv;
+      q = Number(bq); r = Number(n - bq * dv);
+    }
+    if (signed ? q < -2147483648 || q > 2147483647 : q > 4294967295) throw new Fault(Vector.DE, null, 'quotient overflow');
+    c.setReg(RAX, 0, 4, q | 0, 0); c.setReg(RDX, 0, 4, r | 0, 0);
+    return;
+  }
+  // 64-bit: RDX:RAX / src. BigInt is the slow path; small unsigned dividends stay in doubles.
+  const alo = c.lo[RAX]!, ahi = c.hi[RAX]!, dlo = c.lo[RDX]!, dhi = c.hi[RDX]!;
+  if (!signed && (dlo | dhi) === 0 && ahi >>> 0 < 0x200000 && dHi >>> 0 < 0x200000) {
+    const n = (ahi >>> 0) * TWO32 + (alo >>> 0), dv = (dHi >>> 0) * TWO32 + (d >>> 0);
+    const q = Math.floor(n / dv), r = n - q * dv;
+    setPair(c, RAX, q); setPair(c, RDX, r);
+    return;
+  }
+  const u128 = (BigInt(dhi >>> 0) << 96n) | (BigInt(dlo >>> 0) << 64n) | (BigInt(ahi >>> 0) << 32n) | BigInt(alo >>> 0);
+  const n = signed ? BigInt.asIntN(128, u128) : u128;
+  const du = (BigInt(dHi >>> 0) << 32n) | BigInt(d >>> 0);
+  const dv = signed ? BigInt.asIntN(64, du) : du;
+  const q = n / dv, r = n - q * dv;
+  if (signed ? q < -(1n << 63n) || q >= 1n << 63n : q >= 1n << 64n) throw new Fault(Vector.DE, null, 'quotient overflow');
+  const qu = BigInt.asUintN(64, q), ru = BigInt.asUintN(64, r);
+  c.setReg(RAX, 0, 8, Number(qu & 0xffffffffn) | 0, Number(qu >> 32n) | 0);
+  c.setReg(RDX, 0, 8, Number(ru & 0xffffffffn) | 0, Number(ru >> 32n) | 0);
+}
+
+function setPair(c: Core, r: number, v: number): void {
+  const h = Math.floor(v / TWO32);
+  c.setReg(r, 0, 8, (v - h * TWO32) | 0, h | 0);
+}
+
+// --------------------------------------------------------- bit operations
+
+/** BT/BTS/BTR/BTC (SDM): CF ← selected bit; ZF unaffected; OF/SF/AF/PF undefined (left unchanged). */
+function bitTest(c: Core, op: Op): void {
+  const sz = op.size;
+  const bits = sz * 8;
+  let off: number;
+  let lin = 0;
+  const isMem = op.k0 === K.Mem;
+  if (op.k1 === K.Imm) off = op.immLo & (bits - 1);
+  else {
+    off = c.getReg(op.r1, op.h1, sz);
+    const offHi = c.tHi;
+    if (!isMem) off &= bits - 1;
+    else {
+      // Register bit offsets address a bit string: signed, and may reach outside the operand.
+      const signedOff = sz === 8 ? offHi * TWO32 + (off >>> 0) : sz === 4 ? off | 0 : (off << 16) >> 16;
+      const unit = Math.floor(signedOff / bits);
+      lin = c.ea(op) + unit * sz;
+      off = signedOff - unit * bits;
+    }
+  }
+  if (isMem && op.k1 === K.Imm) lin = c.ea(op);
+  let v: number, vHi: number;
+  if (isMem) { c.lastEa = lin; v = op.aux === 0 ? c.read(lin, sz) : c.readForWrite(lin, sz); vHi = c.tHi; }
+  else { v = c.getReg(op.r0, op.h0, sz); vHi = c.tHi; }
+  const inHi = off >= 32;
+  const word = inHi ? vHi : v;
+  const m = 1 << (off & 31);
+  const bit = (word & m) !== 0 ? 1 : 0;
+  if (op.aux !== 0) {
+    const nw = op.aux === 1 ? word | m : op.aux === 2 ? word & ~m : word ^ m;
+    if (inHi) vHi = nw; else v = nw;
+    c.writeDst(op, sz, sz < 4 ? v & MASK[sz]! : v, vHi, true);
+  }
+  c.setArithFlags((c.arithFlags() & ~CF) | bit);
+}
+
+function clz32(v: number): number { return Math.clz32(v); }
+
+/** BSF/BSR (SDM): zero source → ZF = 1 and the destination is left unchanged; CF/OF/SF/AF/PF undefined (kept). */
+function bitScan(c: Core, op: Op): void {
+  const sz = op.size;
+  const v = src(c, op, sz), vHi = c.tHi;
+  const flags = c.arithFlags() & ~ZF;
+  if (sz === 8 ? (v | vHi) === 0 : v === 0) { c.setArithFlags(flags | ZF); return; }
+  let idx: number;
+  if (op.aux === 0) {
+    // BSF: lowest set bit.
+    idx = v !== 0 ? 31 - clz32(v & -v) : 32 + 31 - clz32(vHi & -vHi);
+  } else {
+    idx = sz === 8 && vHi !== 0 ? 63 - clz32(vHi) : 31 - clz32(v);
+  }
+  c.setReg(op.r0, op.h0, sz, idx, 0);
+  c.setArithFlags(flags);
+}
+
+function bswap(c: Core, op: Op): void {
+  const sw = (x: number) => ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+  if (op.size === 8) c.setReg(op.r0, 0, 8, sw(c.hi[op.r0]!), sw(c.lo[op.r0]!));
+  else c.setReg(op.r0, 0, 4, sw(c.lo[op.r0]!), 0);
+}
+
+// --------------------------------------------------------- conversions
+
+/** CBW/CWDE/CDQE: sign-extend the low half of the accumulator into the whole. */
+function cbw(c: Core, op: Op): void {
+  const v = c.lo[RAX]!;
+  if (op.size === 2) c.setReg(RAX, 0, 2, ((v << 24) >> 24) & 0xffff, 0);
+  else if (op.size === 4) c.setReg(RAX, 0, 4, (v << 16) >> 16, 0);
+  else c.setReg(RAX, 0, 8, v, v >> 31);
+}
+
+/** CWD/CDQ/CQO: fill (R/E)DX with the accumulator's sign. */
+function cwd(c: Core, op: Op): void {
+  if (op.size === 2) c.setReg(RDX, 0, 2, (c.lo[RAX]! << 16) >> 31, 0);
+  else if (op.size === 4) c.setReg(RDX, 0, 4, c.lo[RAX]! >> 31, 0);
+  else { const s = c.hi[RAX]! >> 31; c.setReg(RDX, 0, 8, s, s); }
+}
+
+// ------------------------------------------------------ condition codes
+
+function setcc(c: Core, op: Op): void {
+  c.writeDst(op, 1, c.cond(op.aux) ? 1 : 0, 0, false);
+}
+
+/** CMOVcc: the source is read (and may fault) even when the condition is false, and a 32-bit destination is zero-extended either way. */
+function cmov(c: Core, op: Op): void {
+  const sz = op.size;
+  const v = c.readOperand(op, op.k1, op.r1, op.h1, sz), vHi = c.tHi;
+  if (c.cond(op.aux)) c.setReg(op.r0, op.h0, sz, v, vHi);
+  else if (sz === 4) c.hi[op.r0] = 0;
+}
+
+// ------------------------------------------------------ exchange family
+
+function xadd(c: Core, op: Op): void {
+  const sz = op.size;
+  const b = c.getReg(op.r1, op.h1, sz), bHi = sz === 8 ? c.tHi : 0;
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  let r: number, rHi = 0;
+  if (sz === 8) { const s = (a >>> 0) + (b >>> 0); r = s | 0; rHi = (aHi + bHi + (s >= TWO32 ? 1 : 0)) | 0; }
+  else r = trunc(a + (sz < 4 ? b & MASK[sz]! : b), sz);
+  c.setReg(op.r1, op.h1, sz, a, aHi);
+  c.writeDst(op, sz, r, rHi, true);
+  c.setArith(FlagKind.Add, sz, a, aHi, sz < 4 ? b & MASK[sz]! : b, bHi, r, rHi);
+}
+
+/** CMPXCHG (SDM): compare accumulator with dest; equal → dest ← src, else accumulator ← dest. Memory is always written. */
+function cmpxchg(c: Core, op: Op): void {
+  const sz = op.size;
+  const d = c.readDst(op, sz), dHi = c.tHi;
+  const acc = c.getReg(RAX, 0, sz), accHi = c.tHi;
+  let r: number, rHi = 0;
+  if (sz === 8) { const s = (acc >>> 0) - (d >>> 0); r = s | 0; rHi = (accHi - dHi - (s < 0 ? 1 : 0)) | 0; }
+  else r = trunc(acc - d, sz);
+  const equal = sz === 8 ? (r | rHi) === 0 : r === 0;
+  if (equal) {
+    const s = c.getReg(op.r1, op.h1, sz), sHi = c.tHi;
+    c.writeDst(op, sz, s, sHi, true);
+  } else {
+    if (op.k0 === K.Mem) c.writeDst(op, sz, d, dHi, true);
+    c.setReg(RAX, 0, sz, d, dHi);
+  }
+  c.setArith(FlagKind.Sub, sz, acc, accHi, d, dHi, r, rHi);
+}
+
+function xchg(c: Core, op: Op): void {
+  const sz = op.size;
+  const b = c.getReg(op.r1, op.h1, sz), bHi = c.tHi;
+  const a = c.readDst(op, sz), aHi = c.tHi;
+  c.writeDst(op, sz, b, bHi, true);
+  c.setReg(op.r1, op.h1, sz, a, aHi);
+}
+
+// ------------------------------------------------------------- table
+
+const shiftCls = (op: Op): InstructionClass => (op.k1 === K.Reg ? 'shiftCl' : 'shift');
+const divCls = (op: Op): InstructionClass => (op.size === 8 ? 'div64' : 'div32');
+/** The accumulator conversions name their size in the mnemonic (no explicit operands). */
+const accSize = (op: Op, ins: { mnemonic: number }) => {
+  const m = ins.mnemonic;
+  op.size = m === Mnemonic.Cbw || m === Mnemonic.Cwd ? 2 : m === Mnemonic.Cwde || m === Mnemonic.Cdq ? 4 : 8;
+};
+const ccOf = (base: number) => (op: Op, _ins: unknown) => { op.aux = base; };
+const aux = (v: number) => (op: Op) => { op.aux = v; };
+
+/** The condition-code order of Jcc/SETcc/CMOVcc encodings (SDM Vol. 1 Appendix B). */
+export const CC_MNEMONICS = {
+  set: [Mnemonic.Seto, Mnemonic.Setno, Mnemonic.Setb, Mnemonic.Setae, Mnemonic.Sete, Mnemonic.Setne, Mnemonic.Setbe, Mnemonic.Seta, Mnemonic.Sets, Mnemonic.Setns, Mnemonic.Setp, Mnemonic.Setnp, Mnemonic.Setl, Mnemonic.Setge, Mnemonic.Setle, Mnemonic.Setg],
+  cmov: [Mnemonic.Cmovo, Mnemonic.Cmovno, Mnemonic.Cmovb, Mnemonic.Cmovae, Mnemonic.Cmove, Mnemonic.Cmovne, Mnemonic.Cmovbe, Mnemonic.Cmova, Mnemonic.Cmovs, Mnemonic.Cmovns, Mnemonic.Cmovp, Mnemonic.Cmovnp, Mnemonic.Cmovl, Mnemonic.Cmovge, Mnemonic.Cmovle, Mnemonic.Cmovg],
+  j: [Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja, Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg],
+};
+
+export const aluSpecs: SpecEntry[] = [
+  [Mnemonic.Add, { exec: add, cls: 'alu' }],
+  [Mnemonic.Adc, { exec: adc, cls: 'alu' }],
+  [Mnemonic.Sub, { exec: sub, cls: 'alu' }],
+  [Mnemonic.Sbb, { exec: sbb, cls: 'alu' }],
+  [Mnemonic.Cmp, { exec: cmp, cls: 'alu' }],
+  [Mnemonic.And, { exec: (c, op) => logic(c, op, Logic.And), cls: 'alu' }],
+  [Mnemonic.Or, { exec: (c, op) => logic(c, op, Logic.Or), cls: 'alu' }],
+  [Mnemonic.Xor, { exec: (c, op) => logic(c, op, Logic.Xor), cls: 'alu' }],
+  [Mnemonic.Test, { exec: (c, op) => logic(c, op, Logic.Test), cls: 'alu' }],
+  [Mnemonic.Inc, { exec: (c, op) => incDec(c, op, false), cls: 'alu' }],
+  [Mnemonic.Dec, { exec: (c, op) => incDec(c, op, true), cls: 'alu' }],
+  [Mnemonic.Neg, { exec: neg, cls: 'alu' }],
+  [Mnemonic.Not, { exec: not, cls: 'alu' }],
+  [[Mnemonic.Shl, Mnemonic.Sal], { exec: shift, cls: shiftCls, setup: aux(Sh.Shl) }],
+  [Mnemonic.Shr, { exec: shift, cls: shiftCls, setup: aux(Sh.Shr) }],
+  [Mnemonic.Sar, { exec: shift, cls: shiftCls, setup: aux(Sh.Sar) }],
+  [Mnemonic.Rol, { exec: shift, cls: shiftCls, setup: aux(Sh.Rol) }],
+  [Mnemonic.Ror, { exec: shift, cls: shiftCls, setup: aux(Sh.Ror) }],
+  [Mnemonic.Rcl, { exec: shift, cls: 'rotateCarry', setup: aux(Sh.Rcl) }],
+  [Mnemonic.Rcr, { exec: shift, cls: 'rotateCarry', setup: aux(Sh.Rcr) }],
+  [Mnemonic.Shld, { exec: doubleShift, cls: 'doubleShift', setup: aux(0) }],
+  [Mnemonic.Shrd, { exec: doubleShift, cls: 'doubleShift', setup: aux(1) }],
+  [Mnemonic.Mul, { exec: mulWide, cls: 'mulWide', setup: aux(0) }],
+  [Mnemonic.Imul, { exec: imul, cls: (op) => (op.exec === mulWide ? 'mulWide' : 'imul'), setup: (op, ins) => { if (ins.opCount === 1) { op.exec = mulWide; op.aux = 1; } } }],
+  [Mnemonic.Div, { exec: div, cls: divCls, setup: aux(0) }],
+  [Mnemonic.Idiv, { exec: div, cls: divCls, setup: aux(1) }],
+  [Mnemonic.Bt, { exec: bitTest, cls: 'bitTest', setup: aux(0) }],
+  [Mnemonic.Bts, { exec: bitTest, cls: 'bitTest', setup: aux(1) }],
+  [Mnemonic.Btr, { exec: bitTest, cls: 'bitTest', setup: aux(2) }],
+  [Mnemonic.Btc, { exec: bitTest, cls: 'bitTest', setup: aux(3) }],
+  [Mnemonic.Bsf, { exec: bitScan, cls: 'bitScan', setup: aux(0) }],
+  [Mnemonic.Bsr, { exec: bitScan, cls: 'bitScan', setup: aux(1) }],
+  [Mnemonic.Bswap, { exec: bswap, cls: 'bswap' }],
+  [[Mnemonic.Cbw, Mnemonic.Cwde, Mnemonic.Cdqe], { exec: cbw, cls: 'cdq', setup: accSize }],
+  [[Mnemonic.Cwd, Mnemonic.Cdq, Mnemonic.Cqo], { exec: cwd, cls: 'cdq', setup: accSize }],
+  [Mnemonic.Xadd, { exec: xadd, cls: 'xadd' }],
+  [Mnemonic.Cmpxchg, { exec: cmpxchg, cls: 'cmpxchg' }],
+  [Mnemonic.Xchg, { exec: xchg, cls: 'xchgReg' }],
+  ...CC_MNEMONICS.set.map((m, i): SpecEntry => [m, { exec: setcc, cls: 'setcc', setup: ccOf(i) }]),
+  ...CC_MNEMONICS.cmov.map((m, i): SpecEntry => [m, { exec: cmov, cls: 'cmov', setup: ccOf(i) }]),
+];

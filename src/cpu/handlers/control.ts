@@ -1,0 +1,83 @@
+/**
+ * Control transfer (SDM Vol. 2: JMP, Jcc, CALL, RET, LOOP, JRCXZ). Every op
+ * here ends its block. Taken branches add the profile's branchTaken cost.
+ */
+import { Mnemonic, OpKind } from 'iced-x86';
+import type { Core } from '../core.js';
+import type { Op } from '../op.js';
+import { Fault, Vector } from '../fault.js';
+import { TWO32, type SpecEntry } from './spec.js';
+import { CC_MNEMONICS } from './alu.js';
+import { RCX } from '../registers.js';
+
+/** A 64-bit register value as a linear address; non-canonical targets #GP (SDM JMP/CALL/RET, 64-bit mode). */
+function target(c: Core, lo: number, hi: number): number {
+  if (hi < -32768 || hi > 32767) throw new Fault(Vector.GP, 0, 'branch to a non-canonical address');
+  return hi * TWO32 + (lo >>> 0);
+}
+
+function jmp(c: Core, op: Op): void { c.rip = op.target; }
+
+function jmpIndirect(c: Core, op: Op): void {
+  const lo = c.readOperand(op, op.k0, op.r0, op.h0, 8);
+  c.rip = target(c, lo, c.tHi);
+}
+
+function jcc(c: Core, op: Op): void {
+  if (c.cond(op.aux)) { c.rip = op.target; c.time += c.costs.cls.branchTaken; }
+}
+
+function pushRip(c: Core): void {
+  const h = Math.floor(c.rip / TWO32);
+  c.push(8, (c.rip - h * TWO32) | 0, h);
+}
+
+function call(c: Core, op: Op): void {
+  pushRip(c);
+  c.rip = op.target;
+}
+
+/** CALL r/m: the target is read before the return address is pushed. */
+function callIndirect(c: Core, op: Op): void {
+  const lo = c.readOperand(op, op.k0, op.r0, op.h0, 8);
+  const t = target(c, lo, c.tHi);
+  pushRip(c);
+  c.rip = t;
+}
+
+function ret(c: Core, op: Op): void {
+  const lo = c.pop(8);
+  const t = target(c, lo, c.tHi);
+  if (op.immLo !== 0) c.setRsp(c.rsp() + op.immLo);
+  c.rip = t;
+}
+
+/** LOOP/LOOPE/LOOPNE: RCX is decremented without touching flags. */
+function loop(c: Core, op: Op): void {
+  let lo = c.lo[RCX]!, hi = c.hi[RCX]!;
+  hi = (hi - (lo === 0 ? 1 : 0)) | 0; lo = (lo - 1) | 0;
+  c.lo[RCX] = lo; c.hi[RCX] = hi;
+  const nz = (lo | hi) !== 0;
+  const take = op.aux === 0 ? nz : op.aux === 1 ? nz && c.getZF() === 1 : nz && c.getZF() === 0;
+  if (take) { c.rip = op.target; c.time += c.costs.cls.branchTaken; }
+}
+
+function jrcxz(c: Core, op: Op): void {
+  const zero = op.size === 8 ? (c.lo[RCX]! | c.hi[RCX]!) === 0 : c.lo[RCX]! === 0;
+  if (zero) { c.rip = op.target; c.time += c.costs.cls.branchTaken; }
+}
+
+/** Near indirect forms take a register or memory operand; direct ones a NearBranch64 (far forms are rejected by the decoder). */
+const isIndirect = (k: OpKind) => k === OpKind.Register || k === OpKind.Memory;
+const aux = (v: number) => (op: Op) => { op.aux = v; };
+
+export const controlSpecs: SpecEntry[] = [
+  [Mnemonic.Jmp, { exec: jmp, cls: (op) => (op.exec === jmp ? 'jmp' : 'jmpIndirect'), ends: true, setup: (op, ins) => { if (isIndirect(ins.op0Kind)) op.exec = jmpIndirect; } }],
+  [Mnemonic.Call, { exec: call, cls: 'call', ends: true, setup: (op, ins) => { if (isIndirect(ins.op0Kind)) op.exec = callIndirect; } }],
+  [Mnemonic.Ret, { exec: ret, cls: 'ret', ends: true }],
+  ...CC_MNEMONICS.j.map((m, i): SpecEntry => [m, { exec: jcc, cls: 'jcc', ends: true, setup: aux(i) }]),
+  [Mnemonic.Loop, { exec: loop, cls: 'jcc', ends: true, setup: aux(0) }],
+  [Mnemonic.Loope, { exec: loop, cls: 'jcc', ends: true, setup: aux(1) }],
+  [Mnemonic.Loopne, { exec: loop, cls: 'jcc', ends: true, setup: aux(2) }],
+  [[Mnemonic.Jrcxz, Mnemonic.Jecxz], { exec: jrcxz, cls: 'jcc', ends: true, setup: (op, ins) => { op.size = ins.mnemonic === Mnemonic.Jrcxz ? 8 : 4; } }],
+];

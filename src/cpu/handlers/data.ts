@@ -1,0 +1,125 @@
+/**
+ * Data movement and flag-register instructions (SDM Vol. 2: MOV, MOVZX,
+ * MOVSX/MOVSXD, LEA, PUSH, POP, LEAVE, PUSHF/POPF, LAHF/SAHF, CLC/STC/CMC,
+ * CLD/STD, NOP).
+ */
+import { Mnemonic } from 'iced-x86';
+import type { Core } from '../core.js';
+import type { Op } from '../op.js';
+import { CF, DF, ARITH_FLAGS } from '../flags.js';
+import { MASK, type SpecEntry } from './spec.js';
+import { RSP, RBP, RAX } from '../registers.js';
+
+function mov(c: Core, op: Op): void {
+  const sz = op.size;
+  const v = c.readOperand(op, op.k1, op.r1, op.h1, sz);
+  c.writeDst(op, sz, v, c.tHi, false);
+}
+
+/** MOVZX/MOVSX/MOVSXD: read `size2` bytes, extend to `size`. */
+function movExtend(c: Core, op: Op): void {
+  const from = op.size2;
+  let v = c.readOperand(op, op.k1, op.r1, op.h1, from);
+  let vHi = 0;
+  if (op.aux === 1) {
+    // Sign-extend.
+    if (from === 1) v = (v << 24) >> 24;
+    else if (from === 2) v = (v << 16) >> 16;
+    vHi = v >> 31;
+    if (op.size < 4) v &= MASK[op.size]!;
+  }
+  c.setReg(op.r0, op.h0, op.size, v, vHi);
+}
+
+/** LEA: the effective address itself, truncated to the operand size; no memory access, no canonical check. */
+function lea(c: Core, op: Op): void {
+  const lo = c.eaPair(op) | 0;
+  c.setReg(op.r0, op.h0, op.size, op.size === 2 ? lo & 0xffff : lo, c.tHi);
+}
+
+function push(c: Core, op: Op): void {
+  const sz = op.size;
+  const v = c.readOperand(op, op.k0, op.r0, op.h0, sz);
+  c.push(sz, v, c.tHi);
+}
+
+/** POP r/m: RSP is incremented before a memory destination's address is computed (SDM POP). */
+function pop(c: Core, op: Op): void {
+  const sz = op.size;
+  const v = c.pop(sz), vHi = c.tHi;
+  c.writeDst(op, sz, v, vHi, false);
+}
+
+function leave(c: Core, op: Op): void {
+  c.lo[RSP] = c.lo[RBP]!; c.hi[RSP] = c.hi[RBP]!;
+  const v = c.pop(op.size);
+  c.setReg(RBP, 0, op.size, v, c.tHi);
+}
+
+function nop(_c: Core, _op: Op): void {}
+
+/** PUSHF: RF and VM read as 0 in the pushed image (SDM PUSHF). */
+function pushf(c: Core, op: Op): void {
+  const f = c.getRflags() & ~((1 << 16) | (1 << 17));
+  c.push(op.size, op.size === 2 ? f & 0xffff : f, 0);
+}
+
+/**
+ * POPF: which bits change depends on CPL and IOPL (SDM POPF, Table "Effect of
+ * POPF"): IF only when CPL ≤ IOPL, IOPL only at CPL 0; VM/VIP/VIF never in
+ * 64-bit mode. RF is cleared.
+ */
+function popf(c: Core, op: Op): void {
+  const v = c.pop(op.size);
+  const old = c.getRflags();
+  const iopl = (old >> 12) & 3;
+  let writable = ARITH_FLAGS | (1 << 8) | DF | (1 << 14) | (1 << 18) | (1 << 21);
+  if (c.cpl <= iopl) writable |= 1 << 9;
+  if (c.cpl === 0) writable |= 3 << 12;
+  if (op.size === 2) writable &= 0xffff;
+  c.setRflags(((old & ~writable) | (v & writable)) & ~(1 << 16));
+}
+
+/** LAHF: AH ← SF:ZF:0:AF:0:PF:1:CF. */
+function lahf(c: Core, _op: Op): void {
+  c.setReg(RAX, 8, 1, (c.arithFlags() & 0xd5) | 0x02, 0);
+}
+
+/** SAHF: SF, ZF, AF, PF, CF ← AH; OF unchanged. */
+function sahf(c: Core, _op: Op): void {
+  const ah = (c.lo[RAX]! >> 8) & 0xd5;
+  c.setArithFlags((c.arithFlags() & ~0xd5) | ah);
+}
+
+function flagOp(c: Core, op: Op): void {
+  switch (op.aux) {
+    case 0: c.setArithFlags(c.arithFlags() & ~CF); break; // CLC
+    case 1: c.setArithFlags(c.arithFlags() | CF); break; // STC
+    case 2: c.setArithFlags(c.arithFlags() ^ CF); break; // CMC
+    case 3: c.rflagsRest &= ~DF; break; // CLD
+    default: c.rflagsRest |= DF; break; // STD
+  }
+}
+
+const aux = (v: number) => (op: Op) => { op.aux = v; };
+
+export const dataSpecs: SpecEntry[] = [
+  [Mnemonic.Mov, { exec: mov, cls: 'mov' }],
+  [Mnemonic.Movzx, { exec: movExtend, cls: 'mov', setup: aux(0) }],
+  [[Mnemonic.Movsx, Mnemonic.Movsxd], { exec: movExtend, cls: 'mov', setup: aux(1) }],
+  [Mnemonic.Lea, { exec: lea, cls: 'lea', setup: (op) => { op.mSeg = -1; } }],
+  [Mnemonic.Push, { exec: push, cls: 'push' }],
+  [Mnemonic.Pop, { exec: pop, cls: 'pop' }],
+  [Mnemonic.Leave, { exec: leave, cls: 'pop' }],
+  [[Mnemonic.Nop, Mnemonic.Endbr64, Mnemonic.Endbr32, Mnemonic.Prefetchnta, Mnemonic.Prefetcht0, Mnemonic.Prefetcht1, Mnemonic.Prefetcht2, Mnemonic.Prefetchw], { exec: nop, cls: 'nop' }],
+  [Mnemonic.Pushf, { exec: pushf, cls: 'pushfPopf' }],
+  [Mnemonic.Pushfq, { exec: pushf, cls: 'pushfPopf' }],
+  [[Mnemonic.Popf, Mnemonic.Popfq], { exec: popf, cls: 'pushfPopf', ends: true }],
+  [Mnemonic.Lahf, { exec: lahf, cls: 'flagOp' }],
+  [Mnemonic.Sahf, { exec: sahf, cls: 'flagOp' }],
+  [Mnemonic.Clc, { exec: flagOp, cls: 'flagOp', setup: aux(0) }],
+  [Mnemonic.Stc, { exec: flagOp, cls: 'flagOp', setup: aux(1) }],
+  [Mnemonic.Cmc, { exec: flagOp, cls: 'flagOp', setup: aux(2) }],
+  [Mnemonic.Cld, { exec: flagOp, cls: 'flagOp', setup: aux(3) }],
+  [Mnemonic.Std, { exec: flagOp, cls: 'flagOp', setup: aux(4) }],
+];

@@ -1,0 +1,27 @@
+/**
+ * The opcode table's entry type. Each handler family (alu.ts, data.ts, ...)
+ * exports a list of specs keyed by iced-x86 Mnemonic; the decoder fills the
+ * generic operand fields of an Op and then calls `setup` for anything
+ * family-specific. Prefer a table to a branchy function (DEVELOPERS.md).
+ */
+import type { Instruction, Mnemonic } from 'iced-x86';
+import type { Handler, Op } from '../op.js';
+import type { InstructionClass } from '../../profile/schema.js';
+
+export interface OpSpec {
+  exec: Handler;
+  /** Profile instruction class whose cost the op is charged (a function when it depends on the form). */
+  cls: InstructionClass | ((op: Op) => InstructionClass);
+  /** Family-specific decode (aux selector, sizes...). */
+  setup?: (op: Op, ins: Instruction) => void;
+  /** The block must end after this op. */
+  ends?: boolean;
+  /** The handler charges its own time (REP string ops); the op's fixed cost is 0. */
+  selfTimed?: boolean;
+}
+
+export type SpecEntry = [Mnemonic | Mnemonic[], OpSpec];
+
+/** Mask of an operand of 1/2/4 bytes, indexed by size. */
+export const MASK = [0, 0xff, 0xffff, 0, -1, 0, 0, 0, -1];
+export const TWO32 = 4294967296;

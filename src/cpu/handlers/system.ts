@@ -1,0 +1,323 @@
+/**
+ * System instructions (SDM Vol. 2 and Vol. 3A): interrupt flag, HLT, PAUSE,
+ * time stamp counter, MSRs, CPUID, port I/O, fences, software interrupts,
+ * control registers, descriptor tables, IRETQ. Privileged ones raise #GP(0)
+ * outside ring 0 (SDM Vol. 3A §5.9).
+ */
+import { Mnemonic, Register } from 'iced-x86';
+import { type Core, RunState, CR0_PG, CR0_PE } from '../core.js';
+import type { Op } from '../op.js';
+import { K } from '../op.js';
+import { Fault, Vector } from '../fault.js';
+import { IF, TF } from '../flags.js';
+import { TWO32, MASK, type SpecEntry } from './spec.js';
+import { RAX, RCX, RDX, RBX, SEG_CS, SEG_SS } from '../registers.js';
+import { IA32_TSC_AUX } from '../msr.js';
+
+function requireRing0(c: Core, what: string): void {
+  if (c.cpl !== 0) throw new Fault(Vector.GP, 0, `${what} at CPL ${c.cpl}`);
+}
+
+/** I/O-sensitive instructions need CPL ≤ IOPL (the TSS I/O bitmap is not modelled). */
+function requireIopl(c: Core, what: string): void {
+  const iopl = (c.rflagsRest >> 12) & 3;
+  if (c.cpl > iopl) throw new Fault(Vector.GP, 0, `${what} at CPL ${c.cpl} > IOPL ${iopl}`);
+}
+
+function cli(c: Core, _op: Op): void {
+  requireIopl(c, 'CLI');
+  c.rflagsRest &= ~IF;
+}
+
+/** STI: interrupts stay blocked until the instruction after STI completes (SDM STI). */
+function sti(c: Core, _op: Op): void {
+  requireIopl(c, 'STI');
+  if ((c.rflagsRest & IF) === 0) c.interruptShadow = true;
+  c.rflagsRest |= IF;
+}
+
+/** HLT with IF = 0 stops the core for good (nothing can wake it here: no NMI/INIT source); with IF = 1 it waits for an interrupt. */
+function hlt(c: Core, _op: Op): void {
+  requireRing0(c, 'HLT');
+  const ie = c.interruptsEnabled;
+  c.state = ie ? RunState.Halted : RunState.Stopped;
+  const ev = c.host.events;
+  if (ev.wants.halt) ev.emit('halt', { core: c.id, tick: c.time, rip: c.rip, interruptsEnabled: ie });
+}
+
+function pause(_c: Core, _op: Op): void {}
+
+function tscToEdxEax(c: Core, t: number): void {
+  const h = Math.floor(t / TWO32);
+  c.setReg(RAX, 0, 4, (t - h * TWO32) | 0, 0);
+  c.setReg(RDX, 0, 4, h | 0, 0);
+}
+
+/** RDTSC reads the reference clock at the instruction's start (CR4.TSD is not modelled). */
+function rdtsc(c: Core, _op: Op): void { tscToEdxEax(c, Math.floor(c.time)); }
+
+function rdtscp(c: Core, _op: Op): void {
+  tscToEdxEax(c, Math.floor(c.time));
+  const aux = c.msr.read(IA32_TSC_AUX);
+  c.setReg(RCX, 0, 4, aux, 0);
+}
+
+function rdmsr(c: Core, _op: Op): void {
+  requireRing0(c, 'RDMSR');
+  const lo = c.msr.read(c.lo[RCX]! >>> 0);
+  const hi = c.tHi;
+  c.setReg(RAX, 0, 4, lo, 0);
+  c.setReg(RDX, 0, 4, hi, 0);
+}
+
+function wrmsr(c: Core, _op: Op): void {
+  requireRing0(c, 'WRMSR');
+  c.msr.write(c.lo[RCX]! >>> 0, c.lo[RAX]!, c.lo[RDX]!);
+  c.requestBlockExit(); // EFER and friends change how the next instruction runs
+}
+
+const BRAND = 'shinjuku-emu Haswell-EP (E5-2658 v3 model)'.padEnd(47, ' ') + '\0';
+
+function brandWords(leaf: number): number[] {
+  const out: number[] = [];
+  const base = (leaf - 0x80000002) * 16;
+  for (let w = 0; w < 4; w++) {
+    let v = 0;
+    for (let b = 0; b < 4; b++) v |= BRAND.charCodeAt(base + w * 4 + b) << (8 * b);
+    out.push(v);
+  }
+  return out;
+}
+
+/**
+ * CPUID: a Haswell-EP identity (family 6, model 3Fh) that advertises only the
+ * features this machine implements, so a guest that probes never picks an
+ * instruction the emulator lacks.
+ */
+export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: number): [number, number, number, number] {
+  void sub;
+  switch (leaf >>> 0) {
+    case 0: return [0xd, 0x756e6547, 0x6c65746e, 0x49656e69]; // "GenuineIntel" in EBX, EDX, ECX order
+    case 1: {
+      const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
+      const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
+      const ecx = 0;
+      // EDX: TSC(4) MSR(5) PAE(6) CX8(8) PGE(13) CMOV(15) PAT(16) CLFSH(19)
+      const edx = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
+      return [eax, ebx, ecx, edx];
+    }
+    case 0x80000000: return [0x80000008, 0, 0, 0];
+    case 0x80000001: return [0, 0, 1 /* LAHF/SAHF in 64-bit mode */, (1 << 20) /* NX */ | (1 << 27) /* RDTSCP */ | (1 << 29) /* LM */];
+    case 0x80000002: case 0x80000003: case 0x80000004: {
+      const w = brandWords(leaf >>> 0);
+      return [w[0]!, w[1]!, w[2]!, w[3]!];
+    }
+    case 0x80000007: return [0, 0, 0, 1 << 8]; // invariant TSC
+    case 0x80000008: return [0x3028, 0, 0, 0]; // 40-bit physical, 48-bit linear addresses
+    default: return [0, 0, 0, 0];
+  }
+}
+
+/** Set by the machine: how many cores CPUID should report. */
+export const cpuidConfig = { ncores: 1 };
+
+function cpuid(c: Core, _op: Op): void {
+  const r = cpuidLeaf(c.id, cpuidConfig.ncores, c.lo[RAX]!, c.lo[RCX]!);
+  c.setReg(RAX, 0, 4, r[0], 0);
+  c.setReg(RBX, 0, 4, r[1], 0);
+  c.setReg(RCX, 0, 4, r[2], 0);
+  c.setReg(RDX, 0, 4, r[3], 0);
+}
+
+/** IN/OUT: op.aux = 0 for IN, 1 for OUT; the port is an immediate or DX. */
+function portIo(c: Core, op: Op): void {
+  requireIopl(c, op.aux === 0 ? 'IN' : 'OUT');
+  const sz = op.size;
+  if (op.aux === 0) {
+    const port = op.k1 === K.Imm ? op.immLo & 0xff : c.lo[RDX]! & 0xffff;
+    const v = c.host.ioIn(c.id, port, sz);
+    c.setReg(RAX, 0, sz, sz === 4 ? v | 0 : v & MASK[sz]!, 0);
+  } else {
+    const port = op.k0 === K.Imm ? op.immLo & 0xff : c.lo[RDX]! & 0xffff;
+    const v = sz === 4 ? c.lo[RAX]! : c.lo[RAX]! & MASK[sz]!;
+    c.host.ioOut(c.id, port, sz, v);
+  }
+}
+
+/** Fences: this machine executes each core's accesses in program order, so they only cost time. */
+function fence(_c: Core, _op: Op): void {}
+
+/** INT3 and INT n are traps: RIP already points past them when the gate is entered (SDM INT n/INT3). */
+function int3(_c: Core, _op: Op): void { throw new Fault(Vector.BP, null, 'INT3', true); }
+function intN(_c: Core, op: Op): void { throw new Fault(op.immLo & 0xff, null, `INT ${op.immLo & 0xff}`, true); }
+function ud2(_c: Core, _op: Op): void { throw new Fault(Vector.UD, null, 'UD2'); }
+
+/** MOV to/from CR0/CR2/CR3/CR4/CR8 (SDM "MOV—Move to/from Control Registers"). */
+export function movCr(c: Core, op: Op): void {
+  requireRing0(c, 'MOV CR');
+  const toCr = op.aux >= 100;
+  const n = toCr ? op.aux - 100 : op.aux;
+  if (!toCr) {
+    let v: number;
+    switch (n) {
+      case 0: v = c.cr0; break;
+      case 2: v = c.cr2; break;
+      case 3: v = c.cr3; break;
+      case 4: v = c.cr4; break;
+      case 8: v = c.cr8; break;
+      default: throw new Fault(Vector.UD, null, `MOV from CR${n}`);
+    }
+    const h = Math.floor(v / TWO32);
+    c.setReg(op.r0, 0, 8, (v - h * TWO32) | 0, h | 0);
+    return;
+  }
+  const lo = c.lo[op.r1]!, hi = c.hi[op.r1]!;
+  const v = (hi >>> 0) * TWO32 + (lo >>> 0);
+  switch (n) {
+    case 0:
+      if (hi !== 0) throw new Fault(Vector.GP, 0, 'MOV CR0 with reserved high bits');
+      // Long mode requires paging and protection to stay on (SDM §9.8.5).
+      if ((lo & CR0_PG) === 0 || (lo & CR0_PE) === 0) throw new Fault(Vector.GP, 0, 'clearing CR0.PG or CR0.PE in 64-bit mode');
+      c.cr0 = lo >>> 0;
+      c.flushTlb();
+      break;
+    case 2: c.cr2 = v; break;
+    case 3: c.cr3 = v; c.flushTlb(); break;
+    case 4:
+      if (hi !== 0) throw new Fault(Vector.GP, 0, 'MOV CR4 with reserved bits');
+      if ((lo & (1 << 5)) === 0) throw new Fault(Vector.GP, 0, 'clearing CR4.PAE in 64-bit mode');
+      c.cr4 = lo >>> 0;
+      c.flushTlb();
+      break;
+    case 8: c.cr8 = lo & 0xf; break;
+    default: throw new Fault(Vector.UD, null, `MOV to CR${n}`);
+  }
+  c.requestBlockExit();
+}
+
+/** LGDT/LIDT m16&64 and SGDT/SIDT (SDM). op.aux: 0 LGDT, 1 LIDT, 2 SGDT, 3 SIDT. */
+function descriptorTable(c: Core, op: Op): void {
+  const a = c.ea(op);
+  if (op.aux <= 1) {
+    requireRing0(c, op.aux === 0 ? 'LGDT' : 'LIDT');
+    const limit = c.read(a, 2);
+    const lo = c.read(a + 2, 4);
+    const hi = c.read(a + 6, 4);
+    const base = hi * TWO32 + (lo >>> 0);
+    if (op.aux === 0) { c.gdtrBase = base; c.gdtrLimit = limit; }
+    else { c.idtrBase = base; c.idtrLimit = limit; }
+  } else {
+    const base = op.aux === 2 ? c.gdtrBase : c.idtrBase;
+    const limit = op.aux === 2 ? c.gdtrLimit : c.idtrLimit;
+    const h = Math.floor(base / TWO32);
+    c.write(a, 2, limit, 0);
+    c.write(a + 2, 4, (base - h * TWO32) | 0, 0);
+    c.write(a + 6, 4, h | 0, 0);
+  }
+}
+
+/** LTR: load TR from a 16-byte 64-bit TSS descriptor in the GDT and mark it busy (SDM LTR). */
+function ltr(c: Core, op: Op): void {
+  requireRing0(c, 'LTR');
+  const sel = c.readOperand(op, op.k0, op.r0, op.h0, 2) & 0xffff;
+  if ((sel & 4) !== 0 || (sel & ~7) === 0) throw new Fault(Vector.GP, sel & ~3, 'LTR with a null or LDT selector');
+  const d = c.gdtrBase + (sel & ~7);
+  if ((sel & ~7) + 15 > c.gdtrLimit) throw new Fault(Vector.GP, sel & ~3, 'LTR selector beyond the GDT limit');
+  const w0 = c.read(d, 4), w1 = c.read(d + 4, 4), w2 = c.read(d + 8, 4);
+  const type = (w1 >>> 8) & 0xf;
+  if (type !== 9) throw new Fault(Vector.GP, sel & ~3, 'LTR of a descriptor that is not an available 64-bit TSS');
+  if (((w1 >>> 15) & 1) === 0) throw new Fault(Vector.NP, sel & ~3, 'LTR of a not-present TSS');
+  c.trBase = (w2 >>> 0) * TWO32 + ((((w1 >>> 24) & 0xff) << 24) | ((w1 & 0xff) << 16) | (w0 >>> 16)) >>> 0;
+  c.trLimit = ((w1 & 0xf0000) | (w0 & 0xffff)) >>> 0;
+  c.trSel = sel;
+  c.write(d + 4, 4, w1 | (1 << 9), 0); // busy
+}
+
+/** IRETQ in 64-bit mode always pops RIP, CS, RFLAGS, RSP, SS (SDM IRET, IA-32e mode). */
+function iretq(c: Core, _op: Op): void {
+  const rip = c.pop(8), ripHi = c.tHi;
+  const cs = c.pop(8) & 0xffff;
+  const flags = c.pop(8);
+  const rsp = c.pop(8), rspHi = c.tHi;
+  const ss = c.pop(8) & 0xffff;
+  const newCpl = cs & 3;
+  if (newCpl < c.cpl) throw new Fault(Vector.GP, cs & ~3, 'IRET to a more privileged level');
+  if (ripHi < -32768 || ripHi > 32767) throw new Fault(Vector.GP, 0, 'IRET to a non-canonical RIP');
+  // Writable RFLAGS bits as for POPF at the old CPL; IF/IOPL need privilege.
+  const old = c.getRflags();
+  const iopl = (old >> 12) & 3;
+  let writable = 0x244dd5 | TF | (1 << 14) | (1 << 18);
+  if (c.cpl <= iopl) writable |= IF;
+  if (c.cpl === 0) writable |= 3 << 12;
+  c.setRflags((old & ~writable) | (flags & writable));
+  c.segSel[SEG_CS] = cs;
+  c.segSel[SEG_SS] = ss;
+  c.cpl = newCpl;
+  c.rip = ripHi * TWO32 + (rip >>> 0);
+  c.lo[4] = rsp; c.hi[4] = rspHi;
+  c.requestBlockExit();
+}
+
+function invlpg(c: Core, op: Op): void {
+  requireRing0(c, 'INVLPG');
+  c.flushTlbPage(c.ea(op));
+  c.requestBlockExit();
+}
+
+/** SWAPGS: exchange GS.base with IA32_KERNEL_GS_BASE (SDM SWAPGS). */
+function swapgs(c: Core, _op: Op): void {
+  requireRing0(c, 'SWAPGS');
+  const k = c.msr.read(0xc0000102), kHi = c.tHi;
+  const g = c.segBase[5]!;
+  const gh = Math.floor(g / TWO32);
+  c.msr.write(0xc0000102, (g - gh * TWO32) | 0, gh | 0);
+  c.segBase[5] = kHi * TWO32 + (k >>> 0);
+}
+
+function privilegedNop(c: Core, op: Op): void { requireRing0(c, `mnemonic ${op.mnemonic}`); }
+
+/** MOV to/from a segment register: selectors only (64-bit mode ignores data-segment bases except FS/GS, whose bases come from MSRs). */
+export function movSeg(c: Core, op: Op): void {
+  if (op.aux >= 100) {
+    const sel = c.readOperand(op, op.k1, op.r1, op.h1, 2) & 0xffff;
+    c.segSel[op.aux - 100] = sel;
+    if (op.aux - 100 === SEG_SS) c.interruptShadow = true; // MOV SS blocks interrupts for one instruction
+  } else {
+    c.writeDst(op, op.k0 === K.Mem ? 2 : op.size, c.segSel[op.aux]!, 0, false);
+  }
+}
+
+const aux = (v: number) => (op: Op) => { op.aux = v; };
+
+export const systemSpecs: SpecEntry[] = [
+  [Mnemonic.Cli, { exec: cli, cls: 'interruptFlag', ends: true }],
+  [Mnemonic.Sti, { exec: sti, cls: 'interruptFlag', ends: true }],
+  [Mnemonic.Hlt, { exec: hlt, cls: 'hlt', ends: true }],
+  [Mnemonic.Pause, { exec: pause, cls: 'pause' }],
+  [Mnemonic.Rdtsc, { exec: rdtsc, cls: 'rdtsc' }],
+  [Mnemonic.Rdtscp, { exec: rdtscp, cls: 'rdtscp' }],
+  [Mnemonic.Rdmsr, { exec: rdmsr, cls: 'msr' }],
+  [Mnemonic.Wrmsr, { exec: wrmsr, cls: 'msr', ends: true }],
+  [Mnemonic.Cpuid, { exec: cpuid, cls: 'cpuid' }],
+  [Mnemonic.In, { exec: portIo, cls: 'portIo', setup: (op, ins) => { op.aux = 0; op.size = sizeOfAcc(ins.op0Register); } }],
+  [Mnemonic.Out, { exec: portIo, cls: 'portIo', ends: true, setup: (op, ins) => { op.aux = 1; op.size = sizeOfAcc(ins.op1Register); } }],
+  [[Mnemonic.Lfence, Mnemonic.Sfence], { exec: fence, cls: 'fence' }],
+  [Mnemonic.Mfence, { exec: fence, cls: 'mfence' }],
+  [Mnemonic.Int3, { exec: int3, cls: 'software_int', ends: true }],
+  [Mnemonic.Int, { exec: intN, cls: 'software_int', ends: true }],
+  [Mnemonic.Ud2, { exec: ud2, cls: 'nop', ends: true }],
+  [Mnemonic.Lgdt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(0), ends: true }],
+  [Mnemonic.Lidt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(1), ends: true }],
+  [Mnemonic.Sgdt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(2) }],
+  [Mnemonic.Sidt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(3) }],
+  [Mnemonic.Ltr, { exec: ltr, cls: 'controlRegister', ends: true }],
+  [Mnemonic.Iretq, { exec: iretq, cls: 'iret', ends: true }],
+  [Mnemonic.Invlpg, { exec: invlpg, cls: 'controlRegister', ends: true }],
+  [Mnemonic.Swapgs, { exec: swapgs, cls: 'controlRegister' }],
+  [[Mnemonic.Wbinvd, Mnemonic.Invd], { exec: privilegedNop, cls: 'controlRegister' }],
+  [[Mnemonic.Clflush, Mnemonic.Clflushopt], { exec: fence, cls: 'fence' }],
+];
+
+function sizeOfAcc(r: Register): number {
+  return r === Register.AL ? 1 : r === Register.AX ? 2 : 4;
+}

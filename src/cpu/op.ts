@@ -1,0 +1,67 @@
+/**
+ * A decoded instruction in the compact form the executor runs. Decoding with
+ * iced-x86 happens once per code address (DecodeCache); afterwards only these
+ * plain fields are read. Every Op has the same shape (all fields initialized
+ * in the constructor) so handler property loads stay monomorphic.
+ *
+ * Blocks of Ops end at control transfers; a later JIT can compile a Block's
+ * Ops into one JavaScript function without changing this layout.
+ */
+import type { Core } from './core.js';
+
+export type Handler = (c: Core, op: Op) => void;
+
+/** Operand kinds. */
+export const enum K { None = 0, Reg = 1, Mem = 2, Imm = 3 }
+
+export class Op {
+  exec: Handler;
+  /** Linear address of the instruction, and of the next one. */
+  rip = 0;
+  next = 0;
+  len = 0;
+  /** Cost in ticks charged after the handler (class cost; memory adds its own). */
+  cost = 0;
+  /** iced-x86 Code and Mnemonic, for handlers that serve several forms and for the debugger. */
+  code = 0;
+  mnemonic = 0;
+  /** Operand size in bytes (1, 2, 4, 8). */
+  size = 8;
+  /** Secondary size: source size of MOVZX/MOVSX, element size of string ops... */
+  size2 = 0;
+  k0 = K.None; k1 = K.None; k2 = K.None;
+  /** Register operands: GPR index, and 8 when the operand is a legacy high byte (AH..BH). */
+  r0 = 0; r1 = 0; r2 = 0;
+  h0 = 0; h1 = 0; h2 = 0;
+  /** Immediate, sign- or zero-extended to 64 bits as the instruction defines. */
+  immLo = 0; immHi = 0;
+  /** Memory operand: base/index GPR (-1 none), scale as a shift, displacement as int32 pair. */
+  mBase = -1; mIndex = -1; mShift = 0; mDispLo = 0; mDispHi = 0;
+  /** Segment whose base is added (only FS/GS have bases in 64-bit mode), -1 for none. */
+  mSeg = -1;
+  /** 32-bit address size (67h prefix). */
+  addr32 = false;
+  /** ALU sub-operation, condition code, or other per-handler selector. */
+  aux = 0;
+  /** Direct branch target. */
+  target = 0;
+  /** 0 none, 1 REP/REPE, 2 REPNE. */
+  rep = 0;
+  lock = false;
+  /** True when the block must end after this op (control transfer or system op). */
+  endsBlock = false;
+
+  constructor(exec: Handler) { this.exec = exec; }
+}
+
+export class Block {
+  /** Linear and physical address of the first op. */
+  constructor(
+    readonly rip: number,
+    readonly pa: number,
+    readonly ops: Op[],
+    /** Physical pages the block's bytes come from (1 or 2). */
+    readonly pages: number[],
+  ) {}
+  valid = true;
+}

@@ -1,0 +1,32 @@
+/**
+ * The cost seam between cores and memory. Every guest load or store asks the
+ * memory system what it costs. This issue's model is flat: every RAM access is
+ * an L1 hit (profile memory.loadL1 / storeL1). The coherence model (a directory
+ * of 64-byte lines with MESI-like states) replaces this class behind the same
+ * two methods.
+ */
+import type { TickCosts } from '../profile/load.js';
+import type { Tick } from '../sim/time.js';
+
+export interface MemorySystem {
+  /** Cost of a load of the line holding physical address `pa` by `core`. */
+  load(core: number, pa: number): Tick;
+  /** Cost of a store. */
+  store(core: number, pa: number): Tick;
+  /** Cost of an access to a physical address that is not RAM. */
+  uncached(core: number, pa: number): Tick;
+}
+
+export class FlatMemorySystem implements MemorySystem {
+  private readonly loadCost: Tick;
+  private readonly storeCost: Tick;
+  private readonly otherCost: Tick;
+  constructor(costs: TickCosts) {
+    this.loadCost = costs.loadL1;
+    this.storeCost = costs.storeL1;
+    this.otherCost = costs.unbackedAccess;
+  }
+  load(_core: number, _pa: number): Tick { return this.loadCost; }
+  store(_core: number, _pa: number): Tick { return this.storeCost; }
+  uncached(_core: number, _pa: number): Tick { return this.otherCost; }
+}

@@ -1,0 +1,262 @@
+/**
+ * The machine: cores, physical memory, the memory system, the decode cache,
+ * the device-event queue and the global scheduler (design.md §3).
+ *
+ * Scheduling rule: the next thing to happen is the earliest of (a) the device
+ * event with the smallest (tick, priority, sequence) and (b) the next
+ * instruction of the running core with the smallest (time, id); an event due
+ * at the same tick as a core goes first. A core runs a stretch of
+ * instructions only while it stays first by that rule, so the interleaving —
+ * and with it every cycle count — is a pure function of the inputs.
+ */
+import { Core, type CoreHost, RunState, CR0_PE, CR0_MP, CR0_NE, CR0_PG, CR4_PAE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_LME, EFER_LMA, hex } from '../cpu/core.js';
+import { DecodeCache, disassemble } from '../cpu/decoder.js';
+import { cpuidConfig } from '../cpu/handlers/system.js';
+import { PhysicalMemory } from '../memory/physical.js';
+import { FlatMemorySystem, type MemorySystem } from '../memory/memorySystem.js';
+import { tickCosts, type TickCosts } from '../profile/load.js';
+import type { Profile } from '../profile/schema.js';
+import { EventStream, type StopReason } from './events.js';
+import { EventQueue } from './scheduler.js';
+import type { Tick } from './time.js';
+import type { ElfImage } from '../loader/elf.js';
+import { RESERVED_BASE, STACKS_BASE, STACK_BYTES, MAX_CORES, RESERVED_END } from '../loader/layout.js';
+import { RDI, RSI, RSP, SEG_CS, SEG_DS, SEG_ES, SEG_SS, SEG_FS, SEG_GS } from '../cpu/registers.js';
+
+/** Debug console (Bochs port_e9_hack / QEMU -debugcon) and exit device (QEMU isa-debug-exit), as the peers use. */
+export const PORT_CONSOLE = 0xe9;
+export const PORT_EXIT = 0xf4;
+
+/** Boot structures in the reserved range, mirroring ../shared/peers/loader so one image runs on QEMU, Bochs and here. */
+export const BOOT = {
+  /** `cli; hlt; jmp .-2`: where a core's entry function returns to. */
+  haltStub: RESERVED_BASE,
+  gdt: RESERVED_BASE + 0x100,
+  pml4: RESERVED_BASE + 0x1000,
+  pdpt: RESERVED_BASE + 0x2000,
+  /** Four page directories of 2 MiB pages: the identity map of 0–4 GiB. */
+  pd: RESERVED_BASE + 0x3000,
+  /** 64-bit code and data selectors of the boot GDT (same layout as the peers' loader). */
+  kernelCs: 0x18,
+  kernelDs: 0x10,
+};
+
+/** Smallest RAM that holds the reserved boot range; largest that stays below the 3–4 GiB MMIO window. */
+export const MIN_MEMORY = RESERVED_END;
+export const MAX_MEMORY = 0xc000_0000;
+
+export interface MachineConfig {
+  cores: number;
+  memoryBytes: number;
+  profile: Profile;
+  /** Stop when every running core's clock has reached this tick. */
+  maxCycles?: number;
+  /** Receives each byte the guest writes to the debug console. */
+  onConsole?: (byte: number) => void;
+}
+
+export interface StopInfo {
+  reason: StopReason;
+  /** Guest exit status (reason 'exit'), else null. */
+  exitStatus: number | null;
+  core: number | null;
+  tick: Tick;
+  rip: number | null;
+  disassembly: string | null;
+  detail: string;
+}
+
+export class Machine implements CoreHost {
+  readonly events = new EventStream();
+  readonly mem: PhysicalMemory;
+  readonly memsys: MemorySystem;
+  readonly costs: TickCosts;
+  readonly decode: DecodeCache;
+  readonly cores: Core[];
+  readonly queue = new EventQueue();
+  readonly maxCycles: number;
+  private stopInfo: StopInfo | null = null;
+  private readonly onConsole: (byte: number) => void;
+
+  constructor(readonly config: MachineConfig) {
+    if (!Number.isInteger(config.cores) || config.cores < 1 || config.cores > MAX_CORES) {
+      throw new RangeError(`core count must be 1..${MAX_CORES}, got ${config.cores}`);
+    }
+    if (config.memoryBytes < MIN_MEMORY || config.memoryBytes > MAX_MEMORY || config.memoryBytes % 4096 !== 0) {
+      throw new RangeError(`memory must be a multiple of 4 KiB between ${MIN_MEMORY / 2 ** 20 | 0} MiB (the boot area ends at 0x${RESERVED_END.toString(16)}) and ${MAX_MEMORY / 2 ** 20} MiB, got ${config.memoryBytes} bytes`);
+    }
+    this.costs = tickCosts(config.profile);
+    this.mem = new PhysicalMemory(config.memoryBytes);
+    this.memsys = new FlatMemorySystem(this.costs);
+    this.decode = new DecodeCache(this.mem, this.costs);
+    this.cores = [];
+    for (let i = 0; i < config.cores; i++) this.cores.push(new Core(i, this.mem, this.memsys, this.costs, this.decode, this));
+    this.maxCycles = config.maxCycles ?? Infinity;
+    this.onConsole = config.onConsole ?? (() => {});
+    cpuidConfig.ncores = config.cores;
+  }
+
+  // ------------------------------------------------------------------- boot
+
+  /**
+   * Load an ELF image and put every core in the state the peers' loader
+   * leaves it in (../shared/peers/README.md "Guest ABI"): long mode, ring 0,
+   * identity-mapped 0–4 GiB with 2 MiB pages (3–4 GiB uncached), IF = 0,
+   * RDI = core index, RSI = core count, own 1 MiB stack with RSP ≡ 8 (mod 16)
+   * holding a return address into a halt stub, IDTR limit 0.
+   */
+  boot(image: ElfImage): void {
+    for (const s of image.segments) {
+      this.mem.load(s.paddr, image.bytes.subarray(s.fileOffset, s.fileOffset + s.fileSize));
+      this.mem.u8.fill(0, s.paddr + s.fileSize, s.paddr + s.memSize);
+    }
+    this.writeBootStructures();
+    const n = this.cores.length;
+    for (const c of this.cores) {
+      c.cr0 = (CR0_PE | CR0_MP | CR0_NE | CR0_PG) >>> 0;
+      c.cr3 = BOOT.pml4;
+      c.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+      c.efer = EFER_LME | EFER_LMA;
+      c.gdtrBase = BOOT.gdt; c.gdtrLimit = 4 * 8 - 1;
+      c.idtrBase = 0; c.idtrLimit = 0;
+      c.segSel[SEG_CS] = BOOT.kernelCs;
+      for (const s of [SEG_DS, SEG_ES, SEG_SS, SEG_FS, SEG_GS]) c.segSel[s] = BOOT.kernelDs;
+      c.cpl = 0;
+      c.setRflags(0x2);
+      const top = STACKS_BASE + (c.id + 1) * STACK_BYTES;
+      const rsp = top - 8;
+      this.mem.dv.setUint32(rsp, BOOT.haltStub, true);
+      this.mem.dv.setUint32(rsp + 4, 0, true);
+      c.lo[RSP] = rsp; c.hi[RSP] = 0;
+      c.lo[RDI] = c.id; c.lo[RSI] = n;
+      c.rip = image.entry;
+      c.state = RunState.Running;
+    }
+  }
+
+  private writeBootStructures(): void {
+    const dv = this.mem.dv;
+    // cli; hlt; jmp back to the hlt
+    this.mem.load(BOOT.haltStub, Uint8Array.of(0xfa, 0xf4, 0xeb, 0xfd));
+    // GDT: null, 0x08 32-bit code, 0x10 data, 0x18 64-bit code (peers loader/entry.S).
+    const gdt = [[0, 0], [0x0000ffff, 0x00cf9a00], [0x0000ffff, 0x00cf9200], [0x0000ffff, 0x00af9a00]];
+    gdt.forEach(([lo, hi], i) => { dv.setUint32(BOOT.gdt + i * 8, lo!, true); dv.setUint32(BOOT.gdt + i * 8 + 4, hi!, true); });
+    const P = 1, RW = 2, PWT = 8, PCD = 16, PS = 0x80;
+    dv.setUint32(BOOT.pml4, BOOT.pdpt | P | RW, true);
+    for (let i = 0; i < 4; i++) {
+      dv.setUint32(BOOT.pdpt + i * 8, (BOOT.pd + i * 0x1000) | P | RW, true);
+      for (let j = 0; j < 512; j++) {
+        const addr = (i * 512 + j) * 0x200000;
+        const uncached = i === 3 ? PCD | PWT : 0; // 3–4 GiB: MMIO (local APIC at 0xFEE00000)
+        const e = BOOT.pd + i * 0x1000 + j * 8;
+        dv.setUint32(e, (addr | P | RW | PS | uncached) >>> 0, true);
+        dv.setUint32(e + 4, 0, true);
+      }
+    }
+  }
+
+  // ----------------------------------------------------------- device side
+
+  ioIn(_core: number, port: number, size: number): number {
+    // Reading port 0xE9 returns 0xE9 when the console hack is present (Bochs convention).
+    if (port === PORT_CONSOLE && size === 1) return 0xe9;
+    return size === 4 ? -1 : (1 << (size * 8)) - 1; // nothing decodes the port: the bus floats high
+  }
+
+  ioOut(core: number, port: number, size: number, value: number): void {
+    const ev = this.events;
+    if (ev.wants.io) ev.emit('io', { core, tick: this.cores[core]!.time, port, size, value, dir: 'out' });
+    if (port === PORT_CONSOLE) this.onConsole(value & 0xff);
+    else if (port === PORT_EXIT) {
+      const status = size === 4 ? value >>> 0 : value & ((1 << (size * 8)) - 1);
+      this.finish({ reason: 'exit', exitStatus: status, core, tick: this.cores[core]!.time, rip: null, disassembly: null, detail: `guest wrote ${status} to the exit port 0x${PORT_EXIT.toString(16)}` });
+    }
+  }
+
+  stop(reason: StopReason, core: Core | null, detail: string): void {
+    this.finish({
+      reason,
+      exitStatus: null,
+      core: core ? core.id : null,
+      tick: core ? core.time : this.now(),
+      rip: core ? core.rip : null,
+      disassembly: core ? this.disassembleAt(core, core.rip) : null,
+      detail,
+    });
+  }
+
+  private finish(info: StopInfo): void {
+    if (this.stopInfo !== null) return;
+    this.stopInfo = info;
+    for (const c of this.cores) c.yieldNow();
+    if (this.events.wants.stop) this.events.emit('stop', { tick: info.tick, reason: info.reason, detail: info.detail });
+  }
+
+  get stopped(): StopInfo | null { return this.stopInfo; }
+
+  /** The earliest clock among running cores (or the latest core clock if none run). */
+  now(): Tick {
+    let t = Infinity, any = -Infinity;
+    for (const c of this.cores) { any = Math.max(any, c.time); if (c.state === RunState.Running) t = Math.min(t, c.time); }
+    return t === Infinity ? any : t;
+  }
+
+  /** Disassemble the instruction at linear `rip` as `core` sees memory; never throws. */
+  disassembleAt(core: Core, rip: number): string {
+    try {
+      const bytes = new Uint8Array(15);
+      for (let i = 0; i < 15; i++) {
+        const pa = core.translate(rip + i, 2);
+        if (pa >= this.mem.ramBytes) return i === 0 ? '(not in RAM)' : disassemble(bytes.subarray(0, i), rip).text;
+        bytes[i] = this.mem.u8[pa]!;
+      }
+      return disassemble(bytes, rip).text;
+    } catch {
+      return '(unmapped)';
+    }
+  }
+
+  // -------------------------------------------------------------- scheduler
+
+  /** Run until the guest exits, every core stops, a fault ends the run, or maxCycles. */
+  run(): StopInfo {
+    const cores = this.cores;
+    const n = cores.length;
+    while (this.stopInfo === null) {
+      let best = -1;
+      let bestT = Infinity;
+      for (let i = 0; i < n; i++) {
+        const c = cores[i]!;
+        if (c.state === RunState.Running && c.time < bestT) { best = i; bestT = c.time; }
+      }
+      const evT = this.queue.peekTick();
+      if (best < 0) {
+        if (evT === Infinity) {
+          this.finish({ reason: 'all-halted', exitStatus: null, core: null, tick: this.now(), rip: null, disassembly: null, detail: 'every core has halted and no event is pending' });
+          break;
+        }
+        if (evT >= this.maxCycles) { this.stopAtLimit(); break; }
+        this.queue.runNext();
+        continue;
+      }
+      if (evT <= bestT) { this.queue.runNext(); continue; }
+      if (bestT >= this.maxCycles) { this.stopAtLimit(); break; }
+      let lt = Math.min(evT, this.maxCycles);
+      let le = Infinity;
+      for (let j = 0; j < n; j++) {
+        const o = cores[j]!;
+        if (j === best || o.state !== RunState.Running) continue;
+        if (j < best) lt = Math.min(lt, o.time);
+        else le = Math.min(le, o.time);
+      }
+      cores[best]!.run(lt, le);
+    }
+    return this.stopInfo!;
+  }
+
+  private stopAtLimit(): void {
+    this.finish({ reason: 'max-cycles', exitStatus: null, core: null, tick: this.now(), rip: null, disassembly: null, detail: `stopped at the cycle limit (${this.maxCycles}): the guest did not finish` });
+  }
+}
+
+export { hex };

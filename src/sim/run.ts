@@ -1,0 +1,84 @@
+/**
+ * Run a guest image start to finish: the one entry point the CLI, the tests
+ * and the benchmarks share.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { parseElf } from '../loader/elf.js';
+import { loadProfile } from '../profile/load.js';
+import type { Profile } from '../profile/schema.js';
+import { Machine, type StopInfo } from './machine.js';
+import type { StopReason } from './events.js';
+
+export const DEFAULT_MEMORY = 512 * 2 ** 20;
+
+export interface RunOptions {
+  cores?: number;
+  memoryBytes?: number;
+  maxCycles?: number;
+  profile?: Profile;
+  profilePath?: string;
+  /** Stream console bytes here as well as collecting them. */
+  onConsole?: (byte: number) => void;
+  /** Called with the machine after boot, before it runs (debugger, tracing, tests). */
+  beforeRun?: (m: Machine) => void;
+}
+
+export interface RunResult {
+  exitStatus: number;
+  console: string;
+  stopReason: StopReason;
+  stop: StopInfo;
+  hostSeconds: number;
+  cores: { id: number; instructions: number; cycles: number }[];
+}
+
+/**
+ * Exit status for runs the guest did not end itself (chosen to match the
+ * peers where they have an equivalent: 124 timeout, 125 triple fault).
+ */
+export const STATUS = { allHalted: 0, maxCycles: 124, fault: 125, unsupported: 123 } as const;
+
+export function statusFor(stop: StopInfo): number {
+  switch (stop.reason) {
+    case 'exit': return stop.exitStatus!;
+    case 'all-halted': return STATUS.allHalted;
+    case 'max-cycles': return STATUS.maxCycles;
+    case 'unsupported': return STATUS.unsupported;
+    default: return STATUS.fault;
+  }
+}
+
+export function createMachine(elfBytes: Uint8Array, opts: RunOptions = {}): Machine {
+  const memoryBytes = opts.memoryBytes ?? DEFAULT_MEMORY;
+  const image = parseElf(elfBytes, { ramBytes: memoryBytes });
+  const profile = opts.profile ?? loadProfile(opts.profilePath);
+  const m = new Machine({
+    cores: opts.cores ?? 1,
+    memoryBytes,
+    profile,
+    maxCycles: opts.maxCycles,
+    onConsole: opts.onConsole,
+  });
+  m.boot(image);
+  return m;
+}
+
+export function runImage(elfPath: string, opts: RunOptions = {}): RunResult {
+  const bytes = new Uint8Array(readFileSync(elfPath));
+  const out: number[] = [];
+  const onConsole = (b: number) => { out.push(b); opts.onConsole?.(b); };
+  const m = createMachine(bytes, { ...opts, onConsole });
+  opts.beforeRun?.(m);
+  const t0 = performance.now();
+  const stop = m.run();
+  const hostSeconds = (performance.now() - t0) / 1000;
+  return {
+    exitStatus: statusFor(stop),
+    console: Buffer.from(out).toString('latin1'),
+    stopReason: stop.reason,
+    stop,
+    hostSeconds,
+    cores: m.cores.map((c) => c.summary()),
+  };
+}
