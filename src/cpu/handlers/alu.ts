@@ -462,6 +462,43 @@ function bitScan(c: Core, op: Op): void {
   c.setArithFlags(flags);
 }
 
+/**
+ * TZCNT/LZCNT (BMI1/ABM, present on Haswell): the count of trailing/leading
+ * zeros, the operand width for a zero source; CF = (source = 0), ZF = (result
+ * = 0); OF/SF/AF/PF undefined (left unchanged) (SDM TZCNT, LZCNT).
+ */
+function countZeros(c: Core, op: Op): void {
+  const sz = op.size;
+  const v = src(c, op, sz), vHi = c.tHi;
+  const bits = sz * 8;
+  let n: number;
+  if (op.aux === 0) {
+    if (sz === 8) n = v !== 0 ? 31 - clz32(v & -v) : vHi !== 0 ? 63 - clz32(vHi & -vHi) : 64;
+    else n = v !== 0 ? 31 - clz32(v & -v) : bits;
+  } else {
+    if (sz === 8) n = vHi !== 0 ? clz32(vHi) : 32 + clz32(v);
+    else n = clz32(v) - (32 - bits);
+  }
+  c.setReg(op.r0, op.h0, sz, n, 0);
+  const zero = sz === 8 ? (v | vHi) === 0 : v === 0;
+  c.setArithFlags((c.arithFlags() & ~(CF | ZF)) | (zero ? CF : 0) | (n === 0 ? ZF : 0));
+}
+
+/** POPCNT: ZF = (source = 0); OF, SF, AF, CF, PF cleared (SDM POPCNT). */
+function popcnt(c: Core, op: Op): void {
+  const sz = op.size;
+  const v = src(c, op, sz), vHi = sz === 8 ? c.tHi : 0;
+  const n = pop32(v) + pop32(vHi);
+  c.setReg(op.r0, op.h0, sz, n, 0);
+  c.setArithFlags(n === 0 ? ZF : 0);
+}
+
+function pop32(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
+
 function bswap(c: Core, op: Op): void {
   const sw = (x: number) => ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
   if (op.size === 8) c.setReg(op.r0, 0, 8, sw(c.hi[op.r0]!), sw(c.lo[op.r0]!));
@@ -593,6 +630,9 @@ export const aluSpecs: SpecEntry[] = [
   [Mnemonic.Bsf, { exec: bitScan, cls: 'bitScan', setup: aux(0) }],
   [Mnemonic.Bsr, { exec: bitScan, cls: 'bitScan', setup: aux(1) }],
   [Mnemonic.Bswap, { exec: bswap, cls: 'bswap' }],
+  [Mnemonic.Tzcnt, { exec: countZeros, cls: 'bitScan', setup: aux(0) }],
+  [Mnemonic.Lzcnt, { exec: countZeros, cls: 'bitScan', setup: aux(1) }],
+  [Mnemonic.Popcnt, { exec: popcnt, cls: 'bitScan' }],
   [[Mnemonic.Cbw, Mnemonic.Cwde, Mnemonic.Cdqe], { exec: cbw, cls: 'cdq', setup: accSize }],
   [[Mnemonic.Cwd, Mnemonic.Cdq, Mnemonic.Cqo], { exec: cwd, cls: 'cdq', setup: accSize }],
   [Mnemonic.Xadd, { exec: xadd, cls: 'xadd' }],

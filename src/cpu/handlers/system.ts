@@ -95,19 +95,19 @@ function brandWords(leaf: number): number[] {
  * instruction the emulator lacks.
  */
 export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: number): [number, number, number, number] {
-  void sub;
   switch (leaf >>> 0) {
     case 0: return [0xd, 0x756e6547, 0x6c65746e, 0x49656e69]; // "GenuineIntel" in EBX, EDX, ECX order
+    case 7: return sub === 0 ? [0, 1 << 3 /* BMI1: TZCNT */, 0, 0] : [0, 0, 0, 0];
     case 1: {
       const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
       const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
-      const ecx = 0;
+      const ecx = 1 << 23; // POPCNT
       // EDX: TSC(4) MSR(5) PAE(6) CX8(8) PGE(13) CMOV(15) PAT(16) CLFSH(19)
       const edx = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
       return [eax, ebx, ecx, edx];
     }
     case 0x80000000: return [0x80000008, 0, 0, 0];
-    case 0x80000001: return [0, 0, 1 /* LAHF/SAHF in 64-bit mode */, (1 << 20) /* NX */ | (1 << 27) /* RDTSCP */ | (1 << 29) /* LM */];
+    case 0x80000001: return [0, 0, 1 /* LAHF/SAHF in 64-bit mode */ | (1 << 5) /* LZCNT */, (1 << 20) /* NX */ | (1 << 27) /* RDTSCP */ | (1 << 29) /* LM */];
     case 0x80000002: case 0x80000003: case 0x80000004: {
       const w = brandWords(leaf >>> 0);
       return [w[0]!, w[1]!, w[2]!, w[3]!];
