@@ -43,6 +43,19 @@ export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE 
 
 const TWO32 = 4294967296;
 const TLB_SIZE = 256;
+const BLOCK_CACHE_SIZE = 1024;
+const BLOCK_CACHE_MASK = BLOCK_CACHE_SIZE - 1;
+
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+/** The next double above x (x finite or +Infinity). */
+function nextUp(x: number): number {
+  if (x === Infinity || x !== x) return x;
+  if (x === 0) return Number.MIN_VALUE;
+  f64[0] = x;
+  u64[0] = x > 0 ? u64[0]! + 1n : u64[0]! - 1n;
+  return f64[0]!;
+}
 const TLB_MASK = TLB_SIZE - 1;
 /** TLB permission bits: what an entry allows without a new walk. */
 const TLB_W = 1, TLB_U = 2, TLB_X = 4;
@@ -75,14 +88,13 @@ export class Core extends LazyFlags {
   tHi = 0;
   /** Scratch: linear address of the last memory operand (for read-modify-write). */
   lastEa = 0;
-  /** The op being executed (for fault reports). */
-  op: Op | null = null;
 
-  // Scheduler limits: run while time < limitLt && time <= limitLe (ties break by core id).
-  private limitLt = 0;
-  private limitLe = 0;
-  private savedLe = 0;
+  // Scheduler limit: run while time < limit (see run()).
+  private limit = 0;
+  private savedLimit = 0;
   private blockExit = false;
+  private readonly bcTag = new Float64Array(BLOCK_CACHE_SIZE).fill(NaN);
+  private readonly bcBlock: (Block | null)[] = new Array(BLOCK_CACHE_SIZE).fill(null);
 
   // TLB: direct-mapped over virtual page numbers.
   private readonly tlbTag = new Float64Array(TLB_SIZE).fill(NaN);
@@ -207,7 +219,7 @@ export class Core extends LazyFlags {
     return w.frame + (lin - vpn * 4096);
   }
 
-  flushTlb(): void { this.tlbTag.fill(NaN); }
+  flushTlb(): void { this.tlbTag.fill(NaN); this.flushBlockCache(); }
 
   flushTlbPage(lin: number): void {
     const vpn = Math.floor(lin / 4096);
@@ -349,71 +361,116 @@ export class Core extends LazyFlags {
   /** Leave the current block after this op (paging changed, code written, machine stopping...). */
   requestBlockExit(): void {
     this.blockExit = true;
-    this.limitLe = -Infinity;
+    this.limit = -Infinity;
   }
 
   /** Make `run` return at the next instruction boundary (the machine is stopping, or the scheduler must re-pick). */
   yieldNow(): void {
     this.blockExit = false;
-    this.limitLt = -Infinity;
-    this.limitLe = -Infinity;
+    this.limit = -Infinity;
+    this.savedLimit = -Infinity;
   }
 
   /** True when the scheduler's limit has been reached (REP string ops check it between iterations). */
-  shouldYield(): boolean { return !(this.time < this.limitLt && this.time <= this.limitLe); }
+  shouldYield(): boolean { return this.time >= this.limit; }
 
   /**
    * Run instructions while this core is the one the global order picks:
    * time < limitLt (a lower-numbered core or a device event is due) and
    * time <= limitLe (a higher-numbered core is due; ties go to the lower id).
+   * Both fold into one strict bound, `time < limit`, since for doubles
+   * `t <= x` is exactly `t < nextUp(x)`.
    */
   run(limitLt: Tick, limitLe: Tick): void {
-    this.limitLt = limitLt;
-    this.limitLe = limitLe;
-    this.savedLe = limitLe;
+    this.limit = Math.min(limitLt, nextUp(limitLe));
+    this.savedLimit = this.limit;
+    const events = this.host.events;
+    const cacheBlocks = this.decode.cacheBlocks;
     while (this.state === RunState.Running) {
-      if (!(this.time < this.limitLt && this.time <= this.limitLe)) {
+      if (this.time >= this.limit) {
         if (!this.blockExit) return;
         this.blockExit = false;
-        this.limitLe = this.savedLe;
+        this.limit = this.savedLimit;
         continue;
       }
-      const block = this.decode.blockAt(this, this.rip);
-      if (block === null) continue; // fetch faulted and was delivered (or stopped the machine)
-      try {
-        this.execBlock(block);
-      } catch (e) {
-        this.onThrow(e);
+      // Per-core direct-mapped block cache in front of the shared decode cache;
+      // flushed with the TLB and on privilege changes, so a hit needs no translation.
+      const rip = this.rip;
+      const slot = rip & BLOCK_CACHE_MASK;
+      let block = this.bcBlock[slot]!;
+      if (this.bcTag[slot] !== rip || !block.valid || !cacheBlocks) {
+        const b = this.decode.blockAt(this, rip);
+        if (b === null) continue; // fetch faulted and was delivered (or stopped the machine)
+        block = b;
+        this.bcTag[slot] = rip;
+        this.bcBlock[slot] = b;
       }
+      if (events.wants.retire) this.execBlockTraced(block);
+      else this.execBlock(block);
     }
   }
 
+  /**
+   * The hot loop. Only the last op of a block may read or write RIP (every op
+   * that does — branches, INT, HLT, IRET, REP string ops — ends its block), so
+   * RIP is stored once per block, or at an early exit.
+   */
   private execBlock(block: Block): void {
     const ops = block.ops;
-    const events = this.host.events;
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
-      this.op = op;
+    const last = ops.length - 1;
+    let i = 0;
+    try {
+      for (; i < last; i++) {
+        const op = ops[i]!;
+        op.exec(this, op);
+        this.time += op.cost;
+        if (this.time >= this.limit) { this.instructions += i + 1; this.rip = op.next; return; }
+      }
+      const op = ops[last]!;
       this.rip = op.next;
       op.exec(this, op);
       this.time += op.cost;
+      this.instructions += last + 1;
+    } catch (e) {
+      this.instructions += i;
+      this.onThrow(e, ops[i]!);
+    }
+  }
+
+  /** Same semantics as execBlock, emitting a retire event per instruction (debugger, traces, tests). */
+  private execBlockTraced(block: Block): void {
+    const ops = block.ops;
+    const events = this.host.events;
+    const last = ops.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const op = ops[i]!;
+      const before = this.instructions;
+      this.rip = op.next;
+      try {
+        op.exec(this, op);
+      } catch (e) {
+        this.onThrow(e, op);
+        return;
+      }
+      this.time += op.cost;
       this.instructions++;
-      if (events.wants.retire) events.emit('retire', { core: this.id, rip: op.rip, tick: this.time });
-      if (!(this.time < this.limitLt && this.time <= this.limitLe)) return;
+      // A suspended REP op did not retire (its handler took the count back).
+      if (this.instructions > before) events.emit('retire', { core: this.id, rip: op.rip, tick: this.time });
+      if (i < last && this.time >= this.limit) return;
     }
   }
 
   /** A handler threw: deliver an exception, or stop the machine with a report. */
-  onThrow(e: unknown): void {
-    const op = this.op;
+  onThrow(e: unknown, op: Op): void {
     if (e instanceof Fault) {
-      if (!e.isTrap && op !== null) this.rip = op.rip;
-      if (op !== null) { this.time += op.cost; if (e.isTrap) this.instructions++; }
+      this.rip = e.isTrap ? op.next : op.rip;
+      this.time += op.cost;
+      if (e.isTrap) this.instructions++;
       this.raiseException(e.vector, e.errorCode, e.detail, e.isTrap);
       return;
     }
     if (e instanceof Unsupported) {
-      if (op !== null) this.rip = op.rip;
+      this.rip = op.rip;
       this.host.stop('unsupported', this, e.detail);
       this.state = RunState.Stopped;
       return;
@@ -421,9 +478,14 @@ export class Core extends LazyFlags {
     throw e;
   }
 
+  setCpl(cpl: number): void {
+    if (cpl !== this.cpl) { this.cpl = cpl; this.flushBlockCache(); }
+  }
+
+  flushBlockCache(): void { this.bcTag.fill(NaN); }
+
   /** Called by the decoder when fetching an instruction faults. */
   fetchFault(f: Fault): void {
-    this.op = null;
     this.raiseException(f.vector, f.errorCode, f.detail);
   }
 
@@ -493,7 +555,7 @@ export class Core extends LazyFlags {
     const frame = [oldSs, oldRsp, oldFlags, oldCs, this.rip];
     if (errorCode !== null) frame.push(errorCode);
     const prevCpl = this.cpl;
-    if (newCpl < this.cpl) this.cpl = newCpl; // the frame is written with the new privilege
+    if (newCpl < this.cpl) this.cpl = newCpl; // the frame is written with the new privilege (block cache flushed below)
     try {
       for (const v of frame) {
         rsp -= 8;
@@ -504,7 +566,8 @@ export class Core extends LazyFlags {
     if (newCpl !== prevCpl) this.segSel[SEG_SS] = 0; // 64-bit mode loads a null SS on a privilege change
     this.setRsp(rsp);
     this.segSel[SEG_CS] = selector;
-    this.cpl = newCpl;
+    this.cpl = prevCpl;
+    this.setCpl(newCpl);
     this.rip = target;
     // Interrupt gates clear IF; both clear TF, NT, RF (SDM §6.14.2 / §6.12.1.3).
     this.rflagsRest &= ~((1 << 8) | (1 << 14) | (1 << 16));

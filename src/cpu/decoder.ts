@@ -81,6 +81,12 @@ export class DecodeCache {
   private readonly instr = new Instruction();
   /** Decoded-instruction count, for statistics and the decode-cache benchmark. */
   decodedOps = 0;
+  /**
+   * When false, every block is decoded afresh each time it runs: the decode
+   * cache is an optimization, and tests run guests both ways to show it
+   * changes no cycle.
+   */
+  cacheBlocks = true;
 
   constructor(private readonly mem: PhysicalMemory, private readonly costs: TickCosts) {
     mem.onCodeWrite = (ppn) => this.invalidatePage(ppn);
@@ -96,7 +102,7 @@ export class DecodeCache {
       throw e;
     }
     const b = this.blocks.get(rip);
-    if (b !== undefined && b.pa === pa && b.valid) return b;
+    if (b !== undefined && b.pa === pa && b.valid && this.cacheBlocks) return b;
     return this.build(core, rip, pa);
   }
 
@@ -113,7 +119,6 @@ export class DecodeCache {
 
   private build(core: Core, rip: number, pa: number): Block | null {
     if (pa + 1 > this.mem.ramBytes) {
-      core.op = null;
       core.host.stop('unsupported', core, `instruction fetch from physical 0x${pa.toString(16)}, which is not RAM`);
       core.yieldNow();
       return null;

@@ -92,6 +92,7 @@ function str(c: Core, op: Op): void {
       // Suspend: re-execute this instruction later, with RCX/RSI/RDI holding the progress.
       c.rip = op.rip;
       suspended.set(c, op);
+      c.instructions--; // the executor counts the op as retired; a suspended REP has not retired yet
       return;
     }
   }
@@ -100,9 +101,9 @@ function str(c: Core, op: Op): void {
 const kindOf = (k: Str) => (op: Op, ins: { memorySize: number }) => { op.aux = k; op.size = MemorySizeExt.size(ins.memorySize); };
 
 export const stringSpecs: SpecEntry[] = [
-  [[Mnemonic.Movsb, Mnemonic.Movsw, Mnemonic.Movsd, Mnemonic.Movsq], { exec: str, cls: 'stringIteration', selfTimed: true, setup: kindOf(Str.Movs) }],
-  [[Mnemonic.Stosb, Mnemonic.Stosw, Mnemonic.Stosd, Mnemonic.Stosq], { exec: str, cls: 'stringIteration', selfTimed: true, setup: kindOf(Str.Stos) }],
-  [[Mnemonic.Lodsb, Mnemonic.Lodsw, Mnemonic.Lodsd, Mnemonic.Lodsq], { exec: str, cls: 'stringIteration', selfTimed: true, setup: kindOf(Str.Lods) }],
-  [[Mnemonic.Cmpsb, Mnemonic.Cmpsw, Mnemonic.Cmpsd, Mnemonic.Cmpsq], { exec: str, cls: 'stringIteration', selfTimed: true, setup: kindOf(Str.Cmps) }],
-  [[Mnemonic.Scasb, Mnemonic.Scasw, Mnemonic.Scasd, Mnemonic.Scasq], { exec: str, cls: 'stringIteration', selfTimed: true, setup: kindOf(Str.Scas) }],
+  [[Mnemonic.Movsb, Mnemonic.Movsw, Mnemonic.Movsd, Mnemonic.Movsq], { exec: str, cls: 'stringIteration', selfTimed: true, ends: true, setup: kindOf(Str.Movs) }],
+  [[Mnemonic.Stosb, Mnemonic.Stosw, Mnemonic.Stosd, Mnemonic.Stosq], { exec: str, cls: 'stringIteration', selfTimed: true, ends: true, setup: kindOf(Str.Stos) }],
+  [[Mnemonic.Lodsb, Mnemonic.Lodsw, Mnemonic.Lodsd, Mnemonic.Lodsq], { exec: str, cls: 'stringIteration', selfTimed: true, ends: true, setup: kindOf(Str.Lods) }],
+  [[Mnemonic.Cmpsb, Mnemonic.Cmpsw, Mnemonic.Cmpsd, Mnemonic.Cmpsq], { exec: str, cls: 'stringIteration', selfTimed: true, ends: true, setup: kindOf(Str.Cmps) }],
+  [[Mnemonic.Scasb, Mnemonic.Scasw, Mnemonic.Scasd, Mnemonic.Scasq], { exec: str, cls: 'stringIteration', selfTimed: true, ends: true, setup: kindOf(Str.Scas) }],
 ];

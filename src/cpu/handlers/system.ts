@@ -252,7 +252,7 @@ function iretq(c: Core, _op: Op): void {
   c.setRflags((old & ~writable) | (flags & writable));
   c.segSel[SEG_CS] = cs;
   c.segSel[SEG_SS] = ss;
-  c.cpl = newCpl;
+  c.setCpl(newCpl);
   c.rip = ripHi * TWO32 + (rip >>> 0);
   c.lo[4] = rsp; c.hi[4] = rspHi;
   c.requestBlockExit();

@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: host speed of the emulator (DEVELOPERS.md: performance is
+ * measured in benchmarks, never in timed tests).
+ *
+ * Reports guest instructions per host second on compute-bound guests, with
+ * cycle accounting on and no event listeners — the figure to compare with
+ * Bochs (~57 M instructions/s on this machine class, accounting no time).
+ */
+import { buildGuestImage } from '../src/guest/build.js';
+import { runImage } from '../src/sim/run.js';
+
+interface Case { name: string; sources: string[]; cores: number; repeat: number }
+
+const cases: Case[] = [
+  { name: 'sort', sources: ['guest/tests/sort.c'], cores: 1, repeat: 3 },
+  { name: 'control', sources: ['guest/tests/control.c'], cores: 1, repeat: 3 },
+  { name: 'smp_counter', sources: ['guest/tests/smp_counter.c'], cores: 4, repeat: 2 },
+];
+
+const only = process.argv[2];
+console.log('guest                 cores  instructions   cycles          host s   M instr/s (best)');
+for (const c of cases) {
+  if (only && c.name !== only) continue;
+  const img = buildGuestImage({ name: c.name, sources: c.sources });
+  let best = Infinity;
+  let r = runImage(img, { cores: c.cores });
+  for (let i = 0; i < c.repeat; i++) {
+    r = runImage(img, { cores: c.cores });
+    best = Math.min(best, r.hostSeconds);
+  }
+  const ins = r.cores.reduce((a, x) => a + x.instructions, 0);
+  const cyc = Math.max(...r.cores.map((x) => x.cycles));
+  console.log(
+    `${c.name.padEnd(22)}${String(c.cores).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${best.toFixed(3).padStart(8)}   ${(ins / best / 1e6).toFixed(1).padStart(8)}`,
+  );
+}
