@@ -42,6 +42,7 @@ export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMME
 export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
 
 const TWO32 = 4294967296;
+const CANONICAL_LIMIT = 2 ** 47;
 const TLB_SIZE = 256;
 const BLOCK_CACHE_SIZE = 1024;
 const BLOCK_CACHE_MASK = BLOCK_CACHE_SIZE - 1;
@@ -179,6 +180,16 @@ export class Core extends LazyFlags {
 
   /** Effective linear address of a memory operand, as a signed canonical number; non-canonical → #GP/#SS. */
   ea(op: Op): number {
+    const kind = op.eaKind;
+    if (kind === 1) return op.mAbs;
+    if (kind === 2) {
+      // Signed 64-bit base + int32 displacement: exact in a double for every
+      // canonical result; a sum outside ±2^47 is non-canonical either way.
+      const b = op.mBase;
+      const v = this.hi[b]! * TWO32 + (this.lo[b]! >>> 0) + op.mDisp;
+      if (v >= -CANONICAL_LIMIT && v < CANONICAL_LIMIT) return v;
+      this.nonCanonical(op);
+    }
     const lo = this.eaPair(op);
     const hi = this.tHi;
     // Non-canonical addresses fault (#SS for stack references, #GP otherwise; SDM Vol. 3A §6.15).
@@ -274,7 +285,7 @@ export class Core extends LazyFlags {
       }
     }
     this.time += this.memsys.uncached(this.id, pa);
-    this.mem.writeOther(this.id, pa, sz, v, vHi);
+    this.mem.writeOther(this.id, pa, sz, sz === 1 ? v & 0xff : sz === 2 ? v & 0xffff : v, vHi);
   }
 
   /** Self-modifying code: drop the page's decoded blocks and leave the current block. */

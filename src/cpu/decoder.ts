@@ -235,6 +235,15 @@ export class DecodeCache {
           }
           const seg = segIndex(ins.memorySegment);
           op.mSeg = seg === SEG_FS || seg === SEG_GS ? seg : -1;
+          if (!op.addr32 && op.mSeg < 0 && op.mIndex < 0) {
+            if (op.mBase < 0) {
+              const abs = Number(BigInt.asIntN(64, ins.memoryDisplacement));
+              if (abs >= -(2 ** 47) && abs < 2 ** 47) { op.eaKind = 1; op.mAbs = abs; }
+            } else {
+              const d = Number(BigInt.asIntN(64, ins.memoryDisplacement));
+              if (d >= -(2 ** 31) && d < 2 ** 31) { op.eaKind = 2; op.mDisp = d; }
+            }
+          }
           const msz = MemorySizeExt.size(ins.memorySize);
           if (i === 0 || size === 0) size = size || msz;
           if (i === 1) op.size2 = msz;

@@ -135,6 +135,21 @@ export class LazyFlags {
 
   /** Evaluate condition code cc (0..15: O NO B AE E NE BE A S NS P NP L GE LE G). */
   cond(cc: number): boolean {
+    // Fast path: a 32-bit CMP/SUB decides every condition but P/NP from its operands directly.
+    if (this.fKind === FlagKind.Sub && this.fSz === 4 && (cc >> 1) !== 5) {
+      const a = this.fA, b = this.fB;
+      let r: boolean;
+      switch (cc >> 1) {
+        case 0: r = ((a ^ b) & (a ^ this.fRes)) < 0; break;
+        case 1: r = a >>> 0 < b >>> 0; break;
+        case 2: r = a === b; break;
+        case 3: r = a >>> 0 <= b >>> 0; break;
+        case 4: r = this.fRes < 0; break;
+        case 6: r = a < b; break;
+        default: r = a <= b; break;
+      }
+      return r !== ((cc & 1) !== 0);
+    }
     let r: number;
     switch (cc >> 1) {
       case 0: r = this.getOF(); break;

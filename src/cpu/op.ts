@@ -41,6 +41,14 @@ export class Op {
   mSeg = -1;
   /** 32-bit address size (67h prefix). */
   addr32 = false;
+  /**
+   * Address-form fast paths chosen at decode: 0 general, 1 absolute (the
+   * linear address is `mAbs`: RIP-relative and absolute operands), 2 base +
+   * displacement (`mDisp` as a signed number).
+   */
+  eaKind = 0;
+  mAbs = 0;
+  mDisp = 0;
   /** ALU sub-operation, condition code, or other per-handler selector. */
   aux = 0;
   /** Direct branch target. */

@@ -5,7 +5,7 @@
  */
 import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core.js';
-import type { Op } from '../op.js';
+import { K, type Op } from '../op.js';
 import { CF, DF, ARITH_FLAGS } from '../flags.js';
 import { MASK, type SpecEntry } from './spec.js';
 import { RSP, RBP, RAX } from '../registers.js';
@@ -14,6 +14,33 @@ function mov(c: Core, op: Op): void {
   const sz = op.size;
   const v = c.readOperand(op, op.k1, op.r1, op.h1, sz);
   c.writeDst(op, sz, v, c.tHi, false);
+}
+
+// Specialized MOV forms, picked at decode: the most frequent instruction in
+// gcc output, so each form avoids the generic operand switch.
+function movRR8(c: Core, op: Op): void { c.lo[op.r0] = c.lo[op.r1]!; c.hi[op.r0] = c.hi[op.r1]!; }
+function movRR4(c: Core, op: Op): void { c.lo[op.r0] = c.lo[op.r1]!; c.hi[op.r0] = 0; }
+function movRI8(c: Core, op: Op): void { c.lo[op.r0] = op.immLo; c.hi[op.r0] = op.immHi; }
+function movRI4(c: Core, op: Op): void { c.lo[op.r0] = op.immLo; c.hi[op.r0] = 0; }
+function movRM8(c: Core, op: Op): void { const v = c.read(c.ea(op), 8); c.lo[op.r0] = v; c.hi[op.r0] = c.tHi; }
+function movRM4(c: Core, op: Op): void { c.lo[op.r0] = c.read(c.ea(op), 4); c.hi[op.r0] = 0; }
+function movMR(c: Core, op: Op): void { const sz = op.size; c.write(c.ea(op), sz, c.lo[op.r1]!, c.hi[op.r1]!); }
+function movMI(c: Core, op: Op): void { c.write(c.ea(op), op.size, op.immLo, op.immHi); }
+
+function pickMov(op: Op): void {
+  const sz = op.size;
+  if (sz === 8 || sz === 4) {
+    if (op.k0 === K.Reg && op.r0 >= 0) {
+      if (op.k1 === K.Reg && op.r1 >= 0) op.exec = sz === 8 ? movRR8 : movRR4;
+      else if (op.k1 === K.Imm) op.exec = sz === 8 ? movRI8 : movRI4;
+      else if (op.k1 === K.Mem) op.exec = sz === 8 ? movRM8 : movRM4;
+    } else if (op.k0 === K.Mem) {
+      if (op.k1 === K.Reg && op.r1 >= 0) op.exec = movMR;
+      else if (op.k1 === K.Imm) op.exec = movMI;
+    }
+  } else if (op.k0 === K.Mem && op.k1 === K.Reg && op.h1 === 0 && op.r1 >= 0) {
+    op.exec = movMR; // 8/16-bit stores of a low register part: write() truncates to the size
+  }
 }
 
 /** MOVZX/MOVSX/MOVSXD: read `size2` bytes, extend to `size`. */
@@ -104,7 +131,7 @@ function flagOp(c: Core, op: Op): void {
 const aux = (v: number) => (op: Op) => { op.aux = v; };
 
 export const dataSpecs: SpecEntry[] = [
-  [Mnemonic.Mov, { exec: mov, cls: 'mov' }],
+  [Mnemonic.Mov, { exec: mov, cls: 'mov', setup: pickMov }],
   [Mnemonic.Movzx, { exec: movExtend, cls: 'mov', setup: aux(0) }],
   [[Mnemonic.Movsx, Mnemonic.Movsxd], { exec: movExtend, cls: 'mov', setup: aux(1) }],
   [Mnemonic.Lea, { exec: lea, cls: 'lea', setup: (op) => { op.mSeg = -1; } }],
