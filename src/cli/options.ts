@@ -86,7 +86,9 @@ export function parseMaxCycles(v: Raw): number | undefined {
   const bad = () => new UsageError(`--max-cycles ${show(v)} is not a cycle count: give a positive whole number such as 2000000 or 1e9`);
   if (!/^\d+(?:\.\d+)?(?:e\+?\d+)?$/i.test(s)) throw bad();
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n <= 0) throw bad();
+  if (n === 0) throw new UsageError(`--max-cycles ${s} must be positive: a limit of 0 would stop the machine before its first instruction`);
+  if (!Number.isInteger(n)) throw new UsageError(`--max-cycles ${s} is not a whole number of cycles`);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--max-cycles ${s} is too large: the limit is ${Number.MAX_SAFE_INTEGER}`);
   return n;
 }
 
@@ -139,3 +141,6 @@ export function outputOptions<T>(y: Argv<T>) {
     default: false,
   });
 }
+
+/** The parsed-arguments type a builder function produces, for typing its command's handler. */
+export type ArgsOf<B extends (y: Argv) => Argv<unknown>> = ReturnType<B> extends Argv<infer T> ? T : never;

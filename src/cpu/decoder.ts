@@ -11,7 +11,6 @@
 import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl } from 'iced-x86';
 import { Block, K, Op } from './op.js';
 import type { Core } from './core.js';
-import { ACC_EXEC } from './paging.js';
 import { Fault, Unsupported, Vector } from './fault.js';
 import { gprInfo, segIndex, SEG_FS, SEG_GS } from './registers.js';
 import type { OpSpec, SpecEntry } from './handlers/spec.js';
@@ -24,6 +23,7 @@ import { stringSpecs } from './handlers/string.js';
 import { systemSpecs, movCr, movSeg } from './handlers/system.js';
 
 const MAX_BLOCK_OPS = 64;
+const DECODE_WINDOW = 1024;
 
 function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
   const t = new Map<Mnemonic, OpSpec>();
@@ -96,7 +96,7 @@ export class DecodeCache {
   blockAt(core: Core, rip: number): Block | null {
     let pa: number;
     try {
-      pa = core.translate(rip, ACC_EXEC);
+      pa = core.translateFetch(rip);
     } catch (e) {
       if (e instanceof Fault) { core.fetchFault(e); return null; }
       throw e;
@@ -125,32 +125,44 @@ export class DecodeCache {
     }
     const off = pa % 4096;
     const inPage = Math.min(4096 - off, this.mem.ramBytes - pa);
+    // Decode from a window, not the whole page: iced copies its input into
+    // WASM memory, and a block rarely needs more than a few hundred bytes.
+    // A block that reaches the window's end simply ends there.
+    const window = Math.min(inPage, DECODE_WINDOW);
+    const atPageEnd = window === inPage;
     // Up to 15 bytes of the next page, for an instruction that straddles the boundary.
     let next: number | null = null;
     let tail = 0;
-    try {
-      next = core.translate(rip + inPage, ACC_EXEC);
-      tail = next + 15 <= this.mem.ramBytes ? 15 : 0;
-    } catch (e) {
-      if (!(e instanceof Fault)) throw e;
-      next = null;
+    if (atPageEnd) {
+      try {
+        next = core.translateFetch(rip + inPage);
+        tail = next + 15 <= this.mem.ramBytes ? 15 : 0;
+      } catch (e) {
+        if (!(e instanceof Fault)) throw e;
+        next = null;
+      }
+    } else {
+      tail = 15; // the rest of this page: always present
     }
-    const bytes = new Uint8Array(inPage + tail);
-    bytes.set(this.mem.u8.subarray(pa, pa + inPage), 0);
-    if (tail) bytes.set(this.mem.u8.subarray(next!, next! + tail), inPage);
-
+    const bytes = new Uint8Array(window + tail);
+    if (atPageEnd) {
+      bytes.set(this.mem.u8.subarray(pa, pa + window), 0);
+      if (tail) bytes.set(this.mem.u8.subarray(next!, next! + tail), window);
+    } else {
+      bytes.set(this.mem.u8.subarray(pa, pa + window + tail), 0);
+    }
     const dec = new Decoder(64, bytes, DecoderOptions.None);
     dec.ip = BigInt.asUintN(64, BigInt(rip));
     const ins = this.instr;
     const ops: Op[] = [];
     let crosses = false;
     try {
-      while (dec.position < inPage && ops.length < MAX_BLOCK_OPS) {
+      while (dec.position < window && ops.length < MAX_BLOCK_OPS) {
         const start = dec.position;
         dec.decodeOut(ins);
         let op: Op;
         if (ins.isInvalid) {
-          if (dec.lastError === DecoderError.NoMoreBytes && start + 15 > inPage && next === null) {
+          if (dec.lastError === DecoderError.NoMoreBytes && atPageEnd && start + 15 > inPage && next === null) {
             // The instruction runs into a page we cannot fetch: #PF at the missing page when executed.
             const missing = rip + inPage;
             op = new Op((c) => { c.cr2 = missing; throw new Fault(Vector.PF, 0x10, `instruction fetch from unmapped linear 0x${missing.toString(16)}`); });
@@ -164,7 +176,8 @@ export class DecodeCache {
         op = this.makeOp(ins);
         this.decodedOps++;
         ops.push(op);
-        if (dec.position > inPage) crosses = true;
+        if (atPageEnd && dec.position > inPage) crosses = true;
+        if (dec.position >= window) break;
         if (op.endsBlock || crosses) break;
       }
     } finally {

@@ -206,7 +206,7 @@ export class Machine implements CoreHost {
     try {
       const bytes = new Uint8Array(15);
       for (let i = 0; i < 15; i++) {
-        const pa = core.translate(rip + i, 2);
+        const pa = core.translateFetch(rip + i);
         if (pa >= this.mem.ramBytes) return i === 0 ? '(not in RAM)' : disassemble(bytes.subarray(0, i), rip).text;
         bytes[i] = this.mem.u8[pa]!;
       }

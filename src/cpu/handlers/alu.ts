@@ -274,6 +274,11 @@ export function mulU64(alo: number, ahi: number, blo: number, bhi: number): void
   prod[0] = l0 | (l1 << 16); prod[1] = l2 | (l3 << 16); prod[2] = l4 | (l5 << 16); prod[3] = l6 | (l7 << 16);
 }
 
+/** The last product as a BigInt (tests and the debugger). */
+export function prodWords(): bigint {
+  return (BigInt(prod[3]! >>> 0) << 96n) | (BigInt(prod[2]! >>> 0) << 64n) | (BigInt(prod[1]! >>> 0) << 32n) | BigInt(prod[0]! >>> 0);
+}
+
 /** Signed 64×64 → 128: the unsigned product with the high half corrected for negative inputs. */
 export function mulS64(alo: number, ahi: number, blo: number, bhi: number): void {
   mulU64(alo, ahi, blo, bhi);

@@ -1,0 +1,28 @@
+/** `shinjuku-emu run <image>`: boot a guest image (or a C source, built first) and run it to the end. */
+import type { Argv, CommandModule } from 'yargs';
+import { machineOptions, outputOptions, type ArgsOf } from '../options.js';
+import { runSession } from '../session.js';
+import { EXIT_STATUS_HELP } from './help.js';
+
+function builder(y: Argv) {
+  return outputOptions(machineOptions(y, { cores: 1 }))
+    .positional('image', {
+      describe: 'guest ELF64 image; a .c file is first compiled as a guest (gcc, linked with guest/lib/rt.c, cached under .cache/)',
+      type: 'string',
+      demandOption: true,
+    })
+    .example('$0 run guest.elf --cores 4', 'run an image on 4 cores')
+    .example('$0 run guest/tests/sort.c --max-cycles 1e9 --json', 'build a C guest, run it with a cycle limit, print a JSON summary')
+    .epilogue(EXIT_STATUS_HELP);
+}
+
+type Args = ArgsOf<typeof builder>;
+
+export const runCommand: CommandModule<object, Args> = {
+  command: 'run <image>',
+  describe: 'run a guest image (ELF, or a .c file built first); the guest console goes to stdout',
+  builder,
+  handler: (a) => {
+    process.exitCode = runSession(a.image, { cores: a.cores, memory: a.memory, profile: a.profile, maxCycles: a['max-cycles'], json: a.json });
+  },
+};

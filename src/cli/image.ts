@@ -1,0 +1,37 @@
+/**
+ * Turning the <image> argument into an ELF file to boot: an ELF path is used
+ * as is; a C source is first compiled as a guest (linked with guest/lib/rt.c).
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { basename, relative, resolve } from 'node:path';
+import { buildGuestImage, repoRoot } from '../guest/build.js';
+import { InputError } from './errors.js';
+
+export function isCSource(path: string): boolean {
+  return path.endsWith('.c');
+}
+
+/** Fails with a one-line InputError unless `path` is a readable regular file. */
+export function checkReadable(path: string, what: string): void {
+  let problem: string | null = null;
+  try {
+    if (statSync(path).isDirectory()) problem = 'it is a directory';
+    else accessSync(path, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    problem = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of the path is not a directory' : `cannot read it (${code ?? (e as Error).message})`;
+  }
+  if (problem) throw new InputError(`${what} '${path}': ${problem}`);
+}
+
+/**
+ * Path of the ELF image to boot. buildGuestImage takes sources relative to
+ * the repository root, so a source anywhere else is given as a ../ path.
+ */
+export function resolveImage(path: string): string {
+  checkReadable(path, isCSource(path) ? 'C source' : 'image');
+  if (!isCSource(path)) return path;
+  // The build name becomes a file name in the cache; keep it to the characters build.ts allows.
+  const name = basename(path, '.c').replace(/[^A-Za-z0-9_.-]/g, '_') || 'guest';
+  return buildGuestImage({ name, sources: [relative(repoRoot, resolve(path))] });
+}
