@@ -107,6 +107,8 @@ export class Core extends LazyFlags {
   private readonly walkOut: WalkResult = newWalkResult();
   readonly hiOut = new Int32Array(1);
 
+  /** The event stream's per-kind flags, held directly: one load to learn nobody listens. */
+  private readonly wants: EventStream['wants'];
   private readonly ramBytes: number;
   private readonly dv: DataView;
   private readonly u8: Uint8Array;
@@ -123,6 +125,7 @@ export class Core extends LazyFlags {
   ) {
     super();
     this.id = id;
+    this.wants = host.events.wants;
     this.ramBytes = mem.ramBytes;
     this.dv = mem.dv;
     this.u8 = mem.u8;
@@ -271,13 +274,21 @@ export class Core extends LazyFlags {
   /** Read `sz` bytes at linear `lin`; for sz 8 the high half goes to `tHi`. */
   read(lin: number, sz: number): number {
     if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_READ);
-    return this.readPhys(this.translate(lin, ACC_READ), sz);
+    const pa = this.translate(lin, ACC_READ);
+    if (this.wants.mem) this.emitMem(lin, pa, sz, false);
+    return this.readPhys(pa, sz);
   }
 
   /** Read for a read-modify-write: permission is checked for writing, as the SDM requires of RMW ops. */
   readForWrite(lin: number, sz: number): number {
     if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_WRITE);
-    return this.readPhys(this.translate(lin, ACC_WRITE), sz);
+    const pa = this.translate(lin, ACC_WRITE);
+    if (this.wants.mem) this.emitMem(lin, pa, sz, false);
+    return this.readPhys(pa, sz);
+  }
+
+  private emitMem(lin: number, pa: number, size: number, write: boolean): void {
+    this.host.events.emit('mem', { core: this.id, tick: this.time, lin, pa, size, write });
   }
 
   readPhys(pa: number, sz: number): number {
@@ -298,7 +309,9 @@ export class Core extends LazyFlags {
 
   write(lin: number, sz: number, v: number, vHi: number): void {
     if ((lin & 0xfff) + sz > 4096) { this.writeSplit(lin, sz, v, vHi); return; }
-    this.writePhys(this.translate(lin, ACC_WRITE), sz, v, vHi);
+    const pa = this.translate(lin, ACC_WRITE);
+    if (this.wants.mem) this.emitMem(lin, pa, sz, true);
+    this.writePhys(pa, sz, v, vHi);
   }
 
   writePhys(pa: number, sz: number, v: number, vHi: number): void {
@@ -327,6 +340,7 @@ export class Core extends LazyFlags {
     const first = 4096 - (lin & 0xfff);
     const pa0 = this.translate(lin, acc);
     const pa1 = this.translate(lin + first, acc);
+    if (this.wants.mem) { this.emitMem(lin, pa0, first, false); this.emitMem(lin + first, pa1, sz - first, false); }
     let lo = 0, hi = 0;
     for (let k = 0; k < sz; k++) {
       const b = this.readPhys(k < first ? pa0 + k : pa1 + (k - first), 1);
@@ -340,6 +354,7 @@ export class Core extends LazyFlags {
     const first = 4096 - (lin & 0xfff);
     const pa0 = this.translate(lin, ACC_WRITE);
     const pa1 = this.translate(lin + first, ACC_WRITE);
+    if (this.wants.mem) { this.emitMem(lin, pa0, first, true); this.emitMem(lin + first, pa1, sz - first, true); }
     for (let k = 0; k < sz; k++) {
       const b = k < 4 ? (v >>> (8 * k)) & 0xff : (vHi >>> (8 * (k - 4))) & 0xff;
       this.writePhys(k < first ? pa0 + k : pa1 + (k - first), 1, b, 0);

@@ -9,6 +9,8 @@
 import type { Tick } from './time.js';
 
 export interface RetireInfo { core: number; rip: number; tick: Tick; }
+/** A guest memory access (loads and stores of instructions; not page walks or instruction fetch). */
+export interface MemEvent { core: number; tick: Tick; lin: number; pa: number; size: number; write: boolean; }
 export interface IoEvent { core: number; tick: Tick; port: number; size: number; value: number; dir: 'in' | 'out'; }
 export interface ExceptionEvent { core: number; tick: Tick; vector: number; name: string; rip: number; errorCode: number | null; }
 export interface HaltEvent { core: number; tick: Tick; rip: number; interruptsEnabled: boolean; }
@@ -18,6 +20,7 @@ export type StopReason = 'exit' | 'all-halted' | 'max-cycles' | 'fault' | 'tripl
 
 export interface EventMap {
   retire: RetireInfo;
+  mem: MemEvent;
   io: IoEvent;
   exception: ExceptionEvent;
   halt: HaltEvent;
@@ -28,8 +31,8 @@ type Listener<K extends EventKind> = (e: EventMap[K]) => void;
 
 export class EventStream {
   /** Read by producers in hot paths: true iff the kind has a listener. */
-  readonly wants: { [K in EventKind]: boolean } = { retire: false, io: false, exception: false, halt: false, stop: false };
-  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], io: [], exception: [], halt: [], stop: [] };
+  readonly wants: { [K in EventKind]: boolean } = { retire: false, mem: false, io: false, exception: false, halt: false, stop: false };
+  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], mem: [], io: [], exception: [], halt: [], stop: [] };
 
   on<K extends EventKind>(kind: K, fn: Listener<K>): () => void {
     const list = this.listeners[kind] as Listener<K>[];
