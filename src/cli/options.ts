@@ -28,7 +28,7 @@ export interface MachineArgs {
 /**
  * yargs hands a coerce function whatever was on the command line (a string),
  * or the default (already in final form); a repeated flag is reduced to its
- * last value by the parser configuration in main.ts.
+ * last value by the parser configuration in cli.ts.
  */
 type Raw = string | number | undefined;
 
@@ -96,6 +96,11 @@ export function parseProfilePath(v: Raw): string {
   const s = String(v);
   if (s.trim() === '') throw new UsageError('--profile needs a file name');
   return s;
+}
+
+/** The machine flags in MachineArgs form, from a command's parsed arguments. */
+export function machineArgs(a: { cores: number; memory: number; profile: string; 'max-cycles': number | undefined }): MachineArgs {
+  return { cores: a.cores, memory: a.memory, profile: a.profile, maxCycles: a['max-cycles'] };
 }
 
 /** Adds the machine flags; `cores` is the command's default core count. */

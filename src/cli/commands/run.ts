@@ -1,8 +1,8 @@
 /** `shinjuku-emu run <image>`: boot a guest image (or a C source, built first) and run it to the end. */
 import type { Argv, CommandModule } from 'yargs';
-import { machineOptions, outputOptions, type ArgsOf } from '../options.js';
+import { machineArgs, machineOptions, outputOptions, type ArgsOf } from '../options.js';
 import { runSession } from '../session.js';
-import { EXIT_STATUS_HELP } from './help.js';
+import { EXIT_STATUS_HELP, type CliCommand } from './common.js';
 
 function builder(y: Argv) {
   return outputOptions(machineOptions(y, { cores: 1 }))
@@ -18,11 +18,13 @@ function builder(y: Argv) {
 
 type Args = ArgsOf<typeof builder>;
 
-export const runCommand: CommandModule<object, Args> = {
+const definition = (done: (status: number) => void): CommandModule<object, Args> => ({
   command: 'run <image>',
   describe: 'run a guest image (ELF, or a .c file built first); the guest console goes to stdout',
   builder,
   handler: (a) => {
-    process.exitCode = runSession(a.image, { cores: a.cores, memory: a.memory, profile: a.profile, maxCycles: a['max-cycles'], json: a.json });
+    done(runSession(a.image, { ...machineArgs(a), json: a.json }));
   },
-};
+});
+
+export const runCommand: CliCommand = { name: 'run', register: (y, done) => y.command(definition(done)) };

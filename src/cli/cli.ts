@@ -1,0 +1,95 @@
+/**
+ * shinjuku-emu command line: the parser and the handling of everything that
+ * ends a run early. Parsing and presentation only: each command lives in
+ * commands/, the flags they share in options.ts, and everything about
+ * machines in src/sim. main.ts is the process entry point.
+ */
+import { readFileSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
+import { demoCommand } from './commands/demo.js';
+import { runCommand } from './commands/run.js';
+import { INTERNAL_STATUS, USAGE_STATUS, UsageError, userFacing } from './errors.js';
+import { errorLine } from './report.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const COMMAND_LIST = [runCommand, demoCommand];
+const COMMANDS = COMMAND_LIST.map((c) => c.name);
+
+/** Thrown out of yargs' fail hook once a usage error has been printed, to end parsing there. */
+class UsageReported extends Error {}
+
+/**
+ * yargs' own messages, reworded to name things as the user typed them
+ * (yargs reports `--frobnicate` as "Unknown argument: frobnicate").
+ */
+export function usageMessage(msg: string, args: string[]): string {
+  const flag = (name: string) => {
+    const typed = args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `-${name}`);
+    return typed ? typed.split('=')[0]! : null;
+  };
+  let m = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (m) {
+    const names = m[1]!.split(', ');
+    const flags = names.map(flag);
+    if (flags.every((f) => f !== null)) return `unknown option${names.length > 1 ? 's' : ''} ${flags.join(', ')}`;
+    // In the command's place, an unknown word is a mistyped command rather than a stray argument.
+    const first = args.find((a) => !a.startsWith('-'));
+    if (names.length === 1 && first === names[0] && !COMMANDS.includes(first)) return `unknown command '${first}' (commands: ${COMMANDS.join(', ')})`;
+    return `unexpected argument${names.length > 1 ? 's' : ''} ${names.map((n, i) => flags[i] ?? `'${n}'`).join(', ')}`;
+  }
+  m = /^Did you mean (.*)\?$/.exec(msg);
+  if (m) {
+    const typed = args.find((a) => !a.startsWith('-'));
+    return `unknown command${typed ? ` '${typed}'` : ''}; did you mean ${m[1]}?`;
+  }
+  m = /^Not enough arguments following: (.*)$/.exec(msg);
+  if (m) return `${flag(m[1]!) ?? `--${m[1]}`} needs a value`;
+  if (/^Not enough non-option arguments/.test(msg)) return 'missing a required argument (see the usage below)';
+  return msg;
+}
+
+function parser(args: string[], done: (status: number) => void): Argv {
+  return COMMAND_LIST.reduce((y, c) => c.register(y, done), yargs(args))
+    .scriptName('shinjuku-emu')
+    .usage('$0 <command> [options]\n\nCycle-approximate x86-64 machine emulator.')
+    .demandCommand(1, `give a command: ${COMMANDS.join(' or ')} (see --help)`)
+    .strict()
+    // main() decides the exit status, also after --help and --version.
+    .exitProcess(false)
+    .recommendCommands()
+    // The last of a repeated flag wins, as in most tools, instead of yargs collecting an array.
+    .parserConfiguration({ 'duplicate-arguments-array': false })
+    .version(pkg.version)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err, y) => {
+      // yargs routes its own validation errors and exceptions from coerce
+      // functions here (both as a YError carrying our message); anything else
+      // is not a usage problem and goes to the caller's handling.
+      if (err && err.name !== 'YError' && !(err instanceof UsageError)) throw err;
+      process.stderr.write(errorLine(usageMessage(msg ?? err?.message ?? 'invalid arguments', args)) + '\n\n');
+      y.showHelp((s: string) => process.stderr.write(s + '\n'));
+      throw new UsageReported();
+    });
+}
+
+export async function main(args: string[]): Promise<number> {
+  let status = 0;
+  try {
+    // --help and --version end without running a command: status 0.
+    await parser(args, (s) => { status = s; }).parseAsync();
+    return status;
+  } catch (e) {
+    if (e instanceof UsageReported) return USAGE_STATUS;
+    const user = userFacing(e);
+    if (user) {
+      process.stderr.write(errorLine(user.line) + '\n' + (user.extra ? user.extra.replace(/\n?$/, '\n') : ''));
+      return USAGE_STATUS;
+    }
+    // Not the user's doing: a bug in the emulator, where the stack trace is what a report needs.
+    process.stderr.write(errorLine(`internal error, please report: ${(e as Error)?.stack ?? String(e)}`) + '\n');
+    return INTERNAL_STATUS;
+  }
+}

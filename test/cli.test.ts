@@ -1,0 +1,240 @@
+/**
+ * The command line as a user meets it: the CLI is spawned exactly as
+ * `npx shinjuku-emu` would run it, and only its stdout, stderr and exit
+ * status are examined.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGuestImage, repoRoot } from '../src/guest/build.js';
+import { parseMaxCycles, parseMemory } from '../src/cli/options.js';
+
+interface Outcome { status: number | null; stdout: string; stderr: string }
+
+function cli(...args: string[]): Promise<Outcome> {
+  return new Promise((done, fail) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot });
+    let stdout = '', stderr = '';
+    p.stdout.setEncoding('latin1').on('data', (s: string) => { stdout += s; });
+    p.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+    p.on('error', fail);
+    p.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
+/** A JS stack trace, as Node prints one: "    at fn (file.ts:12:3)". */
+function expectNoStackTrace(stderr: string) {
+  expect(stderr).not.toMatch(/^\s+at /m);
+  expect(stderr).not.toContain('.ts:');
+}
+
+/** Printed by guest/tests/divzero.c (see its header comment and rt.h: vector 0 -> status 64). */
+const DIVZERO_CONSOLE = 'dividing INT64_MIN by -1\nexception 0 (#DE)\n';
+const DIVZERO_STATUS = 64;
+
+let tmp: string;
+let divzeroElf: string;
+let outside: string;
+let noNewline: string;
+let notElf: string;
+let badProfile: string;
+let broken: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'shinjuku-cli-'));
+  divzeroElf = buildGuestImage({ name: 'divzero', sources: ['guest/tests/divzero.c'] });
+  // Outside the repository, so the CLI has to hand the builder a path that leaves the repo root.
+  outside = join(tmp, 'outside.c');
+  writeFileSync(outside, '#include "rt.h"\nint test_main(void) { rt_printf("built from outside the repo\\n"); return 7; }\n');
+  // No IDT: the #DE cannot be delivered, so the core triple-faults; it ends mid-line on purpose.
+  noNewline = join(tmp, 'noidt.c');
+  writeFileSync(noNewline, '#include "rt.h"\nint test_main(void) { volatile int a = 1, b = 0; rt_printf("no newline"); return a / b; }\n');
+  notElf = join(tmp, 'notes.txt');
+  writeFileSync(notElf, 'just some text\n');
+  const profile = JSON.parse(readFileSync(join(repoRoot, 'profiles', 'haswell-e5-2658v3.json'), 'utf8'));
+  delete profile.clock.tscHz;
+  badProfile = join(tmp, 'bad-profile.json');
+  writeFileSync(badProfile, JSON.stringify(profile));
+  broken = join(tmp, 'broken.c');
+  writeFileSync(broken, '#include "rt.h"\nint test_main(void) { return undeclared_name; }\n');
+}, 120_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe.concurrent('shinjuku-emu run', () => {
+  it('streams the guest console and exits with the guest status', async ({ expect }) => {
+    const r = await cli('run', divzeroElf);
+    expect(r.stdout).toBe(DIVZERO_CONSOLE);
+    expect(r.status).toBe(DIVZERO_STATUS);
+    // The guest ended through its exit port: nothing to report.
+    expect(r.stderr).toBe('');
+  });
+
+  it('builds and runs a .c file given instead of an image', async ({ expect }) => {
+    const r = await cli('run', 'guest/tests/divzero.c');
+    expect(r.stdout).toBe(DIVZERO_CONSOLE);
+    expect(r.status).toBe(DIVZERO_STATUS);
+  });
+
+  it('builds a .c file that lives outside the repository', async ({ expect }) => {
+    const r = await cli('run', outside);
+    expect(r.stdout).toBe('built from outside the repo\n');
+    expect(r.status).toBe(7);
+  });
+
+  it('--json ends stdout with one summary line covering every core', async ({ expect }) => {
+    const r = await cli('run', divzeroElf, '--json', '--cores', '3');
+    expect(r.status).toBe(DIVZERO_STATUS);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    const lines = r.stdout.slice(0, -1).split('\n');
+    expect(lines.slice(0, -1).join('\n') + '\n').toBe(DIVZERO_CONSOLE);
+    const summary = JSON.parse(lines.at(-1)!);
+    expect(Object.keys(summary).sort()).toEqual(['cores', 'exitStatus', 'hostSeconds', 'stopReason']);
+    expect(summary.exitStatus).toBe(DIVZERO_STATUS);
+    expect(summary.stopReason).toBe('exit');
+    expect(summary.hostSeconds).toBeGreaterThan(0);
+    expect(summary.cores.map((c: { id: number }) => c.id)).toEqual([0, 1, 2]);
+    for (const c of summary.cores) {
+      expect(Object.keys(c).sort()).toEqual(['cycles', 'id', 'instructions']);
+      expect(c.instructions).toBeGreaterThan(0);
+      expect(c.cycles).toBeGreaterThan(0);
+    }
+  });
+
+  it('--max-cycles stops a guest that never ends: status 124 and a report', async ({ expect }) => {
+    const r = await cli('run', 'guest/demo/forever.c', '--max-cycles', '1e5');
+    expect(r.status).toBe(124);
+    expect(r.stdout).toBe('spinning forever\n');
+    expect(r.stderr).toBe('shinjuku-emu: the guest did not finish within --max-cycles 100000 (cycle limit reached); raise --max-cycles or check for a runaway loop\n');
+  });
+
+  it('reports a triple fault with core, cycle, RIP, instruction and cause; --json still stands alone', async ({ expect }) => {
+    const r = await cli('run', noNewline, '--json');
+    expect(r.status).toBe(125);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^shinjuku-emu: triple fault on core 0 at cycle \d+: RIP 0x[0-9a-f]+  idiv [^ ].* — .*#DE/);
+    expect(lines[0]).toContain('no IDT');
+    const out = r.stdout.split('\n');
+    expect(out[0]).toBe('no newline');
+    expect(JSON.parse(out[1]!).stopReason).toBe('triple-fault');
+    expect(out.slice(2)).toEqual(['']);
+  });
+
+  it('accepts memory sizes in bytes and with binary suffixes', async ({ expect }) => {
+    for (const size of ['1G', '768MiB', '536870912']) {
+      const r = await cli('run', divzeroElf, '--memory', size);
+      expect(r.status, `--memory ${size}: ${r.stderr}`).toBe(DIVZERO_STATUS);
+    }
+  });
+});
+
+describe.concurrent('shinjuku-emu errors: one line, status 2, no stack trace', () => {
+  const flagErrors: [string, string[], RegExp][] = [
+    ['zero cores', ['--cores', '0'], /--cores 0 .*1 to 32/],
+    ['a non-numeric core count', ['--cores', 'abc'], /--cores 'abc'/],
+    ['too little memory', ['--memory', '1K'], /--memory 1K .*289 MiB to 3 GiB/],
+    ['too much memory', ['--memory', '99G'], /--memory 99G .*289 MiB to 3 GiB/],
+    ['an unknown flag', ['--frobnicate'], /unknown option --frobnicate/],
+    ['a cycle limit that is not a number', ['--max-cycles', 'lots'], /--max-cycles 'lots'/],
+  ];
+  for (const [what, flags, message] of flagErrors) {
+    it(`rejects ${what} and shows the usage`, async ({ expect }) => {
+      const r = await cli('run', divzeroElf, ...flags);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      const [first, ...rest] = r.stderr.split('\n');
+      expect(first).toMatch(/^shinjuku-emu: /);
+      expect(first).toMatch(message);
+      expect(rest.join('\n')).toContain('shinjuku-emu run <image>');
+      expectNoStackTrace(r.stderr);
+    });
+  }
+
+  it('rejects an unknown command', async ({ expect }) => {
+    const r = await cli('frobnicate');
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^shinjuku-emu: unknown command 'frobnicate'/);
+    expectNoStackTrace(r.stderr);
+  });
+
+  // Thunks: the temporary files only exist once beforeAll has run.
+  const inputErrors: [string, () => string[], RegExp][] = [
+    ['a missing image', () => ['run', join(tmp, 'nonexistent.elf')], /nonexistent\.elf': no such file$/m],
+    ['a missing C file', () => ['run', join(tmp, 'nonexistent.c')], /nonexistent\.c': no such file$/m],
+    ['a file that is not ELF', () => ['run', notElf], /notes\.txt: not an ELF file/],
+    ['a profile with a field missing', () => ['run', divzeroElf, '--profile', badProfile], /bad-profile\.json: field 'clock\.tscHz'/],
+  ];
+  for (const [what, args, message] of inputErrors) {
+    it(`reports ${what} in one line`, async ({ expect }) => {
+      const r = await cli(...args());
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^shinjuku-emu: [^\n]*\n$/);
+      expect(r.stderr).toMatch(message);
+      expectNoStackTrace(r.stderr);
+    });
+  }
+
+  it("reports a C file that does not compile, followed by gcc's diagnostics", async ({ expect }) => {
+    const r = await cli('run', broken);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    const [first, ...rest] = r.stderr.split('\n');
+    expect(first).toMatch(/^shinjuku-emu: guest build of 'broken' failed/);
+    expect(rest.join('\n')).toMatch(/broken\.c:2:\d+: error: .*undeclared_name/);
+    expectNoStackTrace(r.stderr);
+  });
+});
+
+describe.concurrent('shinjuku-emu demo, --help, --version', () => {
+  it('demo greets from every core in turn and finishes with status 0', async ({ expect }) => {
+    const r = await cli('demo');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    const hellos = r.stdout.split('\n').filter((l) => l.startsWith('hello from core'));
+    expect(hellos).toEqual(['hello from core 0 of 4', 'hello from core 1 of 4', 'hello from core 2 of 4', 'hello from core 3 of 4']);
+    expect(r.stdout).toContain('4 cores x 2000 lock xadd on one counter: total 8000 (none lost)');
+    expect(r.stdout.endsWith('demo done on 4 cores\n')).toBe(true);
+  });
+
+  it('--help names the commands and says a .c file is built first', async ({ expect }) => {
+    const top = await cli('--help');
+    expect(top.status).toBe(0);
+    expect(top.stdout).toContain('shinjuku-emu run <image>');
+    expect(top.stdout).toContain('shinjuku-emu demo');
+    const run = await cli('run', '--help');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/\.c file is first compiled/);
+    for (const flag of ['--cores', '--memory', '--profile', '--max-cycles', '--json']) expect(run.stdout).toContain(flag);
+  });
+
+  it('--version prints the package version', async ({ expect }) => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    const r = await cli('--version');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
+  });
+});
+
+describe('option values', () => {
+  it('memory sizes are powers of 1024', () => {
+    expect(parseMemory('512M')).toBe(536_870_912);
+    expect(parseMemory('1G')).toBe(1_073_741_824);
+    expect(parseMemory('768MiB')).toBe(805_306_368);
+    expect(parseMemory('1.5g')).toBe(1_610_612_736);
+    expect(parseMemory('536870912')).toBe(536_870_912);
+    expect(() => parseMemory('400000001')).toThrow(/4 KiB/);
+    expect(() => parseMemory('lots')).toThrow(/not a size/);
+  });
+
+  it('cycle limits are positive whole numbers, plain or with an exponent', () => {
+    expect(parseMaxCycles('2000000')).toBe(2_000_000);
+    expect(parseMaxCycles('1e9')).toBe(1_000_000_000);
+    expect(parseMaxCycles('2.5e6')).toBe(2_500_000);
+    expect(parseMaxCycles(undefined)).toBeUndefined();
+    for (const bad of ['0', '-5', '1.5', '5G', '1e400', '']) expect(() => parseMaxCycles(bad), bad).toThrow();
+  });
+});
