@@ -284,6 +284,10 @@ export class Core extends LazyFlags {
     if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_WRITE);
     const pa = this.translate(lin, ACC_WRITE);
     if (this.wants.mem) this.emitMem(lin, pa, sz, false);
+    if (pa + sz <= this.ramBytes) {
+      this.time += this.memsys.rfo(this.id, pa);
+      return this.readRam(pa, sz);
+    }
     return this.readPhys(pa, sz);
   }
 
@@ -294,17 +298,23 @@ export class Core extends LazyFlags {
   readPhys(pa: number, sz: number): number {
     if (pa + sz <= this.ramBytes) {
       this.time += this.memsys.load(this.id, pa);
-      switch (sz) {
-        case 1: this.tHi = 0; return this.u8[pa]!;
-        case 2: this.tHi = 0; return this.dv.getUint16(pa, true);
-        case 4: this.tHi = 0; return this.dv.getInt32(pa, true);
-        default: this.tHi = this.dv.getInt32(pa + 4, true); return this.dv.getInt32(pa, true);
-      }
+      return this.readRam(pa, sz);
     }
     this.time += this.memsys.uncached(this.id, pa);
     const v = this.mem.readOther(this.id, pa, sz, this.hiOut);
     this.tHi = sz === 8 ? this.hiOut[0]! : 0;
     return v;
+  }
+
+  /** The bytes themselves; the caller has charged the access. */
+  private readRam(pa: number, sz: number): number {
+    switch (sz) {
+      case 1: this.tHi = 0; return this.u8[pa]!;
+      case 2: this.tHi = 0; return this.dv.getUint16(pa, true);
+      case 4: this.tHi = 0; return this.dv.getInt32(pa, true);
+      default: this.tHi = this.dv.getInt32(pa + 4, true); return this.dv.getInt32(pa, true);
+    }
+  }
   }
 
   write(lin: number, sz: number, v: number, vHi: number): void {

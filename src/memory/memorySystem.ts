@@ -13,6 +13,12 @@ export interface MemorySystem {
   load(core: number, pa: number): Tick;
   /** Cost of a store. */
   store(core: number, pa: number): Tick;
+  /**
+   * Cost of the read half of a read-modify-write: hardware issues a read
+   * for ownership (RFO), so the line arrives writable and the following
+   * store hits.
+   */
+  rfo(core: number, pa: number): Tick;
   /** Cost of an access to a physical address that is not RAM. */
   uncached(core: number, pa: number): Tick;
 }
@@ -28,5 +34,6 @@ export class FlatMemorySystem implements MemorySystem {
   }
   load(_core: number, _pa: number): Tick { return this.loadCost; }
   store(_core: number, _pa: number): Tick { return this.storeCost; }
+  rfo(_core: number, _pa: number): Tick { return this.loadCost; }
   uncached(_core: number, _pa: number): Tick { return this.otherCost; }
 }
