@@ -315,7 +315,6 @@ export class Core extends LazyFlags {
       default: this.tHi = this.dv.getInt32(pa + 4, true); return this.dv.getInt32(pa, true);
     }
   }
-  }
 
   write(lin: number, sz: number, v: number, vHi: number): void {
     if ((lin & 0xfff) + sz > 4096) { this.writeSplit(lin, sz, v, vHi); return; }
