@@ -1,0 +1,90 @@
+/*
+ * Guests that end badly, one behaviour per build (-DBAD_SSE, -DBAD_NOIDT,
+ * -DBAD_LOOP, -DHALT_ONE, -DHALT_ALL). Each marks the instruction of
+ * interest with a global label so the test can find its address in the ELF
+ * symbol table.
+ *
+ * BAD_SSE   (2 cores): core 1 executes ADDPS xmm1, xmm0 (0F 58 /r, SDM Vol. 2A
+ *           ADDPS) as raw bytes - guests are built -mgeneral-regs-only - while
+ *           core 0 spins. The machine has no SSE unit: the run must stop
+ *           naming the instruction, the core and its address.
+ * BAD_NOIDT (1 core): UD2 before any IDT is loaded. The guest ABI leaves IDTR
+ *           limit 0, so delivering #UD faults (#GP, vector beyond the limit),
+ *           delivering that is a double fault, and delivering #DF is a
+ *           triple fault: shutdown (SDM Vol. 3A §6.15 interrupt 8).
+ * BAD_LOOP  (1 core): jumps to itself forever.
+ * HALT_ONE  (4 cores): core 2 executes CLI; HLT right away and never runs
+ *           again (SDM HLT: only NMI/SMI/INIT/RESET wake a core with IF = 0);
+ *           cores 0, 1 and 3 finish their work and core 0 exits normally.
+ * HALT_ALL  (2 cores): every core executes CLI; HLT; nobody writes the exit
+ *           port.
+ */
+#include "rt.h"
+
+#if defined(BAD_SSE)
+int test_main_smp(long core, long ncores) {
+  (void)ncores;
+  if (core == 1) {
+    __asm__ volatile(
+      ".globl bad_sse_insn\n"
+      "bad_sse_insn:\n"
+      "  .byte 0x0f, 0x58, 0xc8\n" /* addps %xmm0, %xmm1 */
+      "  nop\n");
+    rt_printf("core 1: addps executed\n");
+  }
+  for (;;) __builtin_ia32_pause();
+}
+
+#elif defined(BAD_NOIDT)
+int test_main(void) {
+  rt_printf("before ud2\n");
+  __asm__ volatile(
+    ".globl bad_noidt_insn\n"
+    "bad_noidt_insn:\n"
+    "  ud2\n");
+  rt_printf("after ud2\n");
+  return 1;
+}
+
+#elif defined(BAD_LOOP)
+int test_main(void) {
+  rt_printf("looping\n");
+  __asm__ volatile(
+    ".globl bad_loop_insn\n"
+    "bad_loop_insn:\n"
+    "  jmp bad_loop_insn\n");
+  return 1;
+}
+
+#elif defined(HALT_ONE)
+static volatile uint64_t arrived, work[4];
+int test_main_smp(long core, long ncores) {
+  if (core == 2) {
+    __asm__ volatile(
+      ".globl halt_one_insn\n"
+      "  cli\n"
+      "halt_one_insn:\n"
+      "  hlt\n");
+    rt_printf("core 2 woke up\n");
+  }
+  for (int i = 0; i < 1000; i++) work[core] += (uint64_t)i;
+  __atomic_fetch_add(&arrived, 1, __ATOMIC_RELEASE);
+  if (core != 0) return 0;
+  /* everyone but core 2 */
+  while (__atomic_load_n(&arrived, __ATOMIC_ACQUIRE) != (uint64_t)ncores - 1) __builtin_ia32_pause();
+  rt_printf("cores 0, 1, 3 done: %lu %lu %lu; core 2: %lu\n", (unsigned long)work[0], (unsigned long)work[1],
+            (unsigned long)work[3], (unsigned long)work[2]);
+  return 5;
+}
+
+#elif defined(HALT_ALL)
+int test_main_smp(long core, long ncores) {
+  (void)ncores;
+  if (core == 0) rt_printf("halting\n");
+  __asm__ volatile("cli; hlt");
+  return 1;
+}
+
+#else
+#error "build with one of -DBAD_SSE -DBAD_NOIDT -DBAD_LOOP -DHALT_ONE -DHALT_ALL"
+#endif
