@@ -245,6 +245,27 @@ describe('ring 3: privilege checks and the stack switch (guest/system/ring3.c)',
   });
 });
 
+describe('non-canonical addresses (guest/system/canonical.c)', () => {
+  it('#GP(0) for data references and branches, #SS(0) for RBP-based references, #GP(0) for WRMSR FS_BASE', () => {
+    // SDM Vol. 3A §3.3.7.1 and §6.15 (interrupts 12, 13): a non-canonical reference through the stack
+    // segment (RSP/RBP base) is #SS(0), any other #GP(0); Vol. 2A JMP, 64-bit mode exceptions: "#GP(0)
+    // If the target operand is non-canonical" - the JMP itself faults; Vol. 2B WRMSR: #GP(0) for a
+    // non-canonical value in an MSR that holds an address (IA32_FS_BASE, Vol. 4 Table 2-2). All faults.
+    // QEMU 7.2 matched the first two lines only: it raises #GP (13) for the RBP-based reference, faults
+    // at the jump target instead of the JMP, and accepts the non-canonical FS_BASE without #GP; where
+    // the two disagree the SDM text above decides.
+    expect(consoleOf(image('canonical'))).toBe([
+      'load via rdi = 0x8000000000000000: vector 13, error code 0x0, rip = the instruction',
+      'load via rdi = 0x0000800000000000: vector 13, error code 0x0, rip = the instruction',
+      'load via rbp = 0x8000000000000000: vector 12, error code 0x0, rip = the instruction',
+      'jmp to 0x0000800000000000: vector 13, error code 0x0, rip = the instruction',
+      'wrmsr FS_BASE = 0x0000800000000000: vector 13, error code 0x0, rip = the instruction',
+      'canonical done',
+      '',
+    ].join('\n'));
+  });
+});
+
 describe('self-modifying code (guest/system/smc.c)', () => {
   it('generated code, a patched next instruction, a loop that patches itself, a store through an alias mapping', () => {
     // SDM Vol. 3A §8.1.3 / §11.6: stores to code are detected by physical
@@ -329,6 +350,18 @@ describe('CPUID, TSC, TSC_AUX (guest/system/cpuinfo.c)', () => {
   for (const [n, line] of features) {
     it(`advertised feature executes: ${line.slice(0, line.indexOf(' '))}`, () => {
       expect(consoleOf(image('features', [`-DONLY=${n}`]))).toBe(`${line}\nfeatures done\n`);
+    });
+  }
+});
+
+describe('per-core MSRs and one shared TSC (guest/system/percore.c)', () => {
+  for (const cores of [2, 4]) {
+    it(`on ${cores} cores: TSC_AUX is per core; a token passed between cores never meets an earlier TSC`, () => {
+      // SDM Vol. 3B §18.17.2 (TSC_AUX per logical processor, returned by RDTSCP) and §18.17.1 (one
+      // invariant TSC): see the guest's header. QEMU 7.2 on 4 cores printed the same text.
+      const aux = Array.from({ length: cores }, (_, i) => ` 0x${(0x100 + i).toString(16)}`).join('');
+      expect(consoleOf(image('percore'), { cores })).toBe(
+        `TSC_AUX by core:${aux}\ntoken passes ${100 * cores}, received with an earlier TSC: 0\n`);
     });
   }
 });
