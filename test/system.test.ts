@@ -266,6 +266,25 @@ describe('non-canonical addresses (guest/system/canonical.c)', () => {
   });
 });
 
+describe('single-step (guest/system/singlestep.c)', () => {
+  it('RFLAGS.TF raises #DB after each instruction, not after the POPF that set it', () => {
+    // SDM Vol. 3A §17.3.1.4: #DB (vector 1) is a trap after each instruction that starts with TF = 1,
+    // not after the instruction that sets TF; the saved RIP is the next instruction. Interrupt gates
+    // clear TF (§6.12.1.3), IRETQ restores it. The handler clears TF in the frame after 4 traps.
+    // QEMU 7.2 printed exactly this.
+    expect(consoleOf(image('singlestep'))).toBe([
+      '#DB traps: 4',
+      '  trap 1: saved rip = s2, TF in handler 0',
+      '  trap 2: saved rip = s3, TF in handler 0',
+      '  trap 3: saved rip = s4, TF in handler 0',
+      '  trap 4: saved rip = s5, TF in handler 0',
+      'TF after: 0',
+      'singlestep done',
+      '',
+    ].join('\n'));
+  });
+});
+
 describe('self-modifying code (guest/system/smc.c)', () => {
   it('generated code, a patched next instruction, a loop that patches itself, a store through an alias mapping', () => {
     // SDM Vol. 3A §8.1.3 / §11.6: stores to code are detected by physical
