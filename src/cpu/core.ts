@@ -29,6 +29,15 @@ export interface CoreHost {
   stop(reason: StopReason, core: Core | null, detail: string): void;
 }
 
+/** What drives the core's INTR input: the local APIC (hardware-to-hardware; no software above). */
+export interface InterruptController {
+  /** INTA cycle: the vector to deliver now, moved IRR → ISR; -1 if nothing is deliverable any more. */
+  acknowledge(tick: Tick): number;
+  /** TPR as CR8 sees it (bits 7:4 of the APIC TPR). */
+  tpr: number;
+  writeReg(offset: number, value: number, x2: boolean): void;
+}
+
 export const enum RunState {
   Running = 0,
   /** HLT with interrupts enabled: waits for an interrupt. */
@@ -84,6 +93,13 @@ export class Core extends LazyFlags {
   state: RunState = RunState.Running;
   /** STI / MOV SS interrupt shadow: delivery is blocked until after the next instruction. */
   interruptShadow = false;
+  /** The local APIC, when the machine has one. */
+  intr: InterruptController | null = null;
+  /** INTR is asserted: the APIC has a vector above PPR. */
+  intrPending = false;
+  nmiPending = false;
+  /** NMIs are blocked from NMI delivery until the next IRET (SDM §6.7.1). */
+  nmiBlocked = false;
 
   /** Scratch: high half of the last 64-bit value returned by a read helper. */
   tHi = 0;
@@ -300,7 +316,8 @@ export class Core extends LazyFlags {
       this.time += this.memsys.load(this.id, pa);
       return this.readRam(pa, sz);
     }
-    this.time += this.memsys.uncached(this.id, pa);
+    const dc = this.mem.deviceCost(pa);
+    this.time += dc >= 0 ? dc : this.memsys.uncached(this.id, pa);
     const v = this.mem.readOther(this.id, pa, sz, this.hiOut);
     this.tHi = sz === 8 ? this.hiOut[0]! : 0;
     return v;
@@ -334,7 +351,8 @@ export class Core extends LazyFlags {
         default: this.dv.setInt32(pa, v, true); this.dv.setInt32(pa + 4, vHi, true); return;
       }
     }
-    this.time += this.memsys.uncached(this.id, pa);
+    const dc = this.mem.deviceCost(pa);
+    this.time += dc >= 0 ? dc : this.memsys.uncached(this.id, pa);
     this.mem.writeOther(this.id, pa, sz, sz === 1 ? v & 0xff : sz === 2 ? v & 0xffff : v, vHi);
   }
 
@@ -456,6 +474,17 @@ export class Core extends LazyFlags {
         this.limit = this.savedLimit;
         continue;
       }
+      // Instruction boundary: pending external interrupts and NMIs (SDM §6.9 priority order).
+      if (this.intrPending || this.nmiPending || this.interruptShadow) {
+        if (this.interruptShadow) {
+          this.interruptShadow = false;
+          if (this.nmiPending || (this.intrPending && (this.rflagsRest & IF) !== 0)) {
+            // The shadowed instruction runs alone, then the interrupt is taken.
+            this.execOne(events.wants.retire);
+            continue;
+          }
+        } else if (this.takeInterrupt()) continue;
+      }
       // Per-core direct-mapped block cache in front of the shared decode cache;
       // flushed with the TLB and on privilege changes, so a hit needs no translation.
       const rip = this.rip;
@@ -521,6 +550,74 @@ export class Core extends LazyFlags {
       if (this.instructions > before) events.emit('retire', { core: this.id, rip: op.rip, tick: this.time });
       if (i < last && this.time >= this.limit) return;
     }
+  }
+
+  /** Execute exactly one instruction (after STI / MOV SS with an interrupt waiting). */
+  private execOne(traced: boolean): void {
+    const block = this.decode.blockAt(this, this.rip);
+    if (block === null) return;
+    const op = block.ops[0]!;
+    const before = this.instructions;
+    this.rip = op.next;
+    try {
+      op.exec(this, op);
+    } catch (e) {
+      this.onThrow(e, op);
+      return;
+    }
+    this.time += op.cost;
+    this.instructions++;
+    if (traced && this.instructions > before) this.host.events.emit('retire', { core: this.id, rip: op.rip, tick: this.time });
+  }
+
+  /**
+   * The APIC (or an NMI source) changed what this core should see. Called
+   * from device events between the core's runs, or from the core's own APIC
+   * writes mid-block (the block is left so the check happens at the next
+   * instruction boundary).
+   */
+  signalInterrupt(pending: boolean, tick: Tick): void {
+    this.intrPending = pending;
+    if (!pending) return;
+    if (this.state === RunState.Halted && (this.rflagsRest & IF) !== 0) this.wake(tick);
+    this.requestBlockExit();
+  }
+
+  signalNmi(tick: Tick): void {
+    this.nmiPending = true;
+    if (this.state === RunState.Halted) this.wake(tick);
+    this.requestBlockExit();
+  }
+
+  /** Leave HLT: the core's clock jumps to the moment the waking event arrived. */
+  private wake(tick: Tick): void {
+    this.state = RunState.Running;
+    if (this.time < tick) this.time = tick;
+    const ev = this.host.events;
+    if (ev.wants.halt) ev.emit('halt', { core: this.id, tick: this.time, rip: this.rip, interruptsEnabled: true, woke: true });
+  }
+
+  /** Take an NMI or the APIC's interrupt if one is deliverable now; true if the core vectored. */
+  private takeInterrupt(): boolean {
+    let vector = -1;
+    if (this.nmiPending && !this.nmiBlocked) {
+      this.nmiPending = false;
+      this.nmiBlocked = true;
+      vector = Vector.NMI;
+    } else if (this.intrPending && (this.rflagsRest & IF) !== 0 && this.intr !== null) {
+      vector = this.intr.acknowledge(this.time);
+    }
+    if (vector < 0) return false;
+    const ev = this.host.events;
+    if (ev.wants.interrupt) ev.emit('interrupt', { core: this.id, vector, tick: this.time, rip: this.rip });
+    this.time += this.costs.cls.exceptionDelivery;
+    try {
+      this.deliverThroughIdt(vector, null, false);
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      this.raiseException(Vector.DF, 0, `interrupt vector ${vector} (0x${vector.toString(16)}) could not be delivered: ${e.detail}`);
+    }
+    return true;
   }
 
   /** A handler threw: deliver an exception, or stop the machine with a report. */

@@ -17,6 +17,8 @@ export interface MmioDevice {
   /** Read `size` (1, 2, 4 or 8) bytes at `offset` inside the region; 8-byte reads return the low half and put the high half in `hiOut[0]`. */
   read(core: number, offset: number, size: number, hiOut: Int32Array): number;
   write(core: number, offset: number, size: number, lo: number, hi: number): void;
+  /** Ticks per access, if the device has its own cost (else the memory system's uncached cost applies). */
+  readonly accessCost?: number;
 }
 
 interface MmioRegion { base: number; end: number; dev: MmioDevice; }
@@ -56,6 +58,12 @@ export class PhysicalMemory {
   findMmio(pa: number): MmioRegion | undefined {
     for (const r of this.regions) if (pa >= r.base && pa < r.end) return r;
     return undefined;
+  }
+
+  /** The device's own access cost at `pa`, or -1. */
+  deviceCost(pa: number): number {
+    const r = this.findMmio(pa);
+    return r && r.dev.accessCost !== undefined ? r.dev.accessCost : -1;
   }
 
   /** Slow path for any physical access outside RAM (≤ 8 bytes, no page crossing). */

@@ -46,6 +46,14 @@ export interface TickCosts {
   readonly loadL1: number;
   readonly storeL1: number;
   readonly unbackedAccess: number;
+  readonly apic: {
+    readonly ipiLatency: number;
+    readonly ipiLatencyCrossSocket: number;
+    readonly xapicMmioAccess: number;
+    readonly ioapicMmioAccess: number;
+    /** TSC ticks per APIC timer count at divide-by-1. */
+    readonly ticksPerTimerCount: number;
+  };
 }
 
 export function tickCosts(p: Profile): TickCosts {
@@ -58,5 +66,12 @@ export function tickCosts(p: Profile): TickCosts {
     loadL1: p.memory.loadL1.cycles * ratio,
     storeL1: p.memory.storeL1.cycles * ratio,
     unbackedAccess: p.memory.unbackedAccess.cycles * ratio,
+    apic: {
+      ipiLatency: p.apic.ipiLatency.cycles * ratio,
+      ipiLatencyCrossSocket: p.apic.ipiLatencyCrossSocket.cycles * ratio,
+      xapicMmioAccess: p.apic.xapicMmioAccess.cycles * ratio,
+      ioapicMmioAccess: p.apic.ioapicMmioAccess.cycles * ratio,
+      ticksPerTimerCount: p.clock.tscHz.value / p.apic.timerHz.value,
+    },
   };
 }

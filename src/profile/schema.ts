@@ -33,7 +33,7 @@ export const INSTRUCTION_CLASSES = [
   'setcc', 'cmov', 'imul', 'mulWide', 'div32', 'div64', 'cdq', 'push', 'pop', 'jcc', 'branchTaken', 'jmp',
   'jmpIndirect', 'call', 'ret', 'xchgReg', 'lockedRmw', 'cmpxchg', 'xadd', 'stringSetup', 'stringIteration',
   'nop', 'flagOp', 'pushfPopf', 'pause', 'rdtsc', 'rdtscp', 'cpuid', 'msr', 'fence', 'mfence', 'interruptFlag',
-  'hlt', 'portIo', 'controlRegister', 'iret', 'exceptionDelivery', 'software_int', 'tlbWalk', 'decodeMiss',
+  'hlt', 'portIo', 'controlRegister', 'iret', 'syscall', 'sysret', 'exceptionDelivery', 'software_int', 'tlbWalk', 'decodeMiss',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];
 
@@ -49,6 +49,15 @@ export const ProfileSchema = z
     topology: z.object({ sockets: ValueEntry, coresPerSocket: ValueEntry }).strict(),
     memory: z.object({ loadL1: CostEntry, storeL1: CostEntry, unbackedAccess: CostEntry }).strict(),
     instructionClasses: z.object(classShape).strict(),
+    apic: z
+      .object({
+        ipiLatency: CostEntry,
+        ipiLatencyCrossSocket: CostEntry,
+        xapicMmioAccess: CostEntry,
+        ioapicMmioAccess: CostEntry,
+        timerHz: ValueEntry,
+      })
+      .strict(),
   })
   .strict();
 

@@ -13,7 +13,17 @@ export interface RetireInfo { core: number; rip: number; tick: Tick; }
 export interface MemEvent { core: number; tick: Tick; lin: number; pa: number; size: number; write: boolean; }
 export interface IoEvent { core: number; tick: Tick; port: number; size: number; value: number; dir: 'in' | 'out'; }
 export interface ExceptionEvent { core: number; tick: Tick; vector: number; name: string; rip: number; errorCode: number | null; }
-export interface HaltEvent { core: number; tick: Tick; rip: number; interruptsEnabled: boolean; }
+export interface HaltEvent { core: number; tick: Tick; rip: number; interruptsEnabled: boolean; /** True when this is the wake-up from HLT. */ woke?: boolean; }
+/**
+ * An interrupt message on the bus: 'sent' when the ICR write (or an I/O APIC
+ * pin) puts it on the bus — it is in flight until `arrival` — and 'accepted'
+ * when the target APIC sets its IRR bit. `from` is a core index, -1 for an
+ * I/O APIC.
+ */
+export interface IpiEvent { phase: 'sent' | 'accepted'; from: number; to: number; vector: number; tick: Tick; arrival: Tick; }
+/** A core vectors through its IDT for an external interrupt or NMI (the INTA cycle). */
+export interface InterruptEvent { core: number; vector: number; tick: Tick; rip: number; }
+export interface EoiEvent { core: number; vector: number; tick: Tick; }
 export interface StopEvent { tick: Tick; reason: StopReason; detail: string; }
 
 export type StopReason = 'exit' | 'all-halted' | 'max-cycles' | 'fault' | 'triple-fault' | 'unsupported' | 'breakpoint';
@@ -24,6 +34,9 @@ export interface EventMap {
   io: IoEvent;
   exception: ExceptionEvent;
   halt: HaltEvent;
+  ipi: IpiEvent;
+  interrupt: InterruptEvent;
+  eoi: EoiEvent;
   stop: StopEvent;
 }
 export type EventKind = keyof EventMap;
@@ -31,8 +44,8 @@ type Listener<K extends EventKind> = (e: EventMap[K]) => void;
 
 export class EventStream {
   /** Read by producers in hot paths: true iff the kind has a listener. */
-  readonly wants: { [K in EventKind]: boolean } = { retire: false, mem: false, io: false, exception: false, halt: false, stop: false };
-  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], mem: [], io: [], exception: [], halt: [], stop: [] };
+  readonly wants: { [K in EventKind]: boolean } = { retire: false, mem: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, stop: false };
+  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], mem: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], stop: [] };
 
   on<K extends EventKind>(kind: K, fn: Listener<K>): () => void {
     const list = this.listeners[kind] as Listener<K>[];

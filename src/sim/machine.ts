@@ -22,6 +22,12 @@ import type { Tick } from './time.js';
 import type { ElfImage } from '../loader/elf.js';
 import { RESERVED_BASE, STACKS_BASE, STACK_BYTES, MAX_CORES, RESERVED_END } from '../loader/layout.js';
 import { RDI, RSI, RSP, SEG_CS, SEG_DS, SEG_ES, SEG_SS, SEG_FS, SEG_GS } from '../cpu/registers.js';
+import { LocalApic } from '../apic/localApic.js';
+import { InterruptBus } from '../apic/bus.js';
+import { XapicPage } from '../apic/xapicPage.js';
+import { IoApic, IOAPIC_BASE } from '../apic/ioApic.js';
+import { APIC_BASE_DEFAULT } from '../apic/registers.js';
+import { Pit, PIT_HZ } from '../devices/pit.js';
 
 /** Debug console (Bochs port_e9_hack / QEMU -debugcon) and exit device (QEMU isa-debug-exit), as the peers use. */
 export const PORT_CONSOLE = 0xe9;
@@ -75,6 +81,12 @@ export class Machine implements CoreHost {
   readonly cores: Core[];
   readonly queue = new EventQueue();
   readonly maxCycles: number;
+  readonly bus: InterruptBus;
+  readonly apics: LocalApic[];
+  readonly ioapic: IoApic;
+  readonly pit: Pit;
+  /** Socket of each core (socket-major numbering from the profile's topology). */
+  readonly socketOf: (core: number) => number;
   private stopInfo: StopInfo | null = null;
   private readonly onConsole: (byte: number) => void;
 
@@ -92,6 +104,28 @@ export class Machine implements CoreHost {
     this.cores = [];
     for (let i = 0; i < config.cores; i++) this.cores.push(new Core(i, this.mem, this.memsys, this.costs, this.decode, this));
     this.maxCycles = config.maxCycles ?? Infinity;
+
+    // Interrupt hardware: one local APIC per core on one bus, an I/O APIC, and the PIT on its pin 2.
+    const perSocket = config.profile.topology.coresPerSocket.value;
+    this.socketOf = (core) => Math.floor(core / perSocket);
+    const idBits = Math.ceil(Math.log2(Math.max(perSocket, 1)));
+    const apicIdOf = (core: number) => this.socketOf(core) * (1 << idBits) + (core % perSocket);
+    this.bus = new InterruptBus(this.queue, this.events, {
+      sameSocket: this.costs.apic.ipiLatency,
+      crossSocket: this.costs.apic.ipiLatencyCrossSocket,
+      socketOf: this.socketOf,
+    });
+    this.apics = this.cores.map((c) => {
+      const a = new LocalApic(c.id, apicIdOf(c.id), c, this.bus, this.queue, this.events, { ticksPerTimerCount: this.costs.apic.ticksPerTimerCount }, c.id === 0);
+      c.intr = a;
+      c.msr.devices.push(a);
+      this.bus.apics.push(a);
+      return a;
+    });
+    this.mem.mapMmio(APIC_BASE_DEFAULT, 0x1000, new XapicPage(this.apics, this.costs.apic.xapicMmioAccess));
+    this.ioapic = new IoApic(this.bus, () => this.now(), this.costs.apic.ioapicMmioAccess);
+    this.mem.mapMmio(IOAPIC_BASE, 0x1000, this.ioapic);
+    this.pit = new Pit(this.queue, this.ioapic, 2, config.profile.clock.tscHz.value / PIT_HZ);
     this.onConsole = config.onConsole ?? (() => {});
     cpuidConfig.ncores = config.cores;
   }
@@ -131,6 +165,8 @@ export class Machine implements CoreHost {
       c.lo[RDI] = c.id; c.lo[RSI] = n;
       c.rip = image.entry;
       c.state = RunState.Running;
+      // The peers' loader leaves the boot core's APIC software-enabled (SVR 0x1FF) and the others as INIT left them.
+      this.apics[c.id]!.bootState(c.id === 0);
     }
   }
 
@@ -157,9 +193,10 @@ export class Machine implements CoreHost {
 
   // ----------------------------------------------------------- device side
 
-  ioIn(_core: number, port: number, size: number): number {
+  ioIn(core: number, port: number, size: number): number {
     // Reading port 0xE9 returns 0xE9 when the console hack is present (Bochs convention).
     if (port === PORT_CONSOLE && size === 1) return 0xe9;
+    if (this.pit.handles(port) && size === 1) return this.pit.in(port, this.cores[core]!.time);
     return size === 4 ? -1 : (1 << (size * 8)) - 1; // nothing decodes the port: the bus floats high
   }
 
@@ -167,6 +204,7 @@ export class Machine implements CoreHost {
     const ev = this.events;
     if (ev.wants.io) ev.emit('io', { core, tick: this.cores[core]!.time, port, size, value, dir: 'out' });
     if (port === PORT_CONSOLE) this.onConsole(value & 0xff);
+    else if (this.pit.handles(port)) this.pit.out(port, value, this.cores[core]!.time);
     else if (port === PORT_EXIT) {
       const status = size === 4 ? value >>> 0 : value & ((1 << (size * 8)) - 1);
       this.finish({ reason: 'exit', exitStatus: status, core, tick: this.cores[core]!.time, rip: null, disassembly: null, detail: `guest wrote ${status} to the exit port 0x${PORT_EXIT.toString(16)}` });

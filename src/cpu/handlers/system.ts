@@ -4,11 +4,11 @@
  * control registers, descriptor tables, IRETQ. Privileged ones raise #GP(0)
  * outside ring 0 (SDM Vol. 3A §5.9).
  */
-import { Mnemonic, Register } from 'iced-x86';
+import { Code, Mnemonic, Register } from 'iced-x86';
 import { type Core, RunState, CR0_PG, CR0_PE } from '../core.js';
 import type { Op } from '../op.js';
 import { K } from '../op.js';
-import { Fault, Vector } from '../fault.js';
+import { Fault, Unsupported, Vector } from '../fault.js';
 import { IF, TF } from '../flags.js';
 import { TWO32, MASK, type SpecEntry } from './spec.js';
 import { RAX, RCX, RDX, RBX, SEG_CS, SEG_SS } from '../registers.js';
@@ -41,6 +41,8 @@ function hlt(c: Core, _op: Op): void {
   requireRing0(c, 'HLT');
   const ie = c.interruptsEnabled;
   c.state = ie ? RunState.Halted : RunState.Stopped;
+  // An interrupt already pending (e.g. `sti; hlt`) wakes the core at once; RIP is past the HLT.
+  if (ie && (c.intrPending || c.nmiPending)) c.state = RunState.Running;
   const ev = c.host.events;
   if (ev.wants.halt) ev.emit('halt', { core: c.id, tick: c.time, rip: c.rip, interruptsEnabled: ie });
 }
@@ -101,13 +103,13 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
     case 1: {
       const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
       const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
-      const ecx = 1 << 23; // POPCNT
-      // EDX: TSC(4) MSR(5) PAE(6) CX8(8) PGE(13) CMOV(15) PAT(16) CLFSH(19)
-      const edx = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
+      const ecx = (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24); /* TSC-deadline timer */
+      // EDX: TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) PGE(13) CMOV(15) PAT(16) CLFSH(19)
+      const edx = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
       return [eax, ebx, ecx, edx];
     }
     case 0x80000000: return [0x80000008, 0, 0, 0];
-    case 0x80000001: return [0, 0, 1 /* LAHF/SAHF in 64-bit mode */ | (1 << 5) /* LZCNT */, (1 << 20) /* NX */ | (1 << 27) /* RDTSCP */ | (1 << 29) /* LM */];
+    case 0x80000001: return [0, 0, 1 /* LAHF/SAHF in 64-bit mode */ | (1 << 5) /* LZCNT */, (1 << 11) /* SYSCALL */ | (1 << 20) /* NX */ | (1 << 27) /* RDTSCP */ | (1 << 29) /* LM */];
     case 0x80000002: case 0x80000003: case 0x80000004: {
       const w = brandWords(leaf >>> 0);
       return [w[0]!, w[1]!, w[2]!, w[3]!];
@@ -164,7 +166,7 @@ export function movCr(c: Core, op: Op): void {
       case 2: v = c.cr2; break;
       case 3: v = c.cr3; break;
       case 4: v = c.cr4; break;
-      case 8: v = c.cr8; break;
+      case 8: v = c.intr ? c.intr.tpr >> 4 : c.cr8; break;
       default: throw new Fault(Vector.UD, null, `MOV from CR${n}`);
     }
     const h = Math.floor(v / TWO32);
@@ -189,7 +191,12 @@ export function movCr(c: Core, op: Op): void {
       c.cr4 = lo >>> 0;
       c.flushTlb();
       break;
-    case 8: c.cr8 = lo & 0xf; break;
+    case 8:
+      // CR8 is the APIC TPR's priority class (SDM §10.8.6.1).
+      if (hi !== 0 || (lo & ~0xf) !== 0) throw new Fault(Vector.GP, 0, 'MOV CR8 with reserved bits set');
+      c.cr8 = lo & 0xf;
+      c.intr?.writeReg(0x80, (lo & 0xf) << 4, false);
+      break;
     default: throw new Fault(Vector.UD, null, `MOV to CR${n}`);
   }
   c.requestBlockExit();
@@ -253,6 +260,7 @@ function iretq(c: Core, _op: Op): void {
   c.segSel[SEG_CS] = cs;
   c.segSel[SEG_SS] = ss;
   c.setCpl(newCpl);
+  c.nmiBlocked = false; // IRET ends NMI blocking (SDM §6.7.1)
   c.rip = ripHi * TWO32 + (rip >>> 0);
   c.lo[4] = rsp; c.hi[4] = rspHi;
   c.requestBlockExit();
@@ -287,6 +295,50 @@ export function movSeg(c: Core, op: Op): void {
   }
 }
 
+/**
+ * SYSCALL (SDM "SYSCALL—Fast System Call", 64-bit mode): RCX ← next RIP,
+ * R11 ← RFLAGS, RFLAGS &= ~IA32_FMASK, CS/SS from IA32_STAR[47:32], CPL 0,
+ * RIP ← IA32_LSTAR. No stack switch: the kernel does that itself.
+ */
+function syscall(c: Core, _op: Op): void {
+  if ((c.efer & 1) === 0) throw new Fault(Vector.UD, null, 'SYSCALL with IA32_EFER.SCE = 0');
+  const star = c.msr.read(0xc0000081), starHi = c.tHi;
+  const lstar = c.msr.read(0xc0000082), lstarHi = c.tHi;
+  const fmask = c.msr.read(0xc0000084);
+  const rip = c.rip;
+  const h = Math.floor(rip / TWO32);
+  c.setReg(RCX, 0, 8, (rip - h * TWO32) | 0, h | 0);
+  const flags = c.getRflags() & ~(1 << 16);
+  c.setReg(11, 0, 8, flags, 0);
+  c.setRflags(flags & ~fmask & ~(1 << 16));
+  const kcs = (starHi & 0xffff) & 0xfffc;
+  c.segSel[SEG_CS] = kcs;
+  c.segSel[SEG_SS] = kcs + 8;
+  c.setCpl(0);
+  c.rip = lstarHi * TWO32 + (lstar >>> 0);
+  void star;
+}
+
+/**
+ * SYSRET with REX.W (return to 64-bit ring 3) (SDM "SYSRET"): RIP ← RCX,
+ * RFLAGS ← (R11 & 3C7FD7H) | 2, CS ← IA32_STAR[63:48] + 16 | 3,
+ * SS ← IA32_STAR[63:48] + 8 | 3. A non-canonical RCX raises #GP in ring 0.
+ */
+function sysret(c: Core, op: Op): void {
+  if ((c.efer & 1) === 0) throw new Fault(Vector.UD, null, 'SYSRET with IA32_EFER.SCE = 0');
+  if (c.cpl !== 0) throw new Fault(Vector.GP, 0, `SYSRET at CPL ${c.cpl}`);
+  if (op.code !== Code.Sysretq) throw new Unsupported('SYSRET to 32-bit compatibility mode (no REX.W) is not supported');
+  const lo = c.lo[RCX]!, hi = c.hi[RCX]!;
+  if (hi < -32768 || hi > 32767) throw new Fault(Vector.GP, 0, 'SYSRET to a non-canonical RCX');
+  c.msr.read(0xc0000081);
+  const ubase = (c.tHi >>> 16) & 0xffff;
+  c.setRflags((c.lo[11]! & 0x3c7fd7) | 2);
+  c.segSel[SEG_CS] = ((ubase + 16) | 3) & 0xffff;
+  c.segSel[SEG_SS] = ((ubase + 8) | 3) & 0xffff;
+  c.setCpl(3);
+  c.rip = hi * TWO32 + (lo >>> 0);
+}
+
 const aux = (v: number) => (op: Op) => { op.aux = v; };
 
 export const systemSpecs: SpecEntry[] = [
@@ -312,6 +364,8 @@ export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Sidt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(3) }],
   [Mnemonic.Ltr, { exec: ltr, cls: 'controlRegister', ends: true }],
   [Mnemonic.Iretq, { exec: iretq, cls: 'iret', ends: true }],
+  [Mnemonic.Syscall, { exec: syscall, cls: 'syscall', ends: true }],
+  [[Mnemonic.Sysret, Mnemonic.Sysretq], { exec: sysret, cls: 'sysret', ends: true }],
   [Mnemonic.Invlpg, { exec: invlpg, cls: 'controlRegister', ends: true }],
   [Mnemonic.Swapgs, { exec: swapgs, cls: 'controlRegister' }],
   [[Mnemonic.Wbinvd, Mnemonic.Invd], { exec: privilegedNop, cls: 'controlRegister' }],
