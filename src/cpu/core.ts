@@ -452,6 +452,12 @@ export class Core extends LazyFlags {
     this.savedLimit = -Infinity;
   }
 
+  /** A device event was scheduled while this core runs: it must not run past that tick. */
+  lowerLimit(tick: Tick): void {
+    if (tick < this.savedLimit) this.savedLimit = tick;
+    if (tick < this.limit) this.limit = tick;
+  }
+
   /** True when the scheduler's limit has been reached (REP string ops check it between iterations). */
   shouldYield(): boolean { return this.time >= this.limit; }
 

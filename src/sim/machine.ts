@@ -88,6 +88,8 @@ export class Machine implements CoreHost {
   /** Socket of each core (socket-major numbering from the profile's topology). */
   readonly socketOf: (core: number) => number;
   private stopInfo: StopInfo | null = null;
+  /** The core inside `run()` right now, if any. */
+  private running: Core | null = null;
   private readonly onConsole: (byte: number) => void;
 
   constructor(readonly config: MachineConfig) {
@@ -128,6 +130,7 @@ export class Machine implements CoreHost {
     this.pit = new Pit(this.queue, this.ioapic, 2, config.profile.clock.tscHz.value / PIT_HZ);
     this.onConsole = config.onConsole ?? (() => {});
     cpuidConfig.ncores = config.cores;
+    this.queue.onSchedule = (tick) => { if (this.running !== null) this.running.lowerLimit(tick); };
   }
 
   // ------------------------------------------------------------------- boot
@@ -287,7 +290,10 @@ export class Machine implements CoreHost {
         if (j < best) lt = Math.min(lt, o.time);
         else le = Math.min(le, o.time);
       }
-      cores[best]!.run(lt, le);
+      const c = cores[best]!;
+      this.running = c;
+      c.run(lt, le);
+      this.running = null;
     }
     return this.stopInfo!;
   }

@@ -16,6 +16,11 @@ export class EventQueue {
   private cbs: (EventCallback | null)[] = new Array(64).fill(null);
   private size = 0;
   private seq = 0;
+  /**
+   * Called for every newly scheduled event: a core that is running while it
+   * schedules one (an ICR write, a timer) must stop at that event's tick.
+   */
+  onSchedule: ((tick: Tick) => void) | null = null;
 
   get length(): number { return this.size; }
 
@@ -34,6 +39,7 @@ export class EventQueue {
       i = p;
     }
     this.ticks[i] = tick; this.prio[i] = priority; this.seqs[i] = s; this.cbs[i] = cb;
+    if (this.onSchedule !== null) this.onSchedule(tick);
   }
 
   /** Remove and run the earliest event. */
