@@ -41,8 +41,8 @@ function symbol(elf: string, name: string): number {
 /** Runs a guest that must exit by itself with status 0; returns its console. */
 function consoleOf(elf: string, opts: RunOptions = {}): string {
   const r = run(elf, opts);
-  // The stop report names the instruction and the reason if the guest did not exit.
-  expect({ reason: r.stopReason, status: r.exitStatus, detail: r.stop.detail, at: r.stop.disassembly }).toMatchObject({ reason: 'exit', status: 0 });
+  // On failure the message carries the machine's stop report and the console so far.
+  expect(`${r.stopReason} ${r.exitStatus}`, `run ended: ${r.stop.detail} (at ${r.stop.disassembly ?? '-'}); console:\n${r.console}`).toBe('exit 0');
   return r.console;
 }
 
