@@ -11,6 +11,7 @@ import type { StopReason } from '../sim/events.js';
 const REASON: Record<StopReason, string> = {
   'exit': 'exit',
   'all-halted': 'all cores halted',
+  'deadlock': 'every running core spins on memory nothing will write',
   'max-cycles': 'cycle limit reached',
   'fault': 'fault',
   'triple-fault': 'triple fault',

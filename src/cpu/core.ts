@@ -38,12 +38,23 @@ export interface InterruptController {
   writeReg(offset: number, value: number, x2: boolean): void;
 }
 
+/** Spin-detection hooks (implemented by src/sim/spin.ts; see there for why it is exact). */
+export interface SpinHooks {
+  onPause(c: Core, op: Op): boolean;
+  onRead(c: Core, pa: number, size: number, lo: number, hi: number, tick: Tick): void;
+  onDirty(c: Core): void;
+  onWatchedWrite(writer: Core, pa: number): void;
+  onInterrupt(c: Core, tick: Tick, nmi: boolean): void;
+}
+
 export const enum RunState {
   Running = 0,
   /** HLT with interrupts enabled: waits for an interrupt. */
   Halted = 1,
   /** HLT with interrupts disabled, or a triple fault: never runs again. */
   Stopped = 2,
+  /** Asleep in a detected spin loop (src/sim/spin.ts); not scheduled until woken. */
+  Spinning = 3,
 }
 
 export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
@@ -100,6 +111,15 @@ export class Core extends LazyFlags {
   nmiPending = false;
   /** NMIs are blocked from NMI delivery until the next IRET (SDM §6.7.1). */
   nmiBlocked = false;
+  /** Tick at which the pending interrupt/NMI arrived: it is taken at the first instruction boundary at or after it. */
+  intrTick = 0;
+  /** Spin detection: hooks, "track this iteration's memory accesses", and the lines sleepers watch. */
+  spin: SpinHooks | null = null;
+  spinTrack = false;
+  watchLines: Uint8Array | null = null;
+  /** Record each instruction's start tick (`opStart`): needed while any core sleeps in a spin loop. */
+  precise = false;
+  opStart = 0;
 
   /** Scratch: high half of the last 64-bit value returned by a read helper. */
   tHi = 0;
@@ -292,11 +312,21 @@ export class Core extends LazyFlags {
     if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_READ);
     const pa = this.translate(lin, ACC_READ);
     if (this.wants.mem) this.emitMem(lin, pa, sz, false);
+    if (this.spinTrack) return this.readTracked(pa, sz);
     return this.readPhys(pa, sz);
+  }
+
+  private readTracked(pa: number, sz: number): number {
+    const t = this.time;
+    const v = this.readPhys(pa, sz);
+    if (pa + sz <= this.ramBytes) this.spin!.onRead(this, pa, sz, v, this.tHi, t);
+    else this.spin!.onDirty(this); // device reads may have side effects
+    return v;
   }
 
   /** Read for a read-modify-write: permission is checked for writing, as the SDM requires of RMW ops. */
   readForWrite(lin: number, sz: number): number {
+    if (this.spinTrack) this.spin!.onDirty(this);
     if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_WRITE);
     const pa = this.translate(lin, ACC_WRITE);
     if (this.wants.mem) this.emitMem(lin, pa, sz, false);
@@ -341,8 +371,11 @@ export class Core extends LazyFlags {
   }
 
   writePhys(pa: number, sz: number, v: number, vHi: number): void {
+    if (this.spinTrack) this.spin!.onDirty(this);
     if (pa + sz <= this.ramBytes) {
       this.time += this.memsys.store(this.id, pa);
+      const w = this.watchLines;
+      if (w !== null && (w[pa >>> 6]! | w[(pa + sz - 1) >>> 6]!) !== 0) this.spin!.onWatchedWrite(this, pa);
       if (this.codePages[pa >>> 12] !== 0) this.codeWritten(pa >>> 12);
       switch (sz) {
         case 1: this.u8[pa] = v; return;
@@ -364,6 +397,7 @@ export class Core extends LazyFlags {
 
   /** An access that crosses a page boundary: translate both pages first (so a fault leaves memory untouched), then go byte by byte. */
   private readSplit(lin: number, sz: number, acc: number): number {
+    if (this.spinTrack) this.spin!.onDirty(this);
     const first = 4096 - (lin & 0xfff);
     const pa0 = this.translate(lin, acc);
     const pa1 = this.translate(lin + first, acc);
@@ -470,6 +504,9 @@ export class Core extends LazyFlags {
    */
   run(limitLt: Tick, limitLe: Tick): void {
     this.limit = Math.min(limitLt, nextUp(limitLe));
+    // An interrupt that arrives later than this core's clock (only after a spin sleeper resumes
+    // early) is taken exactly at the first boundary at or after its arrival.
+    if ((this.intrPending || this.nmiPending) && this.intrTick > this.time) this.limit = Math.min(this.limit, this.intrTick);
     this.savedLimit = this.limit;
     const events = this.host.events;
     const cacheBlocks = this.decode.cacheBlocks;
@@ -503,7 +540,7 @@ export class Core extends LazyFlags {
         this.bcTag[slot] = rip;
         this.bcBlock[slot] = b;
       }
-      if (events.wants.retire) this.execBlockTraced(block);
+      if (events.wants.retire || this.precise) this.execBlockTraced(block);
       else this.execBlock(block);
     }
   }
@@ -535,14 +572,19 @@ export class Core extends LazyFlags {
     }
   }
 
-  /** Same semantics as execBlock, emitting a retire event per instruction (debugger, traces, tests). */
+  /**
+   * Same semantics as execBlock, emitting a retire event per instruction
+   * (debugger, traces, tests) and recording each instruction's start tick.
+   */
   private execBlockTraced(block: Block): void {
     const ops = block.ops;
     const events = this.host.events;
+    const traced = events.wants.retire;
     const last = ops.length - 1;
     for (let i = 0; i <= last; i++) {
       const op = ops[i]!;
       const before = this.instructions;
+      this.opStart = this.time;
       this.rip = op.next;
       try {
         op.exec(this, op);
@@ -553,7 +595,7 @@ export class Core extends LazyFlags {
       this.time += op.cost;
       this.instructions++;
       // A suspended REP op did not retire (its handler took the count back).
-      if (this.instructions > before) events.emit('retire', { core: this.id, rip: op.rip, tick: this.time });
+      if (traced && this.instructions > before) events.emit('retire', { core: this.id, rip: op.rip, tick: this.time });
       if (i < last && this.time >= this.limit) return;
     }
   }
@@ -564,6 +606,7 @@ export class Core extends LazyFlags {
     if (block === null) return;
     const op = block.ops[0]!;
     const before = this.instructions;
+    this.opStart = this.time;
     this.rip = op.next;
     try {
       op.exec(this, op);
@@ -585,13 +628,17 @@ export class Core extends LazyFlags {
   signalInterrupt(pending: boolean, tick: Tick): void {
     this.intrPending = pending;
     if (!pending) return;
+    this.intrTick = tick;
     if (this.state === RunState.Halted && (this.rflagsRest & IF) !== 0) this.wake(tick);
+    else if (this.state === RunState.Spinning) this.spin!.onInterrupt(this, tick, false);
     this.requestBlockExit();
   }
 
   signalNmi(tick: Tick): void {
     this.nmiPending = true;
+    this.intrTick = tick;
     if (this.state === RunState.Halted) this.wake(tick);
+    else if (this.state === RunState.Spinning) this.spin!.onInterrupt(this, tick, true);
     this.requestBlockExit();
   }
 
@@ -605,6 +652,8 @@ export class Core extends LazyFlags {
 
   /** Take an NMI or the APIC's interrupt if one is deliverable now; true if the core vectored. */
   private takeInterrupt(): boolean {
+    if (this.time < this.intrTick) return false;
+    if (this.spinTrack) this.spin!.onDirty(this);
     let vector = -1;
     if (this.nmiPending && !this.nmiBlocked) {
       this.nmiPending = false;
@@ -661,6 +710,7 @@ export class Core extends LazyFlags {
    * is a triple fault, which shuts the core down (the run stops with a report).
    */
   raiseException(vector: number, errorCode: number | null, detail: string, software = false): void {
+    if (this.spinTrack) this.spin!.onDirty(this);
     const ev = this.host.events;
     if (ev.wants.exception) {
       ev.emit('exception', { core: this.id, tick: this.time, vector, name: VECTOR_NAMES[vector] ?? `vector ${vector}`, rip: this.rip, errorCode });

@@ -26,7 +26,7 @@ export interface InterruptEvent { core: number; vector: number; tick: Tick; rip:
 export interface EoiEvent { core: number; vector: number; tick: Tick; }
 export interface StopEvent { tick: Tick; reason: StopReason; detail: string; }
 
-export type StopReason = 'exit' | 'all-halted' | 'max-cycles' | 'fault' | 'triple-fault' | 'unsupported' | 'breakpoint';
+export type StopReason = 'exit' | 'all-halted' | 'deadlock' | 'max-cycles' | 'fault' | 'triple-fault' | 'unsupported' | 'breakpoint';
 
 export interface EventMap {
   retire: RetireInfo;

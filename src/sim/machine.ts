@@ -28,6 +28,7 @@ import { XapicPage } from '../apic/xapicPage.js';
 import { IoApic, IOAPIC_BASE } from '../apic/ioApic.js';
 import { APIC_BASE_DEFAULT } from '../apic/registers.js';
 import { Pit, PIT_HZ } from '../devices/pit.js';
+import { SpinDetector } from './spin.js';
 
 /** Debug console (Bochs port_e9_hack / QEMU -debugcon) and exit device (QEMU isa-debug-exit), as the peers use. */
 export const PORT_CONSOLE = 0xe9;
@@ -59,6 +60,8 @@ export interface MachineConfig {
   maxCycles?: number;
   /** Receives each byte the guest writes to the debug console. */
   onConsole?: (byte: number) => void;
+  /** Put cores that spin on unchanged memory to sleep (default true); changes no result. */
+  spinDetection?: boolean;
 }
 
 export interface StopInfo {
@@ -85,6 +88,7 @@ export class Machine implements CoreHost {
   readonly apics: LocalApic[];
   readonly ioapic: IoApic;
   readonly pit: Pit;
+  readonly spin: SpinDetector;
   /** Socket of each core (socket-major numbering from the profile's topology). */
   readonly socketOf: (core: number) => number;
   private stopInfo: StopInfo | null = null;
@@ -128,6 +132,10 @@ export class Machine implements CoreHost {
     this.ioapic = new IoApic(this.bus, () => this.now(), this.costs.apic.ioapicMmioAccess);
     this.mem.mapMmio(IOAPIC_BASE, 0x1000, this.ioapic);
     this.pit = new Pit(this.queue, this.ioapic, 2, config.profile.clock.tscHz.value / PIT_HZ);
+
+    this.spin = new SpinDetector(this.cores, this.mem.ramBytes);
+    this.spin.enabled = config.spinDetection ?? true;
+    for (const c of this.cores) { c.spin = this.spin; c.watchLines = this.spin.watch; }
     this.onConsole = config.onConsole ?? (() => {});
     cpuidConfig.ncores = config.cores;
     this.queue.onSchedule = (tick) => { if (this.running !== null) this.running.lowerLimit(tick); };
@@ -228,6 +236,13 @@ export class Machine implements CoreHost {
 
   private finish(info: StopInfo): void {
     if (this.stopInfo !== null) return;
+    // Sleeping spinners first run up to the stopping instruction, as they would have without detection.
+    if (this.spin.sleeping > 0 && info.core !== null) {
+      const c = this.cores[info.core]!;
+      const running = this.running;
+      this.spin.catchUp(c.opStart, c.id);
+      this.running = running;
+    }
     this.stopInfo = info;
     for (const c of this.cores) c.yieldNow();
     if (this.events.wants.stop) this.events.emit('stop', { tick: info.tick, reason: info.reason, detail: info.detail });
@@ -238,7 +253,7 @@ export class Machine implements CoreHost {
   /** The earliest clock among running cores (or the latest core clock if none run). */
   now(): Tick {
     let t = Infinity, any = -Infinity;
-    for (const c of this.cores) { any = Math.max(any, c.time); if (c.state === RunState.Running) t = Math.min(t, c.time); }
+    for (const c of this.cores) { any = Math.max(any, c.time); if (c.state === RunState.Running || c.state === RunState.Spinning) t = Math.min(t, c.time); }
     return t === Infinity ? any : t;
   }
 
@@ -272,16 +287,22 @@ export class Machine implements CoreHost {
       }
       const evT = this.queue.peekTick();
       if (best < 0) {
+        if (evT === Infinity && this.spin.sleeping > 0) {
+          // Only sleepers are left and nothing will ever write their lines.
+          if (this.maxCycles !== Infinity) { this.spin.wakeAllAt(this.maxCycles); continue; }
+          this.finish({ reason: 'deadlock', exitStatus: null, core: null, tick: this.now(), rip: null, disassembly: null, detail: 'every core that is not halted spins on memory that no core or device will write, and no interrupt is pending' });
+          break;
+        }
         if (evT === Infinity) {
           this.finish({ reason: 'all-halted', exitStatus: null, core: null, tick: this.now(), rip: null, disassembly: null, detail: 'every core has halted and no event is pending' });
           break;
         }
-        if (evT >= this.maxCycles) { this.stopAtLimit(); break; }
+        if (evT >= this.maxCycles) { this.stopAtLimit(); continue; }
         this.queue.runNext();
         continue;
       }
       if (evT <= bestT) { this.queue.runNext(); continue; }
-      if (bestT >= this.maxCycles) { this.stopAtLimit(); break; }
+      if (bestT >= this.maxCycles) { this.stopAtLimit(); continue; }
       let lt = Math.min(evT, this.maxCycles);
       let le = Infinity;
       for (let j = 0; j < n; j++) {
@@ -299,6 +320,11 @@ export class Machine implements CoreHost {
   }
 
   private stopAtLimit(): void {
+    if (this.spin.sleeping > 0) {
+      // Sleepers run on to the limit like every other core; the loop calls us again.
+      this.spin.wakeAllAt(this.maxCycles);
+      return;
+    }
     this.finish({ reason: 'max-cycles', exitStatus: null, core: null, tick: this.now(), rip: null, disassembly: null, detail: `stopped at the cycle limit (${this.maxCycles}): the guest did not finish` });
   }
 }

@@ -20,6 +20,8 @@ export interface RunOptions {
   profilePath?: string;
   /** Stream console bytes here as well as collecting them. */
   onConsole?: (byte: number) => void;
+  /** Spin detection (default on); results are identical either way. */
+  spinDetection?: boolean;
   /** Called with the machine after boot, before it runs (debugger, tracing, tests). */
   beforeRun?: (m: Machine) => void;
 }
@@ -43,7 +45,7 @@ export function statusFor(stop: StopInfo): number {
   switch (stop.reason) {
     case 'exit': return stop.exitStatus!;
     case 'all-halted': return STATUS.allHalted;
-    case 'max-cycles': return STATUS.maxCycles;
+    case 'max-cycles': case 'deadlock': return STATUS.maxCycles;
     case 'unsupported': return STATUS.unsupported;
     default: return STATUS.fault;
   }
@@ -59,6 +61,7 @@ export function createMachine(elfBytes: Uint8Array, opts: RunOptions = {}): Mach
     profile,
     maxCycles: opts.maxCycles,
     onConsole: opts.onConsole,
+    spinDetection: opts.spinDetection,
   });
   m.boot(image);
   return m;

@@ -79,6 +79,7 @@ function str(c: Core, op: Op): void {
   const sz = op.size;
   const step = (c.rflagsRest & DF) !== 0 ? -sz : sz;
   const per = c.costs.cls.stringIteration;
+  if (c.spinTrack) c.spin!.onDirty(c);
   if (op.rep === 0) { once(c, op, kind, sz, step); c.time += per; return; }
 
   if (suspended.get(c) === op) suspended.delete(c);

@@ -47,7 +47,11 @@ function hlt(c: Core, _op: Op): void {
   if (ev.wants.halt) ev.emit('halt', { core: c.id, tick: c.time, rip: c.rip, interruptsEnabled: ie });
 }
 
-function pause(_c: Core, _op: Op): void {}
+/** PAUSE: a spin-loop hint; spin detection (src/sim/spin.ts) may put the core to sleep here. */
+function pause(c: Core, op: Op): void {
+  if (c.spin !== null && c.spin.onPause(c, op)) return;
+  c.time += c.costs.cls.pause;
+}
 
 function tscToEdxEax(c: Core, t: number): void {
   const h = Math.floor(t / TWO32);
@@ -134,6 +138,7 @@ function cpuid(c: Core, _op: Op): void {
 /** IN/OUT: op.aux = 0 for IN, 1 for OUT; the port is an immediate or DX. */
 function portIo(c: Core, op: Op): void {
   requireIopl(c, op.aux === 0 ? 'IN' : 'OUT');
+  if (c.spinTrack) c.spin!.onDirty(c);
   const sz = op.size;
   if (op.aux === 0) {
     const port = op.k1 === K.Imm ? op.immLo & 0xff : c.lo[RDX]! & 0xffff;
@@ -345,7 +350,7 @@ export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Cli, { exec: cli, cls: 'interruptFlag', ends: true }],
   [Mnemonic.Sti, { exec: sti, cls: 'interruptFlag', ends: true }],
   [Mnemonic.Hlt, { exec: hlt, cls: 'hlt', ends: true }],
-  [Mnemonic.Pause, { exec: pause, cls: 'pause' }],
+  [Mnemonic.Pause, { exec: pause, cls: 'pause', selfTimed: true, ends: true }],
   [Mnemonic.Rdtsc, { exec: rdtsc, cls: 'rdtsc' }],
   [Mnemonic.Rdtscp, { exec: rdtscp, cls: 'rdtscp' }],
   [Mnemonic.Rdmsr, { exec: rdmsr, cls: 'msr' }],
