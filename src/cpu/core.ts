@@ -7,7 +7,7 @@
  * memory system says. The global scheduler (src/sim/machine.ts) calls `run`
  * with the limits that keep the core with the smallest (time, id) running.
  */
-import { LazyFlags, IF } from './flags.js';
+import { LazyFlags, IF, TF } from './flags.js';
 import { Op, K, Block } from './op.js';
 import { Fault, Unsupported, Vector, VECTOR_NAMES, hasErrorCode } from './fault.js';
 import { ACC_READ, ACC_WRITE, ACC_EXEC, walk, newWalkResult, type WalkResult } from './paging.js';
@@ -19,6 +19,19 @@ import type { EventStream, StopReason } from '../sim/events.js';
 import type { Tick } from '../sim/time.js';
 import type { DecodeCache } from './decoder.js';
 import { MsrFile } from './msr.js';
+
+/** What is being delivered: a fault or trap, INT n/INT3 (privilege-checked), or an external interrupt / NMI. */
+const enum EventKind { Exception = 0, Software = 1, External = 2 }
+
+/** SDM Vol. 3A Table 6-4: contributory exceptions. */
+function contributory(v: number): boolean { return v === 0 || (v >= 10 && v <= 13); }
+
+/** SDM Vol. 3A Table 6-5: which first/second pairs make a double fault. */
+function isDoubleFault(first: number, second: number): boolean {
+  if (contributory(first)) return contributory(second);
+  if (first === Vector.PF) return contributory(second) || second === Vector.PF;
+  return false;
+}
 
 /** What a core needs from the machine around it (hardware never imports software). */
 export interface CoreHost {
@@ -149,7 +162,6 @@ export class Core extends LazyFlags {
   private readonly dv: DataView;
   private readonly u8: Uint8Array;
   private readonly codePages: Uint8Array;
-  private deliveringException = 0;
 
   constructor(
     id: number,
@@ -528,6 +540,14 @@ export class Core extends LazyFlags {
           }
         } else if (this.takeInterrupt()) continue;
       }
+      // RFLAGS.TF: one instruction at a time, then a single-step #DB trap (SDM Vol. 3A §17.3.1.4).
+      if ((this.rflagsRest & TF) !== 0) {
+        const before = this.instructions;
+        this.execOne(events.wants.retire);
+        // TF was set when the instruction began; a faulting instruction did not complete and does not trap.
+        if (this.instructions > before && (this.state as RunState) !== RunState.Stopped) this.raiseException(Vector.DB, null, 'single-step (RFLAGS.TF)');
+        continue;
+      }
       // Per-core direct-mapped block cache in front of the shared decode cache;
       // flushed with the TLB and on privilege changes, so a hit needs no translation.
       const rip = this.rip;
@@ -665,13 +685,7 @@ export class Core extends LazyFlags {
     if (vector < 0) return false;
     const ev = this.host.events;
     if (ev.wants.interrupt) ev.emit('interrupt', { core: this.id, vector, tick: this.time, rip: this.rip });
-    this.time += this.costs.cls.exceptionDelivery;
-    try {
-      this.deliverThroughIdt(vector, null, false);
-    } catch (e) {
-      if (!(e instanceof Fault)) throw e;
-      this.raiseException(Vector.DF, 0, `interrupt vector ${vector} (0x${vector.toString(16)}) could not be delivered: ${e.detail}`);
-    }
+    this.deliverEvent(vector, null, `interrupt vector 0x${vector.toString(16)}`, EventKind.External, this.rip, 0);
     return true;
   }
 
@@ -681,7 +695,7 @@ export class Core extends LazyFlags {
       this.rip = e.isTrap ? op.next : op.rip;
       this.time += op.cost;
       if (e.isTrap) this.instructions++;
-      this.raiseException(e.vector, e.errorCode, e.detail, e.isTrap);
+      this.raiseException(e.vector, e.errorCode, e.detail, e.isTrap, op.rip);
       return;
     }
     if (e instanceof Unsupported) {
@@ -709,33 +723,50 @@ export class Core extends LazyFlags {
    * mode). A fault while delivering becomes #DF; a fault while delivering #DF
    * is a triple fault, which shuts the core down (the run stops with a report).
    */
-  raiseException(vector: number, errorCode: number | null, detail: string, software = false): void {
+  raiseException(vector: number, errorCode: number | null, detail: string, software = false, restartRip = this.rip): void {
+    this.deliverEvent(vector, errorCode, detail, software ? EventKind.Software : EventKind.Exception, restartRip, 0);
+  }
+
+  /**
+   * Deliver an exception, software interrupt or external interrupt through
+   * the IDT, with the SDM's rules for faults that happen on the way (Vol. 3A
+   * §6.15, Tables 6-4 and 6-5): a second fault is handled serially unless the
+   * pair is contributory/contributory or page-fault/(contributory or page
+   * fault), which becomes #DF; a fault while delivering #DF shuts the core
+   * down (triple fault). Faults raised by the delivery of an event external
+   * to the program carry EXT = 1 in their error code; a fault while
+   * delivering INT n is reported at the INT instruction (`restartRip`).
+   */
+  private deliverEvent(vector: number, errorCode: number | null, detail: string, kind: EventKind, restartRip: number, depth: number): void {
     if (this.spinTrack) this.spin!.onDirty(this);
     const ev = this.host.events;
-    if (ev.wants.exception) {
+    if (ev.wants.exception && kind !== EventKind.External) {
       ev.emit('exception', { core: this.id, tick: this.time, vector, name: VECTOR_NAMES[vector] ?? `vector ${vector}`, rip: this.rip, errorCode });
     }
-    const depth = this.deliveringException;
-    if (depth >= 2 || (depth === 1 && vector === Vector.DF)) {
-      this.tripleFault(detail);
-      return;
-    }
-    this.deliveringException++;
+    if (depth > 8) { this.tripleFault(`${detail} (endless chain of faults while delivering exceptions)`); return; }
     try {
-      this.deliverThroughIdt(vector, hasErrorCode(vector) && !software ? (errorCode ?? 0) : null, software);
+      const code = kind === EventKind.Exception && hasErrorCode(vector) ? (errorCode ?? 0) : null;
+      this.deliverThroughIdt(vector, code, kind === EventKind.Software, kind !== EventKind.Software);
       this.time += this.costs.cls.exceptionDelivery;
-      this.deliveringException = 0;
     } catch (e) {
       if (!(e instanceof Fault)) throw e;
-      // Benign/contributory classification (SDM Table 6-5) reduced to: any
-      // fault during delivery is a double fault.
-      const why = `${VECTOR_NAMES[vector] ?? `vector ${vector}`} (${detail}) could not be delivered: ${e.detail}`;
-      this.raiseException(Vector.DF, 0, why);
+      const what = `${VECTOR_NAMES[vector] ?? `vector ${vector}`} (${detail}) could not be delivered: ${e.detail}`;
+      if (kind === EventKind.Software) {
+        // INT n faulted while vectoring: the fault belongs to the INT instruction itself.
+        this.rip = restartRip;
+        this.deliverEvent(e.vector, e.errorCode, what, EventKind.Exception, restartRip, depth + 1);
+        return;
+      }
+      if (vector === Vector.DF) { this.tripleFault(what); return; }
+      if (kind === EventKind.Exception && isDoubleFault(vector, e.vector)) {
+        this.deliverEvent(Vector.DF, 0, what, EventKind.Exception, restartRip, depth + 1);
+        return;
+      }
+      this.deliverEvent(e.vector, e.errorCode, what, EventKind.Exception, restartRip, depth + 1);
     }
   }
 
   private tripleFault(detail: string): void {
-    this.deliveringException = 0;
     this.state = RunState.Stopped;
     this.host.stop('triple-fault', this, detail);
   }
@@ -746,9 +777,11 @@ export class Core extends LazyFlags {
    * to 16 bytes, push SS, RSP, RFLAGS, CS, RIP and the error code, clear IF for
    * interrupt gates, and jump (SDM Vol. 3A §6.14.2–6.14.5).
    */
-  deliverThroughIdt(vector: number, errorCode: number | null, software: boolean): void {
+  deliverThroughIdt(vector: number, errorCode: number | null, software: boolean, ext = !software): void {
+    // Error code for a fault on the gate: IDT bit (1), EXT (0) (SDM Vol. 3A §6.13).
+    const gateError = ((vector << 3) | 2 | (ext ? 1 : 0)) >>> 0;
     if (vector * 16 + 15 > this.idtrLimit) {
-      throw new Fault(Vector.GP, vector * 8 + 2, this.idtrLimit === 0 ? 'no IDT loaded (IDTR limit 0)' : `vector ${vector} is beyond the IDT limit`);
+      throw new Fault(Vector.GP, gateError, this.idtrLimit === 0 ? 'no IDT loaded (IDTR limit 0)' : `vector ${vector} is beyond the IDT limit`);
     }
     const g = this.idtrBase + vector * 16;
     const w0 = this.readSystem(g, 4), w1 = this.readSystem(g + 4, 4), w2 = this.readSystem(g + 8, 4);
@@ -756,8 +789,9 @@ export class Core extends LazyFlags {
     const type = (w1 >>> 8) & 0xf;
     const dpl = (w1 >>> 13) & 3;
     const ist = w1 & 7;
-    if (!present || (type !== 0xe && type !== 0xf)) throw new Fault(Vector.GP, vector * 8 + 2, `IDT gate ${vector} is not a present 64-bit interrupt/trap gate`);
-    if (software && dpl < this.cpl) throw new Fault(Vector.GP, vector * 8 + 2, `INT ${vector} from CPL ${this.cpl} to a DPL ${dpl} gate`);
+    if (type !== 0xe && type !== 0xf) throw new Fault(Vector.GP, gateError, `IDT gate ${vector} is not a 64-bit interrupt or trap gate (type 0x${type.toString(16)})`);
+    if (software && dpl < this.cpl) throw new Fault(Vector.GP, gateError, `INT ${vector} from CPL ${this.cpl} to a DPL ${dpl} gate`);
+    if (!present) throw new Fault(Vector.NP, gateError, `IDT gate ${vector} is not present`);
     const selector = (w0 >>> 16) & 0xffff;
     const target = (w2 | 0) * TWO32 + (((w1 & 0xffff0000) | (w0 & 0xffff)) >>> 0);
     const newCpl = selector & 3;

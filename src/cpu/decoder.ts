@@ -165,7 +165,12 @@ export class DecodeCache {
           if (dec.lastError === DecoderError.NoMoreBytes && atPageEnd && start + 15 > inPage && next === null) {
             // The instruction runs into a page we cannot fetch: #PF at the missing page when executed.
             const missing = rip + inPage;
-            op = new Op((c) => { c.cr2 = missing; throw new Fault(Vector.PF, 0x10, `instruction fetch from unmapped linear 0x${missing.toString(16)}`); });
+            op = new Op((c) => {
+              c.cr2 = missing;
+              // I/D only with EFER.NXE (SDM Vol. 3A §4.7); U/S from the fetching privilege.
+              const pfec = ((c.efer & (1 << 11)) !== 0 ? 0x10 : 0) | (c.cpl === 3 ? 4 : 0);
+              throw new Fault(Vector.PF, pfec, `instruction fetch from unmapped linear 0x${missing.toString(16)}`);
+            });
           } else {
             op = new Op(invalidOp);
           }

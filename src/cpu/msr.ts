@@ -64,6 +64,8 @@ export class MsrFile {
       case IA32_EFER: {
         // LMA is read-only (it reflects CR0.PG && LME); reserved bits #GP.
         if ((lo & ~0xd01) !== 0 || hi !== 0) throw new Fault(Vector.GP, 0, 'WRMSR EFER with reserved bits set');
+        // LME cannot change while paging is on (SDM Vol. 3A §9.8.5 / §4.1.2).
+        if ((c.cr0 & 0x80000000) !== 0 && ((lo ^ c.efer) & 0x100) !== 0) throw new Fault(Vector.GP, 0, 'WRMSR EFER changing LME with paging enabled');
         c.efer = (lo & ~0x400) | (c.efer & 0x400);
         c.flushTlb();
         return;

@@ -43,11 +43,12 @@ export function walk(mem: PhysicalMemory, cr3: number, lin: number, acc: number,
   for (let level = 0; level < 4; level++) {
     const idx = Math.floor(u / 2 ** levels[level]!) & 511;
     const ea = table + idx * 8;
-    if (ea + 8 > mem.ramBytes) return fail(out, acc, user, false, false); // tables outside RAM: treat as not present
+    if (ea + 8 > mem.ramBytes) return fail(out, acc, user, false, false, nxe); // tables outside RAM: treat as not present
     let lo = mem.dv.getInt32(ea, true);
     const hi = mem.dv.getInt32(ea + 4, true);
     out.reads++;
-    if (!(lo & P)) return fail(out, acc, user, false, false);
+    if (!(lo & P)) return fail(out, acc, user, false, false, nxe);
+    if (reservedBitsSet(level, lo, hi, nxe)) return fail(out, acc, user, true, true, nxe);
     writable &&= (lo & RW) !== 0;
     usr &&= (lo & US) !== 0;
     if (nxe && hi < 0) exec = false;
@@ -67,7 +68,7 @@ export function walk(mem: PhysicalMemory, cr3: number, lin: number, acc: number,
         (acc !== ACC_WRITE || writable || (!user && !wp)) &&
         (!user || usr) &&
         (acc !== ACC_EXEC || exec);
-      if (!ok) return fail(out, acc, user, true, false);
+      if (!ok) return fail(out, acc, user, true, false, nxe);
       out.frame = frameBase + within;
       out.writable = writable || (!user && !wp);
       out.user = usr;
@@ -78,12 +79,33 @@ export function walk(mem: PhysicalMemory, cr3: number, lin: number, acc: number,
     }
     table = base;
   }
-  return fail(out, acc, user, false, false);
+  return fail(out, acc, user, false, false, nxe);
 }
 
-function fail(out: WalkResult, acc: number, user: boolean, present: boolean, rsvd: boolean): WalkResult {
+/** MAXPHYADDR advertised by CPUID.80000008H (40 bits). */
+export const MAXPHYADDR = 40;
+
+/**
+ * Reserved bits of an IA-32e paging entry (SDM Vol. 3A Tables 4-14 to 4-20):
+ * address bits at or above MAXPHYADDR, XD when EFER.NXE = 0, PS in a PML4E,
+ * and the low address bits of 1 GiB / 2 MiB page entries below the frame.
+ */
+function reservedBitsSet(level: number, lo: number, hi: number, nxe: boolean): boolean {
+  if ((hi & 0x000fff00) !== 0) return true; // bits 51:40
+  if (!nxe && hi < 0) return true; // bit 63
+  if (level === 0 && (lo & PS) !== 0) return true;
+  if (level === 1 && (lo & PS) !== 0 && (lo & 0x3fffe000) !== 0) return true; // 1 GiB page: bits 29:13
+  if (level === 2 && (lo & PS) !== 0 && (lo & 0x001fe000) !== 0) return true; // 2 MiB page: bits 20:13
+  return false;
+}
+
+/**
+ * The #PF error code (SDM Vol. 3A §4.7): I/D is set for instruction fetches
+ * only when execute-disable is in use (EFER.NXE = 1; SMEP is not modelled).
+ */
+function fail(out: WalkResult, acc: number, user: boolean, present: boolean, rsvd: boolean, nxe: boolean): WalkResult {
   out.frame = -1;
-  out.pfec = (present ? PFEC_P : 0) | (acc === ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (rsvd ? PFEC_RSVD : 0) | (acc === ACC_EXEC ? PFEC_I : 0);
+  out.pfec = (present ? PFEC_P : 0) | (acc === ACC_WRITE ? PFEC_W : 0) | (user ? PFEC_U : 0) | (rsvd ? PFEC_RSVD : 0) | (acc === ACC_EXEC && nxe ? PFEC_I : 0);
   return out;
 }
 

@@ -8,7 +8,7 @@ import type { Core } from '../core.js';
 import { K, type Op } from '../op.js';
 import { FlagKind, CF, ZF, OF } from '../flags.js';
 import { MASK, TWO32, type SpecEntry } from './spec.js';
-import { RAX, RDX } from '../registers.js';
+import { RAX, RDX, RBX, RCX } from '../registers.js';
 import { Fault, Vector } from '../fault.js';
 import type { InstructionClass } from '../../profile/schema.js';
 
@@ -582,6 +582,65 @@ function xchg(c: Core, op: Op): void {
   c.setReg(op.r1, op.h1, sz, a, aHi);
 }
 
+/**
+ * CMPXCHG8B / CMPXCHG16B (SDM): compare EDX:EAX (RDX:RAX) with the memory
+ * operand; equal → ZF = 1 and memory ← ECX:EBX (RCX:RBX); else ZF = 0 and
+ * the accumulator pair ← memory. Only ZF changes. CMPXCHG16B needs a 16-byte
+ * aligned operand (#GP(0) otherwise).
+ */
+function cmpxchgWide(c: Core, op: Op): void {
+  const wide = op.aux === 16;
+  const a = c.ea(op);
+  if (wide && a % 16 !== 0) throw new Fault(Vector.GP, 0, 'CMPXCHG16B operand not 16-byte aligned');
+  const half = wide ? 8 : 4;
+  const mlo = c.readForWrite(a, half), mloHi = c.tHi;
+  const mhi = c.readForWrite(a + half, half), mhiHi = c.tHi;
+  const equal = wide
+    ? mlo === c.lo[RAX] && mloHi === c.hi[RAX] && mhi === c.lo[RDX] && mhiHi === c.hi[RDX]
+    : mlo === c.lo[RAX] && mhi === c.lo[RDX];
+  if (equal) {
+    c.write(a, half, c.lo[RBX]!, c.hi[RBX]!);
+    c.write(a + half, half, c.lo[RCX]!, c.hi[RCX]!);
+  } else {
+    c.write(a, half, mlo, mloHi);
+    c.write(a + half, half, mhi, mhiHi);
+    c.setReg(RAX, 0, half, mlo, mloHi);
+    c.setReg(RDX, 0, half, mhi, mhiHi);
+  }
+  c.setArithFlags((c.arithFlags() & ~ZF) | (equal ? ZF : 0));
+}
+
+// ------------------------------------------------------------ BMI1
+
+const big = (lo: number, hi: number, sz: number) => (sz === 8 ? (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0) : BigInt(lo >>> 0));
+
+/** ANDN, BEXTR, BLSI, BLSMSK, BLSR (SDM, BMI1): op.aux selects; flags per each page (AF/PF undefined). */
+function bmi1(c: Core, op: Op): void {
+  const sz = op.size;
+  const W = BigInt(sz * 8), mask = (1n << W) - 1n;
+  let r: bigint, cf = 0, zfOverride = -1;
+  if (op.aux === 0) { // ANDN dest, src1 (vvvv), src2 (r/m)
+    const b = big(c.getReg(op.r1, 0, sz), c.tHi, sz);
+    const m = big(c.readOperand(op, op.k2, op.r2, 0, sz), c.tHi, sz);
+    r = ~b & m & mask;
+  } else if (op.aux === 1) { // BEXTR dest, src (r/m), control (vvvv)
+    const v = big(c.readOperand(op, op.k1, op.r1, 0, sz), c.tHi, sz);
+    const ctl = c.lo[op.r2]!;
+    const start = ctl & 0xff, len = (ctl >>> 8) & 0xff;
+    r = start >= sz * 8 ? 0n : (v >> BigInt(start)) & ((1n << BigInt(Math.min(len, sz * 8))) - 1n);
+  } else { // BLSI / BLSMSK / BLSR dest (vvvv), src (r/m)
+    const v = big(c.readOperand(op, op.k1, op.r1, 0, sz), c.tHi, sz);
+    const dec = (v - 1n) & mask;
+    if (op.aux === 2) { r = v & (-v & mask); cf = v !== 0n ? 1 : 0; }
+    else if (op.aux === 3) { r = v ^ dec; cf = v === 0n ? 1 : 0; zfOverride = 0; }
+    else { r = v & dec; cf = v === 0n ? 1 : 0; }
+  }
+  const lo = Number(r & 0xffffffffn) | 0, hi = sz === 8 ? Number(r >> 32n) | 0 : 0;
+  c.setReg(op.r0, 0, sz, lo, hi);
+  c.setResultFlags(sz, lo, hi, cf, 0);
+  if (zfOverride === 0) c.setArithFlags(c.arithFlags() & ~ZF);
+}
+
 // ------------------------------------------------------------- table
 
 const shiftCls = (op: Op): InstructionClass => (op.k1 === K.Reg ? 'shiftCl' : 'shift');
@@ -638,6 +697,13 @@ export const aluSpecs: SpecEntry[] = [
   [Mnemonic.Tzcnt, { exec: countZeros, cls: 'bitScan', setup: aux(0) }],
   [Mnemonic.Lzcnt, { exec: countZeros, cls: 'bitScan', setup: aux(1) }],
   [Mnemonic.Popcnt, { exec: popcnt, cls: 'bitScan' }],
+  [Mnemonic.Cmpxchg8b, { exec: cmpxchgWide, cls: 'cmpxchg', setup: aux(8) }],
+  [Mnemonic.Cmpxchg16b, { exec: cmpxchgWide, cls: 'cmpxchg', setup: aux(16) }],
+  [Mnemonic.Andn, { exec: bmi1, cls: 'alu', setup: aux(0) }],
+  [Mnemonic.Bextr, { exec: bmi1, cls: 'doubleShift', setup: aux(1) }],
+  [Mnemonic.Blsi, { exec: bmi1, cls: 'alu', setup: aux(2) }],
+  [Mnemonic.Blsmsk, { exec: bmi1, cls: 'alu', setup: aux(3) }],
+  [Mnemonic.Blsr, { exec: bmi1, cls: 'alu', setup: aux(4) }],
   [[Mnemonic.Cbw, Mnemonic.Cwde, Mnemonic.Cdqe], { exec: cbw, cls: 'cdq', setup: accSize }],
   [[Mnemonic.Cwd, Mnemonic.Cdq, Mnemonic.Cqo], { exec: cwd, cls: 'cdq', setup: accSize }],
   [Mnemonic.Xadd, { exec: xadd, cls: 'xadd' }],

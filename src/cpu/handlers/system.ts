@@ -11,7 +11,7 @@ import { K } from '../op.js';
 import { Fault, Unsupported, Vector } from '../fault.js';
 import { IF, TF } from '../flags.js';
 import { TWO32, MASK, type SpecEntry } from './spec.js';
-import { RAX, RCX, RDX, RBX, SEG_CS, SEG_SS } from '../registers.js';
+import { RAX, RCX, RDX, RBX, SEG_CS, SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS } from '../registers.js';
 import { IA32_TSC_AUX } from '../msr.js';
 
 function requireRing0(c: Core, what: string): void {
@@ -107,7 +107,7 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
     case 1: {
       const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
       const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
-      const ecx = (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24); /* TSC-deadline timer */
+      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24); /* TSC-deadline timer */
       // EDX: TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) PGE(13) CMOV(15) PAT(16) CLFSH(19)
       const edx = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
       return [eax, ebx, ecx, edx];
@@ -159,6 +159,13 @@ function int3(_c: Core, _op: Op): void { throw new Fault(Vector.BP, null, 'INT3'
 function intN(_c: Core, op: Op): void { throw new Fault(op.immLo & 0xff, null, `INT ${op.immLo & 0xff}`, true); }
 function ud2(_c: Core, _op: Op): void { throw new Fault(Vector.UD, null, 'UD2'); }
 
+/**
+ * CR4 bits a Haswell core implements (SDM Vol. 3A §2.5): VME..OSXMMEXCPT
+ * (0–10), VMXE (13), SMXE (14), FSGSBASE (16), PCIDE (17), OSXSAVE (18),
+ * SMEP (20). Bit 11 (UMIP), 12 (LA57), 15, 19, 21+ are reserved → #GP.
+ */
+const CR4_VALID = 0x7ff | (1 << 13) | (1 << 14) | (1 << 16) | (1 << 17) | (1 << 18) | (1 << 20);
+
 /** MOV to/from CR0/CR2/CR3/CR4/CR8 (SDM "MOV—Move to/from Control Registers"). */
 export function movCr(c: Core, op: Op): void {
   requireRing0(c, 'MOV CR');
@@ -183,15 +190,20 @@ export function movCr(c: Core, op: Op): void {
   switch (n) {
     case 0:
       if (hi !== 0) throw new Fault(Vector.GP, 0, 'MOV CR0 with reserved high bits');
+      // NW without CD is an invalid combination (SDM MOV CR, "#GP(0) if ... CR0.NW = 1 and CR0.CD = 0").
+      if ((lo & (1 << 29)) !== 0 && (lo & (1 << 30)) === 0) throw new Fault(Vector.GP, 0, 'MOV CR0 with NW = 1 and CD = 0');
       // Long mode requires paging and protection to stay on (SDM §9.8.5).
       if ((lo & CR0_PG) === 0 || (lo & CR0_PE) === 0) throw new Fault(Vector.GP, 0, 'clearing CR0.PG or CR0.PE in 64-bit mode');
       c.cr0 = lo >>> 0;
       c.flushTlb();
       break;
     case 2: c.cr2 = v; break;
-    case 3: c.cr3 = v; c.flushTlb(); break;
+    case 3:
+      // Bits at or above MAXPHYADDR (40) are reserved (bit 63 only with CR4.PCIDE, not modelled).
+      if ((hi & 0xffffff00) !== 0) throw new Fault(Vector.GP, 0, 'MOV CR3 with bits set above MAXPHYADDR');
+      c.cr3 = v; c.flushTlb(); break;
     case 4:
-      if (hi !== 0) throw new Fault(Vector.GP, 0, 'MOV CR4 with reserved bits');
+      if (hi !== 0 || (lo & ~CR4_VALID) !== 0) throw new Fault(Vector.GP, 0, 'MOV CR4 with reserved bits');
       if ((lo & (1 << 5)) === 0) throw new Fault(Vector.GP, 0, 'clearing CR4.PAE in 64-bit mode');
       c.cr4 = lo >>> 0;
       c.flushTlb();
@@ -245,6 +257,15 @@ function ltr(c: Core, op: Op): void {
   c.write(d + 4, 4, w1 | (1 << 9), 0); // busy
 }
 
+/** DPL of the code/data descriptor a selector names (GDT only; LDTs are not modelled). */
+function descriptorDpl(c: Core, sel: number): number {
+  const off = sel & ~7;
+  if ((sel & 4) !== 0 || off + 7 > c.gdtrLimit) return 0;
+  const w1 = c.read(c.gdtrBase + off + 4, 4);
+  const conformingCode = (w1 & (1 << 12)) !== 0 && (w1 & (1 << 11)) !== 0 && (w1 & (1 << 10)) !== 0;
+  return conformingCode ? 3 : (w1 >>> 13) & 3;
+}
+
 /** IRETQ in 64-bit mode always pops RIP, CS, RFLAGS, RSP, SS (SDM IRET, IA-32e mode). */
 function iretq(c: Core, _op: Op): void {
   const rip = c.pop(8), ripHi = c.tHi;
@@ -264,6 +285,15 @@ function iretq(c: Core, _op: Op): void {
   c.setRflags((old & ~writable) | (flags & writable));
   c.segSel[SEG_CS] = cs;
   c.segSel[SEG_SS] = ss;
+  if (newCpl > c.cpl) {
+    // Returning to an outer level: data-segment registers whose descriptor DPL is below the new
+    // CPL are loaded with null (SDM IRET, RETURN-TO-OUTER-PRIVILEGE-LEVEL).
+    for (const seg of [SEG_ES, SEG_DS, SEG_FS, SEG_GS]) {
+      const sel = c.segSel[seg]!;
+      if ((sel & ~3) === 0) continue;
+      if (descriptorDpl(c, sel) < newCpl) c.segSel[seg] = 0;
+    }
+  }
   c.setCpl(newCpl);
   c.nmiBlocked = false; // IRET ends NMI blocking (SDM §6.7.1)
   c.rip = ripHi * TWO32 + (rip >>> 0);
