@@ -9,12 +9,17 @@
 import { buildGuestImage } from '../src/guest/build.js';
 import { runImage } from '../src/sim/run.js';
 
-interface Case { name: string; sources: string[]; cores: number; repeat: number }
+interface Case { name: string; sources: string[]; cores: number; repeat: number; spin?: boolean; label?: string }
 
 const cases: Case[] = [
   { name: 'sort', sources: ['guest/tests/sort.c'], cores: 1, repeat: 3 },
   { name: 'control', sources: ['guest/tests/control.c'], cores: 1, repeat: 3 },
   { name: 'smp_counter', sources: ['guest/tests/smp_counter.c'], cores: 4, repeat: 2 },
+  // An idle multi-core guest, with and without spin detection (same cycles either way).
+  { name: 'idle', label: 'idle (spin detect on)', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, repeat: 3, spin: true },
+  { name: 'idle', label: 'idle (spin detect off)', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, repeat: 3, spin: false },
+  { name: 'abandon', label: 'abandon (spin on)', sources: ['guest/spin/abandon.c'], cores: 8, repeat: 3, spin: true },
+  { name: 'abandon', label: 'abandon (spin off)', sources: ['guest/spin/abandon.c'], cores: 8, repeat: 3, spin: false },
 ];
 
 const only = process.argv[2];
@@ -23,14 +28,14 @@ for (const c of cases) {
   if (only && c.name !== only) continue;
   const img = buildGuestImage({ name: c.name, sources: c.sources });
   let best = Infinity;
-  let r = runImage(img, { cores: c.cores });
+  let r = runImage(img, { cores: c.cores, spinDetection: c.spin });
   for (let i = 0; i < c.repeat; i++) {
-    r = runImage(img, { cores: c.cores });
+    r = runImage(img, { cores: c.cores, spinDetection: c.spin });
     best = Math.min(best, r.hostSeconds);
   }
   const ins = r.cores.reduce((a, x) => a + x.instructions, 0);
   const cyc = Math.max(...r.cores.map((x) => x.cycles));
   console.log(
-    `${c.name.padEnd(22)}${String(c.cores).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${best.toFixed(3).padStart(8)}   ${(ins / best / 1e6).toFixed(1).padStart(8)}`,
+    `${(c.label ?? c.name).padEnd(22)}${String(c.cores).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${best.toFixed(3).padStart(8)}   ${(ins / best / 1e6).toFixed(1).padStart(8)}`,
   );
 }

@@ -1,0 +1,48 @@
+/**
+ * Spin detection (src/sim/spin.ts) is an optimization: every guest below
+ * must produce the same console, exit status, stop reason and per-core
+ * cycles and instruction counts with it on and off. The idle guests also
+ * check that it really slept, so the equivalence is not vacuous.
+ */
+import { describe, it, expect } from 'vitest';
+import { buildGuestImage } from '../src/guest/build.js';
+import { runImage, type RunResult } from '../src/sim/run.js';
+import type { Machine } from '../src/sim/machine.js';
+
+interface Case { name: string; sources: string[]; cores: number; maxCycles?: number; mustSleep?: boolean }
+
+const cases: Case[] = [
+  { name: 'idle', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, mustSleep: true },
+  { name: 'abandon', sources: ['guest/spin/abandon.c'], cores: 3, mustSleep: true },
+  { name: 'idle-cut', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, maxCycles: 300_000, mustSleep: true },
+  { name: 'smp_counter', sources: ['guest/tests/smp_counter.c'], cores: 4 },
+  { name: 'demo', sources: ['guest/demo/demo.c'], cores: 4, mustSleep: true },
+  { name: 'ipi_xapic', sources: ['guest/apic/ipi_xapic.c', 'guest/apic/idt.c'], cores: 2 },
+];
+
+function run(c: Case, spin: boolean): { r: RunResult; sleeps: number; skipped: number } {
+  const img = buildGuestImage({ name: c.name.replace('-cut', ''), sources: c.sources });
+  let m: Machine | null = null;
+  const r = runImage(img, { cores: c.cores, spinDetection: spin, maxCycles: c.maxCycles, beforeRun: (mm) => { m = mm; } });
+  const mm = m as unknown as Machine;
+  return { r, sleeps: mm.spin.sleeps, skipped: mm.spin.skippedIterations };
+}
+
+describe('spin detection on/off equivalence', () => {
+  for (const c of cases) {
+    it(`${c.name} on ${c.cores} cores${c.maxCycles ? ` (cut at ${c.maxCycles} cycles)` : ''}`, () => {
+      const off = run(c, false);
+      const on = run(c, true);
+      expect(off.sleeps).toBe(0);
+      expect(on.r.console).toBe(off.r.console);
+      expect(on.r.exitStatus).toBe(off.r.exitStatus);
+      expect(on.r.stopReason).toBe(off.r.stopReason);
+      expect(on.r.stop.tick).toBe(off.r.stop.tick);
+      expect(on.r.cores).toEqual(off.r.cores);
+      if (c.mustSleep) {
+        expect(on.sleeps).toBeGreaterThan(0);
+        expect(on.skipped).toBeGreaterThan(100);
+      }
+    });
+  }
+});
