@@ -94,6 +94,7 @@ export class Machine implements CoreHost {
   private stopInfo: StopInfo | null = null;
   /** The core inside `run()` right now, if any. */
   private running: Core | null = null;
+  private pauseRequested = false;
   private readonly onConsole: (byte: number) => void;
 
   constructor(readonly config: MachineConfig) {
@@ -276,9 +277,27 @@ export class Machine implements CoreHost {
 
   /** Run until the guest exits, every core stops, a fault ends the run, or maxCycles. */
   run(): StopInfo {
+    const info = this.runUntilPause();
+    return info!;
+  }
+
+  /**
+   * Ask a running machine to return from `runUntilPause` at the next
+   * instruction boundary (debugger breakpoints, stepping). Safe to call from
+   * any event listener; the machine can be resumed by calling it again.
+   */
+  requestPause(): void {
+    this.pauseRequested = true;
+    if (this.running !== null) this.running.yieldNow();
+  }
+
+  /** Run until the machine stops (returns its StopInfo) or a pause is requested (returns null). */
+  runUntilPause(): StopInfo | null {
     const cores = this.cores;
     const n = cores.length;
+    this.pauseRequested = false;
     while (this.stopInfo === null) {
+      if (this.pauseRequested) { this.pauseRequested = false; return null; }
       let best = -1;
       let bestT = Infinity;
       for (let i = 0; i < n; i++) {
@@ -316,7 +335,7 @@ export class Machine implements CoreHost {
       c.run(lt, le);
       this.running = null;
     }
-    return this.stopInfo!;
+    return this.stopInfo;
   }
 
   private stopAtLimit(): void {
