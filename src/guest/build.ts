@@ -47,6 +47,20 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const libDir = join(repoRoot, 'guest', 'lib');
 const runtimeSource = 'guest/lib/rt.c';
 
+/** Every .h under guest/ (outside guest/lib, hashed above), repo-relative and sorted. */
+function guestHeaders(): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(repoRoot, rel), { withFileTypes: true })) {
+      const p = `${rel}/${e.name}`;
+      if (e.isDirectory() && p !== 'guest/lib') walk(p);
+      else if (e.isFile() && e.name.endsWith('.h')) out.push(p);
+    }
+  };
+  walk('guest');
+  return out.sort();
+}
+
 /**
  * The guest ABI (../shared/peers/README.md): a static, non-PIE ELF64 with no libc.
  * -mgeneral-regs-only keeps SSE out of guest code so that context switches need
@@ -145,6 +159,13 @@ function build(b: GuestBuild, kind: 'guest' | 'native'): string {
     .sort()) {
     field(`guest/lib/${f}`);
     field(readFileSync(join(libDir, f)));
+  }
+  // Headers next to the sources (and in sibling guest folders, which sources
+  // include as "../apic/apic.h") key the build too: a header-only change must
+  // rebuild.
+  for (const h of guestHeaders()) {
+    field(h);
+    field(readFileSync(join(repoRoot, h)));
   }
   const dir = join(repoRoot, '.cache', 'guest', hash.digest('hex'));
   const out = join(dir, kind === 'guest' ? `${b.name}.elf` : b.name);
