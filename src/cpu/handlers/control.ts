@@ -5,10 +5,10 @@
 import { Mnemonic, OpKind } from 'iced-x86';
 import type { Core } from '../core.js';
 import type { Op } from '../op.js';
-import { Fault, Vector } from '../fault.js';
+import { Fault, Unsupported, Vector } from '../fault.js';
 import { TWO32, type SpecEntry } from './spec.js';
 import { CC_MNEMONICS } from './alu.js';
-import { RCX } from '../registers.js';
+import { RCX, SEG_CS } from '../registers.js';
 
 /** A 64-bit register value as a linear address; non-canonical targets #GP (SDM JMP/CALL/RET, 64-bit mode). */
 function target(c: Core, lo: number, hi: number): number {
@@ -52,6 +52,23 @@ function ret(c: Core, op: Op): void {
   c.rip = t;
 }
 
+/**
+ * RETF (64-bit operand size, as `lretq`): pop RIP then CS. Only returns to
+ * the same privilege level are modelled — the common use is reloading CS
+ * after installing a GDT; an outer-level return stops the run as unsupported.
+ */
+function retFar(c: Core, op: Op): void {
+  const sz = op.size === 8 ? 8 : op.size === 2 ? 2 : 4;
+  const ripLo = c.pop(sz), ripHi = sz === 8 ? c.tHi : 0;
+  const cs = c.pop(sz) & 0xffff;
+  if ((cs & 3) !== c.cpl) throw new Unsupported('far return to another privilege level');
+  if ((cs & ~3) === 0) throw new Fault(Vector.GP, 0, 'far return to a null CS');
+  const t = target(c, sz === 8 ? ripLo : ripLo >>> 0, sz === 8 ? ripHi : 0);
+  if (op.immLo !== 0) c.setRsp(c.rsp() + op.immLo);
+  c.segSel[SEG_CS] = cs;
+  c.rip = t;
+}
+
 /** LOOP/LOOPE/LOOPNE: RCX is decremented without touching flags. */
 function loop(c: Core, op: Op): void {
   let lo = c.lo[RCX]!, hi = c.hi[RCX]!;
@@ -75,6 +92,7 @@ export const controlSpecs: SpecEntry[] = [
   [Mnemonic.Jmp, { exec: jmp, cls: (op) => (op.exec === jmp ? 'jmp' : 'jmpIndirect'), ends: true, setup: (op, ins) => { if (isIndirect(ins.op0Kind)) op.exec = jmpIndirect; } }],
   [Mnemonic.Call, { exec: call, cls: 'call', ends: true, setup: (op, ins) => { if (isIndirect(ins.op0Kind)) op.exec = callIndirect; } }],
   [Mnemonic.Ret, { exec: ret, cls: 'ret', ends: true }],
+  [Mnemonic.Retf, { exec: retFar, cls: 'iret', ends: true }],
   ...CC_MNEMONICS.j.map((m, i): SpecEntry => [m, { exec: jcc, cls: 'jcc', ends: true, setup: aux(i) }]),
   [Mnemonic.Loop, { exec: loop, cls: 'jcc', ends: true, setup: aux(0) }],
   [Mnemonic.Loope, { exec: loop, cls: 'jcc', ends: true, setup: aux(1) }],
