@@ -1,9 +1,9 @@
 /**
  * The cost seam between cores and memory. Every guest load or store asks the
- * memory system what it costs. This issue's model is flat: every RAM access is
- * an L1 hit (profile memory.loadL1 / storeL1). The coherence model (a directory
- * of 64-byte lines with MESI-like states) replaces this class behind the same
- * two methods.
+ * memory system what it costs. The machine uses `CoherentMemorySystem`
+ * (coherence.ts: private L1/L2, shared L3, a MESI directory per 64-byte line,
+ * DRAM); `FlatMemorySystem` here charges every RAM access as an L1 hit
+ * (profile memory.loadL1 / storeL1) and stays for tests and comparisons.
  */
 import type { TickCosts } from '../profile/load.js';
 import type { Tick } from '../sim/time.js';

@@ -43,6 +43,8 @@ export function loadProfile(file: string = DEFAULT_PROFILE_PATH): Profile {
 export interface TickCosts {
   readonly ticksPerCoreCycle: number;
   readonly cls: Readonly<Record<InstructionClass, number>>;
+  /** Cache and coherence latencies (profile memory.*), used by src/memory/coherence.ts. */
+  readonly cache: CacheTicks;
   readonly loadL1: number;
   readonly storeL1: number;
   readonly unbackedAccess: number;
@@ -56,6 +58,21 @@ export interface TickCosts {
   };
 }
 
+/** Latencies of an access that misses the L1, in ticks (see coherence.ts for which case is which). */
+export interface CacheTicks {
+  readonly l2Hit: number;
+  readonly l3Hit: number;
+  /** Line Exclusive (clean) in another core of the same socket. */
+  readonly remoteClean: number;
+  /** Line Modified in another core of the same socket. */
+  readonly remoteModified: number;
+  /** Line only in the other socket's caches. */
+  readonly crossSocket: number;
+  readonly dram: number;
+  /** Shared → Modified upgrade that must invalidate other cores' copies. */
+  readonly rfoUpgrade: number;
+}
+
 export function tickCosts(p: Profile): TickCosts {
   const ratio = p.clock.tscHz.value / p.clock.coreHz.value;
   const cls = {} as Record<InstructionClass, number>;
@@ -63,6 +80,15 @@ export function tickCosts(p: Profile): TickCosts {
   return {
     ticksPerCoreCycle: ratio,
     cls,
+    cache: {
+      l2Hit: p.memory.l2Hit.cycles * ratio,
+      l3Hit: p.memory.l3Hit.cycles * ratio,
+      remoteClean: p.memory.remoteClean.cycles * ratio,
+      remoteModified: p.memory.remoteModified.cycles * ratio,
+      crossSocket: p.memory.crossSocket.cycles * ratio,
+      dram: p.memory.dram.cycles * ratio,
+      rfoUpgrade: p.memory.rfoUpgrade.cycles * ratio,
+    },
     loadL1: p.memory.loadL1.cycles * ratio,
     storeL1: p.memory.storeL1.cycles * ratio,
     unbackedAccess: p.memory.unbackedAccess.cycles * ratio,

@@ -47,7 +47,28 @@ export const ProfileSchema = z
     description: z.string(),
     clock: z.object({ tscHz: ValueEntry, coreHz: ValueEntry }).strict(),
     topology: z.object({ sockets: ValueEntry, coresPerSocket: ValueEntry }).strict(),
-    memory: z.object({ loadL1: CostEntry, storeL1: CostEntry, unbackedAccess: CostEntry }).strict(),
+    memory: z
+      .object({
+        loadL1: CostEntry,
+        storeL1: CostEntry,
+        unbackedAccess: CostEntry,
+        // Cache and coherence latencies (src/memory/coherence.ts).
+        l2Hit: CostEntry,
+        l3Hit: CostEntry,
+        remoteClean: CostEntry,
+        remoteModified: CostEntry,
+        crossSocket: CostEntry,
+        dram: CostEntry,
+        rfoUpgrade: CostEntry,
+        // Cache geometry.
+        l1dBytes: ValueEntry,
+        l1dWays: ValueEntry,
+        l2Bytes: ValueEntry,
+        l2Ways: ValueEntry,
+        l3BytesPerSocket: ValueEntry,
+        l3Ways: ValueEntry,
+      })
+      .strict(),
     instructionClasses: z.object(classShape).strict(),
     apic: z
       .object({

@@ -14,6 +14,7 @@ import { DecodeCache, disassemble } from '../cpu/decoder.js';
 import { cpuidConfig } from '../cpu/handlers/system.js';
 import { PhysicalMemory } from '../memory/physical.js';
 import { FlatMemorySystem, type MemorySystem } from '../memory/memorySystem.js';
+import { CoherentMemorySystem, coherenceConfig } from '../memory/coherence.js';
 import { tickCosts, type TickCosts } from '../profile/load.js';
 import type { Profile } from '../profile/schema.js';
 import { EventStream, type StopReason } from './events.js';
@@ -106,7 +107,7 @@ export class Machine implements CoreHost {
     }
     this.costs = tickCosts(config.profile);
     this.mem = new PhysicalMemory(config.memoryBytes);
-    this.memsys = new FlatMemorySystem(this.costs);
+    this.memsys = new CoherentMemorySystem(this.costs, coherenceConfig(config.profile, config.cores, config.memoryBytes), (c) => this.cores[c]!.time);
     this.decode = new DecodeCache(this.mem, this.costs);
     this.cores = [];
     for (let i = 0; i < config.cores; i++) this.cores.push(new Core(i, this.mem, this.memsys, this.costs, this.decode, this));

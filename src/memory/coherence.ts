@@ -1,0 +1,635 @@
+/**
+ * Caches and coherence (design.md §4 "Memory"): what a guest access costs
+ * when it has to find its 64-byte line somewhere in a Haswell-EP hierarchy.
+ *
+ * Structure
+ *  - A directory entry per line of RAM (line = pa >>> 6): the set of cores
+ *    holding a valid copy in their private caches (`sharers`, a 32-bit mask)
+ *    and the exclusive holder, if any (`owner`: core + 1, with bit 0x80 when
+ *    the copy is dirty). MESI per core follows: owner & dirty = M, owner = E,
+ *    in sharers without an owner = S, otherwise I. Every store bumps the
+ *    line's version (`lineVersion`), for spin detection.
+ *  - Per core: an L1D (32 KiB, 8-way) and an L2 (256 KiB, 8-way), true LRU,
+ *    the L2 inclusive of the L1 (Haswell's L2 is non-inclusive; keeping it
+ *    inclusive means "in my L2" is "in my private caches"). When the L2 picks
+ *    a victim, a line's recency is its L1 use if it is in the L1, so a line
+ *    hot in the L1 is not thrown out of the L2 behind its back.
+ *  - Per socket: an inclusive L3 (30 MiB, 20-way, 24576 sets, set = line mod
+ *    sets: Intel's slice hash is undocumented and spreads consecutive lines
+ *    over all slices, as the modulo does), true LRU. An L3 eviction
+ *    back-invalidates the copies in that socket's cores. A real
+ *    set-associative L3 rather than an unbounded one, because Shinjuku's
+ *    request pools and a worker's data can exceed 30 MiB, and then the
+ *    capacity is the behaviour.
+ *  - DRAM behind the L3s; NUMA homes are not modelled (one DRAM cost).
+ *
+ * Costs, in ticks (profile `memory.*`, converted by `tickCosts`)
+ *  - An L1 hit costs the throughput cost (`loadL1` 0.5 / `storeL1` 1): hits
+ *    overlap in an out-of-order core.
+ *  - A load miss costs its latency: L2, L3, a line Exclusive-clean or
+ *    Modified in another core of the same socket (the L3 must snoop it), any
+ *    copy that only the other socket has, DRAM. The model charges what a
+ *    dependent access would stall; an L1 hit overlaps, a miss feeding a
+ *    compare or an address does not (spinning on a flag, pointer chasing).
+ *  - `rfo`, the read half of a read-modify-write (locked or not), must own the
+ *    line before its load can complete: it costs the acquisition latency,
+ *    including an S→M upgrade (`rfoUpgrade`) when the core holds the line
+ *    Shared; the following store then hits.
+ *  - A plain store costs `storeL1` whatever the line's state. It retires into
+ *    the store buffer and its RFO completes in the background: nothing in the
+ *    storing core waits for it. Its coherence effect (other copies
+ *    invalidated, the line Modified here) is applied at once, which is when
+ *    the emulator makes the bytes visible. So a message's latency is paid by
+ *    the reader's miss — which is what the core-to-core figures measure: the
+ *    time from one core's write to the other core having the line.
+ *    Not modelled: store-buffer-full stalls (streams of stores to cold lines
+ *    are undercharged) and the drain a fence or locked instruction waits for.
+ *  - Writebacks of dirty victims are free (write-back buffers hide them).
+ *  - An access is charged for the line holding its first byte only.
+ *
+ * Fast path: a per-core direct-mapped filter (4096 slots keyed by the low
+ * bits of the line) remembers where a line sits in that core's L1. An L1 hit
+ * is one compare, one LRU stamp and, for a store, an owner check, an owner
+ * write and a version bump. Every path that takes a line out of an L1 clears
+ * its filter slot.
+ */
+import type { TickCosts } from '../profile/load.js';
+import type { Profile } from '../profile/schema.js';
+import type { Tick } from '../sim/time.js';
+import type { MemorySystem } from './memorySystem.js';
+
+export const LINE_SHIFT = 6;
+export const LINE_BYTES = 1 << LINE_SHIFT;
+/** The sharer mask is 32 bits (MAX_CORES in loader/layout.ts). */
+export const MAX_COHERENT_CORES = 32;
+
+const DIRTY = 0x80;
+const OWNER_MASK = 0x7f;
+const FILTER_BITS = 12;
+const FILTER_MASK = (1 << FILTER_BITS) - 1;
+/** Open store-drain windows (see `inDrainBurst`), direct-mapped by line; a collision only closes a window early. */
+const DRAIN_SLOTS = 256;
+const DRAIN_MASK = DRAIN_SLOTS - 1;
+
+export interface CacheGeometry {
+  readonly bytes: number;
+  readonly ways: number;
+}
+
+export interface CoherenceConfig {
+  readonly cores: number;
+  readonly ramBytes: number;
+  /** Cores per socket; cores are numbered socket-major. */
+  readonly coresPerSocket: number;
+  /** Sockets in the profile; cores beyond sockets × coresPerSocket form further sockets, as the interrupt bus numbers them. */
+  readonly sockets: number;
+  readonly l1: CacheGeometry;
+  readonly l2: CacheGeometry;
+  /** Per socket. */
+  readonly l3: CacheGeometry;
+}
+
+/** The memory system's shape from the profile, the core count and the RAM size. */
+export function coherenceConfig(p: Profile, cores: number, ramBytes: number): CoherenceConfig {
+  const m = p.memory;
+  return {
+    cores,
+    ramBytes,
+    sockets: p.topology.sockets.value,
+    coresPerSocket: p.topology.coresPerSocket.value,
+    l1: { bytes: m.l1dBytes.value, ways: m.l1dWays.value },
+    l2: { bytes: m.l2Bytes.value, ways: m.l2Ways.value },
+    l3: { bytes: m.l3BytesPerSocket.value, ways: m.l3Ways.value },
+  };
+}
+
+export type MesiState = 'M' | 'E' | 'S' | 'I';
+
+/** What `info cacheline` shows. */
+export interface LineState {
+  readonly line: number;
+  /** MESI state of the line in each core's private caches. */
+  readonly states: MesiState[];
+  readonly inL1: boolean[];
+  readonly inL2: boolean[];
+  /** Per socket. */
+  readonly inL3: boolean[];
+  readonly version: number;
+}
+
+/** Where a non-L1 access found its line (slow paths only). */
+export type AccessSource = 'l1' | 'l2' | 'l3' | 'remoteClean' | 'remoteModified' | 'crossSocket' | 'dram' | 'upgrade' | 'drain';
+
+export type AccessObserver = (core: number, line: number, kind: 'load' | 'store' | 'rfo', source: AccessSource, cost: Tick) => void;
+
+function log2Exact(n: number, what: string): number {
+  const k = Math.log2(n);
+  if (!Number.isInteger(k)) throw new RangeError(`${what} must be a power of two, got ${n}`);
+  return k;
+}
+
+function setsOf(g: CacheGeometry, what: string): number {
+  const sets = g.bytes / LINE_BYTES / g.ways;
+  if (!Number.isInteger(g.ways) || g.ways < 1 || !Number.isInteger(sets) || sets < 1) {
+    throw new RangeError(`${what}: ${g.bytes} bytes in ${g.ways} ways of ${LINE_BYTES}-byte lines is not a whole number of sets`);
+  }
+  return sets;
+}
+
+export class CoherentMemorySystem implements MemorySystem {
+  // Costs in ticks.
+  private readonly cLoad: Tick;
+  private readonly cStore: Tick;
+  private readonly cUncached: Tick;
+  private readonly cL2: Tick;
+  private readonly cL3: Tick;
+  private readonly cRemoteClean: Tick;
+  private readonly cRemoteModified: Tick;
+  private readonly cCross: Tick;
+  private readonly cDram: Tick;
+  private readonly cUpgrade: Tick;
+
+  readonly cores: number;
+  readonly sockets: number;
+  readonly lines: number;
+  private readonly socketOf: Int32Array;
+  /** Cores of each socket, as a sharer mask. */
+  private readonly socketMask: Int32Array;
+
+  // Directory, one entry per line of RAM (the OS commits the pages a guest touches).
+  private readonly sharers: Int32Array;
+  private readonly owner: Uint8Array;
+  private readonly version: Uint32Array;
+
+  // Private caches: tags hold line + 1 (0 = empty), stamps the LRU clock.
+  private readonly l1Sets: number;
+  private readonly l1Ways: number;
+  private readonly l1Tag: Int32Array;
+  private readonly l1Stamp: Float64Array;
+  private readonly l2Sets: number;
+  private readonly l2Ways: number;
+  private readonly l2Tag: Int32Array;
+  private readonly l2Stamp: Float64Array;
+  // Shared L3 per socket.
+  private readonly l3Sets: number;
+  private readonly l3Ways: number;
+  private readonly l3Tag: Int32Array;
+  private readonly l3Stamp: Float64Array;
+  // L1 hit filter: per core, slot (line & FILTER_MASK) → line and its L1 index.
+  private readonly fLine: Int32Array;
+  private readonly fIdx: Int32Array;
+  // Store-drain windows: line, storing core, tick the window closes.
+  private readonly dLine: Int32Array;
+  private readonly dCore: Int8Array;
+  private readonly dEnd: Float64Array;
+  /** Each core's local time, for the store-drain windows; null: no windows. */
+  private readonly now: ((core: number) => Tick) | null;
+
+  private clock = 0;
+  /** Where the last slow-path access found its line (for the observer). */
+  private lastSource: AccessSource = 'l1';
+  /** Called on every access that is not a filter hit (debugger, statistics, tests). */
+  observer: AccessObserver | null = null;
+
+  /**
+   * @param now each core's local time (the machine passes its cores' clocks);
+   *   omit it for a bare model without store-drain windows.
+   */
+  constructor(costs: TickCosts, cfg: CoherenceConfig, now?: (core: number) => Tick) {
+    if (!Number.isInteger(cfg.cores) || cfg.cores < 1 || cfg.cores > MAX_COHERENT_CORES) {
+      throw new RangeError(`the coherence directory tracks 1..${MAX_COHERENT_CORES} cores, got ${cfg.cores}`);
+    }
+    if (!Number.isInteger(cfg.coresPerSocket) || cfg.coresPerSocket < 1) throw new RangeError(`cores per socket must be a positive integer, got ${cfg.coresPerSocket}`);
+    if (!(cfg.ramBytes > 0) || cfg.ramBytes > 2 ** 32) throw new RangeError(`RAM must be 1 byte .. 4 GiB, got ${cfg.ramBytes}`);
+    const c = costs.cache;
+    this.cLoad = costs.loadL1;
+    this.cStore = costs.storeL1;
+    this.cUncached = costs.unbackedAccess;
+    this.cL2 = c.l2Hit;
+    this.cL3 = c.l3Hit;
+    this.cRemoteClean = c.remoteClean;
+    this.cRemoteModified = c.remoteModified;
+    this.cCross = c.crossSocket;
+    this.cDram = c.dram;
+    this.cUpgrade = c.rfoUpgrade;
+
+    this.cores = cfg.cores;
+    this.sockets = Math.max(cfg.sockets, Math.ceil(cfg.cores / cfg.coresPerSocket));
+    this.socketOf = new Int32Array(cfg.cores);
+    this.socketMask = new Int32Array(this.sockets);
+    for (let i = 0; i < cfg.cores; i++) {
+      const s = Math.floor(i / cfg.coresPerSocket);
+      this.socketOf[i] = s;
+      this.socketMask[s] = this.socketMask[s]! | (1 << i);
+    }
+
+    this.lines = Math.ceil(cfg.ramBytes / LINE_BYTES);
+    this.sharers = new Int32Array(this.lines);
+    this.owner = new Uint8Array(this.lines);
+    this.version = new Uint32Array(this.lines);
+
+    this.l1Sets = setsOf(cfg.l1, 'L1D');
+    this.l1Ways = cfg.l1.ways;
+    this.l2Sets = setsOf(cfg.l2, 'L2');
+    this.l2Ways = cfg.l2.ways;
+    log2Exact(this.l1Sets, 'L1D set count');
+    log2Exact(this.l2Sets, 'L2 set count');
+    // All lines of one L2 set then fall in one L1 set (used by the L2's victim choice).
+    if (this.l2Sets < this.l1Sets) throw new RangeError(`the L2 needs at least as many sets as the L1D (${this.l2Sets} < ${this.l1Sets})`);
+    this.l3Sets = setsOf(cfg.l3, 'L3');
+    this.l3Ways = cfg.l3.ways;
+
+    this.l1Tag = new Int32Array(cfg.cores * this.l1Sets * this.l1Ways);
+    this.l1Stamp = new Float64Array(this.l1Tag.length);
+    this.l2Tag = new Int32Array(cfg.cores * this.l2Sets * this.l2Ways);
+    this.l2Stamp = new Float64Array(this.l2Tag.length);
+    this.l3Tag = new Int32Array(this.sockets * this.l3Sets * this.l3Ways);
+    this.l3Stamp = new Float64Array(this.l3Tag.length);
+    this.fLine = new Int32Array(cfg.cores << FILTER_BITS).fill(-1);
+    this.fIdx = new Int32Array(cfg.cores << FILTER_BITS);
+    this.dLine = new Int32Array(DRAIN_SLOTS).fill(-1);
+    this.dCore = new Int8Array(DRAIN_SLOTS);
+    this.dEnd = new Float64Array(DRAIN_SLOTS);
+    this.now = now ?? null;
+  }
+
+  // ------------------------------------------------------------ the cost seam
+
+  load(core: number, pa: number): Tick {
+    const line = pa >>> LINE_SHIFT;
+    const f = (core << FILTER_BITS) | (line & FILTER_MASK);
+    if (this.fLine[f] === line) {
+      this.l1Stamp[this.fIdx[f]!] = ++this.clock;
+      return this.cLoad;
+    }
+    return this.loadSlow(core, line, f);
+  }
+
+  store(core: number, pa: number): Tick {
+    const line = pa >>> LINE_SHIFT;
+    const f = (core << FILTER_BITS) | (line & FILTER_MASK);
+    if (this.fLine[f] === line && (this.owner[line]! & OWNER_MASK) === core + 1) {
+      this.l1Stamp[this.fIdx[f]!] = ++this.clock;
+      this.owner[line] = (core + 1) | DIRTY;
+    } else {
+      this.storeSlow(core, line, f);
+    }
+    this.version[line] = this.version[line]! + 1;
+    return this.cStore;
+  }
+
+  rfo(core: number, pa: number): Tick {
+    const line = pa >>> LINE_SHIFT;
+    const f = (core << FILTER_BITS) | (line & FILTER_MASK);
+    if (this.fLine[f] === line && (this.owner[line]! & OWNER_MASK) === core + 1) {
+      this.l1Stamp[this.fIdx[f]!] = ++this.clock;
+      return this.cLoad;
+    }
+    const cost = this.acquire(core, line, f);
+    if (this.observer !== null) this.observer(core, line, 'rfo', this.lastSource, cost);
+    return cost;
+  }
+
+  uncached(_core: number, _pa: number): Tick { return this.cUncached; }
+
+  // -------------------------------------------------------------- inspection
+
+  /** Bumped by every store to the line (wraps at 2^32); 0 for an address that is not RAM. */
+  lineVersion(pa: number): number { return this.version[pa >>> LINE_SHIFT] ?? 0; }
+
+  lineState(pa: number): LineState {
+    const line = pa >>> LINE_SHIFT;
+    if (line >= this.lines) throw new RangeError(`0x${pa.toString(16)} is not RAM`);
+    const o = this.owner[line]!;
+    const states: MesiState[] = [];
+    const inL1: boolean[] = [];
+    const inL2: boolean[] = [];
+    for (let c = 0; c < this.cores; c++) {
+      inL1.push(this.l1Find(c, line) >= 0);
+      inL2.push(this.l2Find(c, line) >= 0);
+      if ((o & OWNER_MASK) === c + 1) states.push(o & DIRTY ? 'M' : 'E');
+      else states.push(this.sharers[line]! & (1 << c) ? 'S' : 'I');
+    }
+    const inL3: boolean[] = [];
+    for (let s = 0; s < this.sockets; s++) inL3.push(this.l3Find(s, line) >= 0);
+    return { line, states, inL1, inL2, inL3, version: this.version[line]! };
+  }
+
+  // -------------------------------------------------------------- slow paths
+
+  /**
+   * A store to a line this core does not own. The store buffer hides the
+   * acquisition from the storing core (see the header), so nothing is
+   * returned; the line becomes Modified here — unless the store belongs to
+   * a burst whose readers are already served (`inDrainBurst`).
+   */
+  private storeSlow(core: number, line: number, f: number): void {
+    if (this.inDrainBurst(core, line, f)) {
+      if (this.observer !== null) this.observer(core, line, 'store', 'drain', 0);
+      return;
+    }
+    const cost = this.acquire(core, line, f);
+    this.owner[line] = (core + 1) | DIRTY;
+    if (this.now !== null) {
+      const k = line & DRAIN_MASK;
+      this.dLine[k] = line;
+      this.dCore[k] = core;
+      this.dEnd[k] = this.now(core) + cost;
+    }
+    if (this.observer !== null) this.observer(core, line, 'store', this.lastSource, cost);
+  }
+
+  /**
+   * Stores a core issues while its read-for-ownership is outstanding wait in
+   * the store buffer and commit together when the line arrives; a snoop from
+   * a reader that came meanwhile is answered after them, so the reader gets
+   * the whole burst (Intel orders the reader's request behind the RFO at
+   * the line's L3 slice). In the emulator a store's bytes are visible when
+   * it executes, so a reader can miss on the line between the first store of
+   * a message and its last, and leave the line Shared. This says whether a
+   * store is still inside the acquiring store's window — issued less than
+   * that acquisition's latency after it — with the line still here: then it
+   * is part of what the reader received, and it neither invalidates the
+   * reader nor takes the line back. Without a clock (unit tests of the bare
+   * model) there are no windows.
+   */
+  private inDrainBurst(core: number, line: number, f: number): boolean {
+    if (this.now === null) return false;
+    const k = line & DRAIN_MASK;
+    if (this.dLine[k] !== line || this.dCore[k] !== core || !(this.now(core) < this.dEnd[k]!)) return false;
+    const i1 = this.l1Find(core, line);
+    if (i1 < 0) return false;
+    this.l1Stamp[i1] = ++this.clock;
+    this.fLine[f] = line;
+    this.fIdx[f] = i1;
+    return true;
+  }
+
+  private loadSlow(core: number, line: number, f: number): Tick {
+    const i1 = this.l1Find(core, line);
+    let cost: Tick;
+    if (i1 >= 0) {
+      this.l1Stamp[i1] = ++this.clock;
+      this.fLine[f] = line;
+      this.fIdx[f] = i1;
+      cost = this.cLoad;
+      this.lastSource = 'l1';
+    } else {
+      const i2 = this.l2Find(core, line);
+      if (i2 >= 0) {
+        this.l2Stamp[i2] = ++this.clock;
+        cost = this.cL2;
+        this.lastSource = 'l2';
+      } else {
+        cost = this.fetch(core, line, false);
+        this.l2Insert(core, line);
+      }
+      this.l1Insert(core, line, f);
+    }
+    if (this.observer !== null) this.observer(core, line, 'load', this.lastSource, cost);
+    return cost;
+  }
+
+  /** Make the line Exclusive (or keep it Modified) in `core`'s L1; returns the latency of getting it there. */
+  private acquire(core: number, line: number, f: number): Tick {
+    const me = core + 1;
+    let i1 = this.l1Find(core, line);
+    const i2 = i1 >= 0 ? -1 : this.l2Find(core, line);
+    let cost: Tick;
+    if (i1 >= 0 || i2 >= 0) {
+      if ((this.owner[line]! & OWNER_MASK) === me) {
+        cost = i1 >= 0 ? this.cLoad : this.cL2;
+        this.lastSource = i1 >= 0 ? 'l1' : 'l2';
+      } else {
+        // Shared here: upgrade, invalidating the other copies.
+        const others = this.sharers[line]! & ~(1 << core);
+        if (others === 0) { cost = this.cL3; this.lastSource = 'l3'; } // no other copy left: the L3 grants at once
+        else if ((others & ~this.socketMask[this.socketOf[core]!]!) !== 0) { cost = this.cCross; this.lastSource = 'crossSocket'; }
+        else { cost = this.cUpgrade; this.lastSource = 'upgrade'; }
+        this.invalidateOthers(core, line);
+        this.owner[line] = me;
+        this.sharers[line] = 1 << core;
+      }
+      if (i1 >= 0) this.l1Stamp[i1] = ++this.clock;
+      else { this.l2Stamp[i2] = ++this.clock; i1 = this.l1Insert(core, line, f); }
+    } else {
+      cost = this.fetch(core, line, true);
+      this.l2Insert(core, line);
+      i1 = this.l1Insert(core, line, f);
+    }
+    this.fLine[f] = line;
+    this.fIdx[f] = i1;
+    return cost;
+  }
+
+  /**
+   * The line is in none of `core`'s private caches: find it in another core,
+   * the L3s or DRAM, update the directory (Exclusive for `excl`, else Shared,
+   * or Exclusive when nobody else has it) and put it in this socket's L3.
+   */
+  private fetch(core: number, line: number, excl: boolean): Tick {
+    const bit = 1 << core;
+    const sock = this.socketOf[core]!;
+    const o = this.owner[line]!;
+    const others = this.sharers[line]! & ~bit;
+    let cost: Tick;
+    let inMyL3 = false;
+    if (o !== 0) {
+      // Exclusive or Modified in one other core: the L3 must snoop it.
+      const oc = (o & OWNER_MASK) - 1;
+      if (this.socketOf[oc] === sock) {
+        if (o & DIRTY) { cost = this.cRemoteModified; this.lastSource = 'remoteModified'; }
+        else { cost = this.cRemoteClean; this.lastSource = 'remoteClean'; }
+        inMyL3 = this.l3Touch(sock, line); // inclusive: it is there
+      } else {
+        cost = this.cCross;
+        this.lastSource = 'crossSocket';
+      }
+    } else if (excl && others !== 0) {
+      // Read for ownership of a line others share: their copies must be invalidated first.
+      inMyL3 = this.l3Touch(sock, line);
+      if ((others & ~this.socketMask[sock]!) !== 0) { cost = this.cCross; this.lastSource = 'crossSocket'; }
+      else { cost = this.cUpgrade; this.lastSource = 'upgrade'; }
+    } else if (this.l3Touch(sock, line)) {
+      // Nobody holds it exclusively: this socket's inclusive L3 answers without a snoop.
+      inMyL3 = true;
+      cost = this.cL3;
+      this.lastSource = 'l3';
+    } else if (others !== 0 || this.inOtherL3(sock, line)) {
+      cost = this.cCross;
+      this.lastSource = 'crossSocket';
+    } else {
+      cost = this.cDram;
+      this.lastSource = 'dram';
+    }
+    if (!inMyL3) this.l3Insert(sock, line);
+    if (excl) {
+      this.invalidateOthers(core, line);
+      this.owner[line] = core + 1;
+      this.sharers[line] = bit;
+    } else {
+      const s = this.sharers[line]! | bit;
+      this.sharers[line] = s;
+      // A read leaves a Modified/Exclusive holder Shared (dirty data written back to the L3).
+      this.owner[line] = s === bit ? core + 1 : 0;
+    }
+    return cost;
+  }
+
+  /** Drop every copy but `core`'s: other cores' private caches and other sockets' L3s. */
+  private invalidateOthers(core: number, line: number): void {
+    let others = this.sharers[line]! & ~(1 << core);
+    while (others !== 0) {
+      const c = 31 - Math.clz32(others);
+      others &= ~(1 << c);
+      this.dropPrivate(c, line);
+    }
+    const sock = this.socketOf[core]!;
+    for (let s = 0; s < this.sockets; s++) {
+      if (s === sock) continue;
+      const i = this.l3Find(s, line);
+      if (i >= 0) this.l3Tag[i] = 0;
+    }
+  }
+
+  /** Remove the line from core `c`'s L1 and L2 (the caller fixes the directory). */
+  private dropPrivate(c: number, line: number): void {
+    const i1 = this.l1Find(c, line);
+    if (i1 >= 0) this.dropL1(c, line, i1);
+    const i2 = this.l2Find(c, line);
+    if (i2 >= 0) this.l2Tag[i2] = 0;
+  }
+
+  private dropL1(c: number, line: number, i1: number): void {
+    this.l1Tag[i1] = 0;
+    const f = (c << FILTER_BITS) | (line & FILTER_MASK);
+    if (this.fLine[f] === line) this.fLine[f] = -1;
+  }
+
+  // ------------------------------------------------------------ L1 and L2
+
+  private l1Find(c: number, line: number): number {
+    const ways = this.l1Ways;
+    const base = (c * this.l1Sets + (line & (this.l1Sets - 1))) * ways;
+    const tag = line + 1;
+    for (let w = 0; w < ways; w++) if (this.l1Tag[base + w] === tag) return base + w;
+    return -1;
+  }
+
+  private l2Find(c: number, line: number): number {
+    const ways = this.l2Ways;
+    const base = (c * this.l2Sets + (line & (this.l2Sets - 1))) * ways;
+    const tag = line + 1;
+    for (let w = 0; w < ways; w++) if (this.l2Tag[base + w] === tag) return base + w;
+    return -1;
+  }
+
+  /** Put a line (already in this core's L2) into its L1; the LRU victim stays in the L2. Returns its L1 index and fills the filter slot. */
+  private l1Insert(c: number, line: number, f: number): number {
+    const ways = this.l1Ways;
+    const base = (c * this.l1Sets + (line & (this.l1Sets - 1))) * ways;
+    let v = base;
+    let oldest = Infinity;
+    for (let w = 0; w < ways; w++) {
+      const i = base + w;
+      if (this.l1Tag[i] === 0) { v = i; break; }
+      if (this.l1Stamp[i]! < oldest) { oldest = this.l1Stamp[i]!; v = i; }
+    }
+    const victimTag = this.l1Tag[v]!;
+    if (victimTag !== 0) {
+      const victim = victimTag - 1;
+      // The L2 learns when the victim was last used.
+      const i2 = this.l2Find(c, victim);
+      if (i2 >= 0 && this.l2Stamp[i2]! < this.l1Stamp[v]!) this.l2Stamp[i2] = this.l1Stamp[v]!;
+      this.dropL1(c, victim, v);
+    }
+    this.l1Tag[v] = line + 1;
+    this.l1Stamp[v] = ++this.clock;
+    this.fLine[f] = line;
+    this.fIdx[f] = v;
+    return v;
+  }
+
+  /** Put a line into this core's L2 (the directory already counts the core as a holder); evicts the least recently used line of the set from the core. */
+  private l2Insert(c: number, line: number): void {
+    const ways = this.l2Ways;
+    const base = (c * this.l2Sets + (line & (this.l2Sets - 1))) * ways;
+    let v = -1;
+    let oldest = Infinity;
+    for (let w = 0; w < ways; w++) {
+      const i = base + w;
+      const t = this.l2Tag[i]!;
+      if (t === 0) { v = i; break; }
+      const i1 = this.l1Find(c, t - 1);
+      const recency = i1 >= 0 ? Math.max(this.l1Stamp[i1]!, this.l2Stamp[i]!) : this.l2Stamp[i]!;
+      if (recency < oldest) { oldest = recency; v = i; }
+    }
+    const victimTag = this.l2Tag[v]!;
+    if (victimTag !== 0) {
+      const victim = victimTag - 1;
+      const i1 = this.l1Find(c, victim);
+      if (i1 >= 0) this.dropL1(c, victim, i1);
+      this.leaveCore(c, victim);
+    }
+    this.l2Tag[v] = line + 1;
+    this.l2Stamp[v] = ++this.clock;
+  }
+
+  /** Core `c` no longer holds the line: clear it in the directory (a dirty copy is written back to the L3). */
+  private leaveCore(c: number, line: number): void {
+    this.sharers[line] = this.sharers[line]! & ~(1 << c);
+    if ((this.owner[line]! & OWNER_MASK) === c + 1) this.owner[line] = 0;
+  }
+
+  // ------------------------------------------------------------------- L3
+
+  private l3Base(s: number, line: number): number {
+    return (s * this.l3Sets + (line % this.l3Sets)) * this.l3Ways;
+  }
+
+  private l3Find(s: number, line: number): number {
+    const ways = this.l3Ways;
+    const base = this.l3Base(s, line);
+    const tag = line + 1;
+    for (let w = 0; w < ways; w++) if (this.l3Tag[base + w] === tag) return base + w;
+    return -1;
+  }
+
+  private l3Touch(s: number, line: number): boolean {
+    const i = this.l3Find(s, line);
+    if (i < 0) return false;
+    this.l3Stamp[i] = ++this.clock;
+    return true;
+  }
+
+  private inOtherL3(sock: number, line: number): boolean {
+    for (let s = 0; s < this.sockets; s++) if (s !== sock && this.l3Find(s, line) >= 0) return true;
+    return false;
+  }
+
+  /** Insert into socket `s`'s L3; the LRU victim is back-invalidated in that socket's cores (inclusion). */
+  private l3Insert(s: number, line: number): void {
+    const ways = this.l3Ways;
+    const base = this.l3Base(s, line);
+    let v = base;
+    let oldest = Infinity;
+    for (let w = 0; w < ways; w++) {
+      const i = base + w;
+      if (this.l3Tag[i] === 0) { v = i; break; }
+      if (this.l3Stamp[i]! < oldest) { oldest = this.l3Stamp[i]!; v = i; }
+    }
+    const victimTag = this.l3Tag[v]!;
+    if (victimTag !== 0) {
+      const victim = victimTag - 1;
+      let holders = this.sharers[victim]! & this.socketMask[s]!;
+      while (holders !== 0) {
+        const c = 31 - Math.clz32(holders);
+        holders &= ~(1 << c);
+        this.dropPrivate(c, victim);
+        this.leaveCore(c, victim);
+      }
+    }
+    this.l3Tag[v] = line + 1;
+    this.l3Stamp[v] = ++this.clock;
+  }
+}
