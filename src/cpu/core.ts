@@ -18,7 +18,7 @@ import type { TickCosts } from '../profile/load.js';
 import type { EventStream, StopReason } from '../sim/events.js';
 import type { Tick } from '../sim/time.js';
 import type { DecodeCache } from './decoder.js';
-import { MsrFile } from './msr.js';
+import { MsrFile, mtrrType, MT_WB } from './msr.js';
 
 /** What is being delivered: a fault or trap, INT n/INT3 (privilege-checked), or an external interrupt / NMI. */
 const enum EventKind { Exception = 0, Software = 1, External = 2 }
@@ -156,6 +156,13 @@ export class Core extends LazyFlags {
   private readonly walkOut: WalkResult = newWalkResult();
   readonly hiOut = new Int32Array(1);
 
+  /**
+   * Memory type per 4 KiB RAM page from this core's MTRRs: 1 where accesses
+   * bypass the caches (UC, WC, and — a simplification — WT/WP), 0 for WB.
+   * Recomputed on MTRR writes; read on every RAM access.
+   */
+  private memUncached: Uint8Array;
+
   /** The event stream's per-kind flags, held directly: one load to learn nobody listens. */
   private readonly wants: EventStream['wants'];
   private readonly ramBytes: number;
@@ -179,6 +186,7 @@ export class Core extends LazyFlags {
     this.u8 = mem.u8;
     this.codePages = mem.codePages;
     this.msr = new MsrFile(this);
+    this.memUncached = new Uint8Array(mem.ramBytes >>> 12);
   }
 
   // ---------------------------------------------------------------- registers
@@ -343,7 +351,7 @@ export class Core extends LazyFlags {
     const pa = this.translate(lin, ACC_WRITE);
     if (this.wants.mem) this.emitMem(lin, pa, sz, false);
     if (pa + sz <= this.ramBytes) {
-      this.time += this.memsys.rfo(this.id, pa);
+      this.time += this.memUncached[pa >>> 12] === 0 ? this.memsys.rfo(this.id, pa) : this.memsys.uncached(this.id, pa);
       return this.readRam(pa, sz);
     }
     return this.readPhys(pa, sz);
@@ -353,9 +361,15 @@ export class Core extends LazyFlags {
     this.host.events.emit('mem', { core: this.id, tick: this.time, lin, pa, size, write });
   }
 
+  /** MTRRs changed: rebuild the per-page uncached map (SDM §11.11.8: software keeps MTRRs consistent across cores). */
+  updateMemoryTypes(): void {
+    const pages = this.memUncached.length;
+    for (let p = 0; p < pages; p++) this.memUncached[p] = mtrrType(this.msr, p * 4096) === MT_WB ? 0 : 1;
+  }
+
   readPhys(pa: number, sz: number): number {
     if (pa + sz <= this.ramBytes) {
-      this.time += this.memsys.load(this.id, pa);
+      this.time += this.memUncached[pa >>> 12] === 0 ? this.memsys.load(this.id, pa) : this.memsys.uncached(this.id, pa);
       return this.readRam(pa, sz);
     }
     const dc = this.mem.deviceCost(pa);
@@ -385,7 +399,7 @@ export class Core extends LazyFlags {
   writePhys(pa: number, sz: number, v: number, vHi: number): void {
     if (this.spinTrack) this.spin!.onDirty(this);
     if (pa + sz <= this.ramBytes) {
-      this.time += this.memsys.store(this.id, pa);
+      this.time += this.memUncached[pa >>> 12] === 0 ? this.memsys.store(this.id, pa) : this.memsys.uncached(this.id, pa);
       const w = this.watchLines;
       if (w !== null && (w[pa >>> 6]! | w[(pa + sz - 1) >>> 6]!) !== 0) this.spin!.onWatchedWrite(this, pa);
       if (this.codePages[pa >>> 12] !== 0) this.codeWritten(pa >>> 12);

@@ -19,6 +19,14 @@ export const IA32_FS_BASE = 0xc0000100;
 export const IA32_GS_BASE = 0xc0000101;
 export const IA32_KERNEL_GS_BASE = 0xc0000102;
 export const IA32_TSC_AUX = 0xc0000103;
+export const IA32_MTRRCAP = 0xfe;
+export const IA32_MTRR_DEF_TYPE = 0x2ff;
+export const IA32_MTRR_PHYSBASE0 = 0x200;
+/** Variable-range MTRR pairs implemented (IA32_MTRRCAP.VCNT). */
+export const MTRR_VCNT = 8;
+
+/** Memory types (SDM Vol. 3A §11.3, Table 11-2). */
+export const MT_UC = 0, MT_WC = 1, MT_WT = 4, MT_WP = 5, MT_WB = 6;
 
 const TWO32 = 4294967296;
 
@@ -30,9 +38,42 @@ export interface MsrDevice {
   wrmsr(index: number, lo: number, hi: number): void;
 }
 
+const validType = (t: number) => t === MT_UC || t === MT_WC || t === MT_WT || t === MT_WP || t === MT_WB;
+
+/**
+ * The effective MTRR memory type of a physical address (SDM Vol. 3A §11.11.4.1):
+ * MTRRs disabled → UC; variable ranges that match decide, UC winning over
+ * everything and WT over WB; otherwise the default type.
+ */
+export function mtrrType(m: MsrFile, pa: number): number {
+  if ((m.mtrrDefType & 0x800) === 0) return MT_UC;
+  let found = -1;
+  for (let n = 0; n < MTRR_VCNT; n++) {
+    const mask = m.mtrrMask[n]!;
+    if (mask % 4096 < 2048) continue; // valid bit (11) clear
+    const maskBits = Math.floor(mask / 4096);
+    const baseBits = Math.floor(m.mtrrBase[n]! / 4096);
+    const pBits = Math.floor(pa / 4096);
+    if (Number(BigInt(pBits) & BigInt(maskBits)) !== Number(BigInt(baseBits) & BigInt(maskBits))) continue;
+    const t = m.mtrrBase[n]! % 256;
+    if (t === MT_UC) return MT_UC;
+    if (found < 0 || (found === MT_WB && t === MT_WT)) found = t;
+  }
+  return found >= 0 ? found : m.mtrrDefType & 0xff;
+}
+
 export class MsrFile {
   private readonly values = new Map<number, [number, number]>();
   readonly devices: MsrDevice[] = [];
+
+  /**
+   * Variable-range MTRRs and the default type (SDM Vol. 3A §11.11). Fixed
+   * ranges are not implemented (IA32_MTRRCAP.FIX = 0). The firmware state
+   * the machine boots with is "default WB, enabled", as a BIOS leaves it.
+   */
+  mtrrDefType = 0xc06; // E = 1, FE = 0, type WB
+  readonly mtrrBase = new Float64Array(MTRR_VCNT);
+  readonly mtrrMask = new Float64Array(MTRR_VCNT);
 
   constructor(private readonly core: Core) {
     // Power-on values (SDM Vol. 3A Table 9-1 and Vol. 4): PAT = 0007040600070406h.
@@ -43,7 +84,14 @@ export class MsrFile {
   /** RDMSR: value low half returned, high half in core.tHi. */
   read(index: number): number {
     const c = this.core;
+    if (index >= IA32_MTRR_PHYSBASE0 && index < IA32_MTRR_PHYSBASE0 + 2 * MTRR_VCNT) {
+      const v = (index & 1) === 0 ? this.mtrrBase[(index - IA32_MTRR_PHYSBASE0) >> 1]! : this.mtrrMask[(index - IA32_MTRR_PHYSBASE0) >> 1]!;
+      c.tHi = Math.floor(v / TWO32) | 0;
+      return (v % TWO32) | 0;
+    }
     switch (index) {
+      case IA32_MTRRCAP: c.tHi = 0; return MTRR_VCNT; // VCNT = 8, no fixed ranges, no WC, no SMRR
+      case IA32_MTRR_DEF_TYPE: c.tHi = 0; return this.mtrrDefType;
       case IA32_TSC: { const t = Math.floor(c.time); const h = Math.floor(t / TWO32); c.tHi = h | 0; return (t - h * TWO32) | 0; }
       case IA32_EFER: c.tHi = 0; return c.efer;
       case IA32_FS_BASE: case IA32_GS_BASE: {
@@ -60,7 +108,27 @@ export class MsrFile {
 
   write(index: number, lo: number, hi: number): void {
     const c = this.core;
+    if (index >= IA32_MTRR_PHYSBASE0 && index < IA32_MTRR_PHYSBASE0 + 2 * MTRR_VCNT) {
+      const n = (index - IA32_MTRR_PHYSBASE0) >> 1;
+      // Bits above MAXPHYADDR (40) and the reserved low bits #GP (SDM §11.11.2.3).
+      if ((hi & 0xffffff00) !== 0) throw new Fault(Vector.GP, 0, 'WRMSR MTRR with bits above MAXPHYADDR');
+      if ((index & 1) === 0) {
+        if ((lo & 0xf00) !== 0 || !validType(lo & 0xff)) throw new Fault(Vector.GP, 0, 'WRMSR IA32_MTRR_PHYSBASE with a reserved type or bits');
+        this.mtrrBase[n] = (hi >>> 0) * TWO32 + (lo >>> 0);
+      } else {
+        if ((lo & 0x7ff) !== 0) throw new Fault(Vector.GP, 0, 'WRMSR IA32_MTRR_PHYSMASK with reserved bits');
+        this.mtrrMask[n] = (hi >>> 0) * TWO32 + (lo >>> 0);
+      }
+      c.updateMemoryTypes();
+      return;
+    }
     switch (index) {
+      case IA32_MTRRCAP: throw new Fault(Vector.GP, 0, 'WRMSR to the read-only IA32_MTRRCAP');
+      case IA32_MTRR_DEF_TYPE:
+        if (hi !== 0 || (lo & ~0xcff) !== 0 || !validType(lo & 0xff)) throw new Fault(Vector.GP, 0, 'WRMSR IA32_MTRR_DEF_TYPE with reserved bits');
+        this.mtrrDefType = lo & 0xcff;
+        c.updateMemoryTypes();
+        return;
       case IA32_EFER: {
         // LMA is read-only (it reflects CR0.PG && LME); reserved bits #GP.
         if ((lo & ~0xd01) !== 0 || hi !== 0) throw new Fault(Vector.GP, 0, 'WRMSR EFER with reserved bits set');

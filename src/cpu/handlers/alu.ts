@@ -47,7 +47,8 @@ function addCore(c: Core, op: Op, cin: number, write: boolean): void {
 function subCore(c: Core, op: Op, bin: number, write: boolean): void {
   const sz = op.size;
   const b = src(c, op, sz), bHi = c.tHi;
-  const a = c.readDst(op, sz), aHi = c.tHi;
+  // CMP only reads its first operand: a plain load, no RFO, no write-permission check.
+  const a = write ? c.readDst(op, sz) : c.readOperand(op, op.k0, op.r0, op.h0, sz), aHi = c.tHi;
   let r: number, rHi = 0;
   if (sz === 8) {
     const s = (a >>> 0) - (b >>> 0) - bin;
@@ -73,7 +74,8 @@ const enum Logic { And, Or, Xor, Test }
 function logic(c: Core, op: Op, kind: Logic): void {
   const sz = op.size;
   const b = src(c, op, sz), bHi = c.tHi;
-  const a = c.readDst(op, sz), aHi = c.tHi;
+  // TEST only reads its first operand (see subCore).
+  const a = kind === Logic.Test ? c.readOperand(op, op.k0, op.r0, op.h0, sz) : c.readDst(op, sz), aHi = c.tHi;
   let r: number, rHi: number;
   switch (kind) {
     case Logic.Or: r = a | b; rHi = aHi | bHi; break;
