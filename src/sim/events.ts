@@ -11,6 +11,14 @@ import type { Tick } from './time.js';
 export interface RetireInfo { core: number; rip: number; tick: Tick; }
 /** A guest memory access (loads and stores of instructions; not page walks or instruction fetch). */
 export interface MemEvent { core: number; tick: Tick; lin: number; pa: number; size: number; write: boolean; }
+/**
+ * A cache-line access that missed the core's L1 (coherence model slow path):
+ * where the line came from (`l2`, `l3`, `remoteModified` — a transfer from
+ * another core's cache —, `remoteClean`, `crossSocket`, `dram`, `upgrade`
+ * for an RFO that invalidated sharers, `drain` for a store that rode along
+ * with an earlier ownership request) and what it cost.
+ */
+export interface LineEvent { core: number; tick: Tick; pa: number; kind: 'load' | 'store' | 'rfo'; source: string; cost: Tick; }
 export interface IoEvent { core: number; tick: Tick; port: number; size: number; value: number; dir: 'in' | 'out'; }
 export interface ExceptionEvent { core: number; tick: Tick; vector: number; name: string; rip: number; errorCode: number | null; }
 export interface HaltEvent { core: number; tick: Tick; rip: number; interruptsEnabled: boolean; /** True when this is the wake-up from HLT. */ woke?: boolean; }
@@ -31,6 +39,7 @@ export type StopReason = 'exit' | 'all-halted' | 'deadlock' | 'max-cycles' | 'fa
 export interface EventMap {
   retire: RetireInfo;
   mem: MemEvent;
+  line: LineEvent;
   io: IoEvent;
   exception: ExceptionEvent;
   halt: HaltEvent;
@@ -44,8 +53,8 @@ type Listener<K extends EventKind> = (e: EventMap[K]) => void;
 
 export class EventStream {
   /** Read by producers in hot paths: true iff the kind has a listener. */
-  readonly wants: { [K in EventKind]: boolean } = { retire: false, mem: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, stop: false };
-  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], mem: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], stop: [] };
+  readonly wants: { [K in EventKind]: boolean } = { retire: false, mem: false, line: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, stop: false };
+  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], mem: [], line: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], stop: [] };
 
   on<K extends EventKind>(kind: K, fn: Listener<K>): () => void {
     const list = this.listeners[kind] as Listener<K>[];
