@@ -108,6 +108,10 @@ export class Machine implements CoreHost {
     this.costs = tickCosts(config.profile);
     this.mem = new PhysicalMemory(config.memoryBytes);
     this.memsys = new CoherentMemorySystem(this.costs, coherenceConfig(config.profile, config.cores, config.memoryBytes), (c) => this.cores[c]!.time);
+    // Line transfers feed the event stream; the observer runs only on L1 misses and emits only when heard.
+    (this.memsys as CoherentMemorySystem).observer = (core, line, kind, source, cost) => {
+      if (this.events.wants.line) this.events.emit('line', { core, tick: this.cores[core]!.time, pa: line * 64, kind, source, cost });
+    };
     this.decode = new DecodeCache(this.mem, this.costs);
     this.cores = [];
     for (let i = 0; i < config.cores; i++) this.cores.push(new Core(i, this.mem, this.memsys, this.costs, this.decode, this));
