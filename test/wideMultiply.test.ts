@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mulU64, mulS64, prodWords } from '../src/cpu/handlers/alu.js';
+import { mulU64, mulS64, prodWords } from '../src/cpu/handlers/muldiv.js';
 import { Prng } from '../src/sim/prng.js';
 
 // Reference: exact integer arithmetic with BigInt (closed-form math, not the code under test).

@@ -17,6 +17,8 @@ import type { OpSpec, SpecEntry } from './handlers/spec.js';
 import type { PhysicalMemory } from '../memory/physical.js';
 import type { TickCosts } from '../profile/load.js';
 import { aluSpecs } from './handlers/alu.js';
+import { mulDivSpecs } from './handlers/muldiv.js';
+import { bitSpecs } from './handlers/bits.js';
 import { dataSpecs } from './handlers/data.js';
 import { controlSpecs } from './handlers/control.js';
 import { stringSpecs } from './handlers/string.js';
@@ -38,7 +40,7 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
   return t;
 }
 
-const TABLE = buildTable([aluSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs]);
+const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs]);
 
 /** Mnemonics the CPU implements (for documentation and tests). */
 export function supportedMnemonics(): string[] {

@@ -9,22 +9,11 @@ import { K, type Op } from '../op.js';
 import { FlagKind, CF, ZF, OF } from '../flags.js';
 import { MASK, TWO32, type SpecEntry } from './spec.js';
 import { RAX, RDX, RBX, RCX } from '../registers.js';
+import { src, trunc } from './operands.js';
 import { Fault, Vector } from '../fault.js';
 import type { InstructionClass } from '../../profile/schema.js';
 
-// ------------------------------------------------------------------ helpers
-
-/** Read the source (operand 1) masked to the op size; high half in c.tHi. */
-function src(c: Core, op: Op, sz: number): number {
-  const v = c.readOperand(op, op.k1, op.r1, op.h1, sz);
-  if (sz < 4) { c.tHi = 0; return v & MASK[sz]!; }
-  if (sz === 4) c.tHi = 0;
-  return v;
-}
-
-function trunc(v: number, sz: number): number {
-  return sz === 4 ? v | 0 : v & MASK[sz]!;
-}
+// Operand helpers live in operands.ts (shared with muldiv.ts and bits.ts).
 
 // -------------------------------------------------------- add / sub family
 
@@ -250,268 +239,6 @@ function doubleShift(c: Core, op: Op): void {
   c.setResultFlags(sz, sz < 4 ? r & MASK[sz]! : r, rHi, cf, of);
 }
 
-// ---------------------------------------------------------- multiply
-
-const prod = new Int32Array(4);
-
-/** Unsigned 64×64 → 128-bit product into prod[0..3] (little-endian 32-bit words), via 16-bit limbs so every partial sum stays exact in a double. */
-export function mulU64(alo: number, ahi: number, blo: number, bhi: number): void {
-  const a0 = alo & 0xffff, a1 = alo >>> 16, a2 = ahi & 0xffff, a3 = ahi >>> 16;
-  const b0 = blo & 0xffff, b1 = blo >>> 16, b2 = bhi & 0xffff, b3 = bhi >>> 16;
-  let col = a0 * b0;
-  const l0 = col % 65536; let carry = Math.floor(col / 65536);
-  col = carry + a0 * b1 + a1 * b0;
-  const l1 = col % 65536; carry = Math.floor(col / 65536);
-  col = carry + a0 * b2 + a1 * b1 + a2 * b0;
-  const l2 = col % 65536; carry = Math.floor(col / 65536);
-  col = carry + a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
-  const l3 = col % 65536; carry = Math.floor(col / 65536);
-  col = carry + a1 * b3 + a2 * b2 + a3 * b1;
-  const l4 = col % 65536; carry = Math.floor(col / 65536);
-  col = carry + a2 * b3 + a3 * b2;
-  const l5 = col % 65536; carry = Math.floor(col / 65536);
-  col = carry + a3 * b3;
-  const l6 = col % 65536; carry = Math.floor(col / 65536);
-  const l7 = carry % 65536;
-  prod[0] = l0 | (l1 << 16); prod[1] = l2 | (l3 << 16); prod[2] = l4 | (l5 << 16); prod[3] = l6 | (l7 << 16);
-}
-
-/** The last product as a BigInt (tests and the debugger). */
-export function prodWords(): bigint {
-  return (BigInt(prod[3]! >>> 0) << 96n) | (BigInt(prod[2]! >>> 0) << 64n) | (BigInt(prod[1]! >>> 0) << 32n) | BigInt(prod[0]! >>> 0);
-}
-
-/** Signed 64×64 → 128: the unsigned product with the high half corrected for negative inputs. */
-export function mulS64(alo: number, ahi: number, blo: number, bhi: number): void {
-  mulU64(alo, ahi, blo, bhi);
-  let h0 = prod[2]! >>> 0, h1 = prod[3]! >>> 0;
-  if (ahi < 0) { const s = h0 - (blo >>> 0); h0 = s >>> 0; h1 = (h1 - (bhi >>> 0) - (s < 0 ? 1 : 0)) >>> 0; }
-  if (bhi < 0) { const s = h0 - (alo >>> 0); h0 = s >>> 0; h1 = (h1 - (ahi >>> 0) - (s < 0 ? 1 : 0)) >>> 0; }
-  prod[2] = h0; prod[3] = h1;
-}
-
-/** One-operand MUL/IMUL: AX ← AL×src, DX:AX, EDX:EAX or RDX:RAX (SDM MUL, IMUL). */
-function mulWide(c: Core, op: Op): void {
-  const sz = op.size;
-  const signed = op.aux === 1;
-  const b = c.readOperand(op, op.k0, op.r0, op.h0, sz), bHi = c.tHi;
-  let of = 0, lo = 0, loHi = 0;
-  if (sz === 1 || sz === 2) {
-    const bits = sz * 8;
-    const x = signed ? (c.lo[RAX]! << (32 - bits)) >> (32 - bits) : c.lo[RAX]! & MASK[sz]!;
-    const y = signed ? (b << (32 - bits)) >> (32 - bits) : b & MASK[sz]!;
-    const p = x * y; // |p| < 2^32: exact
-    lo = p & MASK[sz]!;
-    const high = Math.floor(p / 2 ** bits) & MASK[sz]!;
-    if (sz === 1) c.setReg(RAX, 0, 2, p & 0xffff, 0);
-    else { c.setReg(RAX, 0, 2, lo, 0); c.setReg(RDX, 0, 2, high, 0); }
-    of = signed ? +(p !== ((lo << (32 - bits)) >> (32 - bits))) : +(high !== 0);
-  } else if (sz === 4) {
-    const x = c.lo[RAX]!;
-    if (signed) mulS64(x, x >> 31, b, b >> 31); else mulU64(x, 0, b, 0);
-    lo = prod[0]!;
-    const high = prod[1]!;
-    c.setReg(RAX, 0, 4, lo, 0); c.setReg(RDX, 0, 4, high, 0);
-    of = signed ? +(high !== lo >> 31) : +(high !== 0);
-  } else {
-    const x = c.lo[RAX]!, xHi = c.hi[RAX]!;
-    if (signed) mulS64(x, xHi, b, bHi); else mulU64(x, xHi, b, bHi);
-    lo = prod[0]!; loHi = prod[1]!;
-    const h0 = prod[2]!, h1 = prod[3]!;
-    c.setReg(RAX, 0, 8, lo, loHi); c.setReg(RDX, 0, 8, h0, h1);
-    of = signed ? +(h0 !== loHi >> 31 || h1 !== loHi >> 31) : +((h0 | h1) !== 0);
-  }
-  // CF = OF = "upper half is significant"; SF/ZF/AF/PF undefined (taken from the low half here).
-  c.setResultFlags(sz, lo, loHi, of, of);
-}
-
-/** Two- and three-operand IMUL: dest ← truncated signed product (SDM IMUL). */
-function imul(c: Core, op: Op): void {
-  const sz = op.size;
-  let a: number, aHi: number, b: number, bHi: number;
-  if (op.k2 === K.Imm) {
-    a = c.readOperand(op, op.k1, op.r1, op.h1, sz); aHi = c.tHi;
-    b = op.immLo; bHi = op.immHi;
-  } else {
-    b = c.readOperand(op, op.k1, op.r1, op.h1, sz); bHi = c.tHi;
-    a = c.getReg(op.r0, op.h0, sz); aHi = c.tHi;
-  }
-  let r: number, rHi = 0, of: number;
-  if (sz === 2) {
-    const p = ((a << 16) >> 16) * ((b << 16) >> 16);
-    r = p & 0xffff;
-    of = +(p !== ((r << 16) >> 16));
-  } else if (sz === 4) {
-    mulS64(a, a >> 31, b, b >> 31);
-    r = prod[0]!;
-    of = +(prod[1]! !== r >> 31);
-  } else {
-    mulS64(a, aHi, b, bHi);
-    r = prod[0]!; rHi = prod[1]!;
-    of = +(prod[2]! !== rHi >> 31 || prod[3]! !== rHi >> 31);
-  }
-  c.setReg(op.r0, op.h0, sz, r, rHi);
-  c.setResultFlags(sz, r, rHi, of, of);
-}
-
-// ------------------------------------------------------------ divide
-
-/** DIV/IDIV: #DE on a zero divisor or a quotient that does not fit (SDM DIV, IDIV). Flags undefined: left unchanged. */
-function div(c: Core, op: Op): void {
-  const sz = op.size;
-  const signed = op.aux === 1;
-  const d = c.readOperand(op, op.k0, op.r0, op.h0, sz), dHi = c.tHi;
-  if (sz === 8 ? (d | dHi) === 0 : (d & MASK[sz]!) === 0) throw new Fault(Vector.DE, null, 'divide by zero');
-  if (sz === 1 || sz === 2) {
-    const bits = sz * 8;
-    const n = sz === 1 ? (signed ? (c.lo[RAX]! << 16) >> 16 : c.lo[RAX]! & 0xffff)
-      : signed ? ((c.lo[RDX]! << 16) | (c.lo[RAX]! & 0xffff)) : (((c.lo[RDX]! & 0xffff) << 16) | (c.lo[RAX]! & 0xffff)) >>> 0;
-    const dv = signed ? (d << (32 - bits)) >> (32 - bits) : d & MASK[sz]!;
-    const q = Math.trunc(n / dv), r = n - q * dv;
-    if (signed ? q < -(2 ** (bits - 1)) || q > 2 ** (bits - 1) - 1 : q > MASK[sz]!) throw new Fault(Vector.DE, null, 'quotient overflow');
-    if (sz === 1) c.setReg(RAX, 0, 2, (q & 0xff) | ((r & 0xff) << 8), 0);
-    else { c.setReg(RAX, 0, 2, q, 0); c.setReg(RDX, 0, 2, r, 0); }
-    return;
-  }
-  if (sz === 4) {
-    const nlo = c.lo[RAX]!, nhi = c.lo[RDX]!;
-    let q: number, r: number;
-    if (!signed && nhi === 0) { q = Math.floor((nlo >>> 0) / (d >>> 0)); r = (nlo >>> 0) - q * (d >>> 0); }
-    else if (signed && nhi === nlo >> 31) { const n = nlo, dv = d; q = Math.trunc(n / dv); r = n - q * dv; }
-    else {
-      const n = signed ? BigInt.asIntN(64, (BigInt(nhi >>> 0) << 32n) | BigInt(nlo >>> 0)) : (BigInt(nhi >>> 0) << 32n) | BigInt(nlo >>> 0);
-      const dv = signed ? BigInt(d | 0) : BigInt(d >>> 0);
-      const bq = n / dv;
-      q = Number(bq); r = Number(n - bq * dv);
-    }
-    if (signed ? q < -2147483648 || q > 2147483647 : q > 4294967295) throw new Fault(Vector.DE, null, 'quotient overflow');
-    c.setReg(RAX, 0, 4, q | 0, 0); c.setReg(RDX, 0, 4, r | 0, 0);
-    return;
-  }
-  // 64-bit: RDX:RAX / src. BigInt is the slow path; small unsigned dividends stay in doubles.
-  const alo = c.lo[RAX]!, ahi = c.hi[RAX]!, dlo = c.lo[RDX]!, dhi = c.hi[RDX]!;
-  if (!signed && (dlo | dhi) === 0 && ahi >>> 0 < 0x200000 && dHi >>> 0 < 0x200000) {
-    const n = (ahi >>> 0) * TWO32 + (alo >>> 0), dv = (dHi >>> 0) * TWO32 + (d >>> 0);
-    const q = Math.floor(n / dv), r = n - q * dv;
-    setPair(c, RAX, q); setPair(c, RDX, r);
-    return;
-  }
-  const u128 = (BigInt(dhi >>> 0) << 96n) | (BigInt(dlo >>> 0) << 64n) | (BigInt(ahi >>> 0) << 32n) | BigInt(alo >>> 0);
-  const n = signed ? BigInt.asIntN(128, u128) : u128;
-  const du = (BigInt(dHi >>> 0) << 32n) | BigInt(d >>> 0);
-  const dv = signed ? BigInt.asIntN(64, du) : du;
-  const q = n / dv, r = n - q * dv;
-  if (signed ? q < -(1n << 63n) || q >= 1n << 63n : q >= 1n << 64n) throw new Fault(Vector.DE, null, 'quotient overflow');
-  const qu = BigInt.asUintN(64, q), ru = BigInt.asUintN(64, r);
-  c.setReg(RAX, 0, 8, Number(qu & 0xffffffffn) | 0, Number(qu >> 32n) | 0);
-  c.setReg(RDX, 0, 8, Number(ru & 0xffffffffn) | 0, Number(ru >> 32n) | 0);
-}
-
-function setPair(c: Core, r: number, v: number): void {
-  const h = Math.floor(v / TWO32);
-  c.setReg(r, 0, 8, (v - h * TWO32) | 0, h | 0);
-}
-
-// --------------------------------------------------------- bit operations
-
-/** BT/BTS/BTR/BTC (SDM): CF ← selected bit; ZF unaffected; OF/SF/AF/PF undefined (left unchanged). */
-function bitTest(c: Core, op: Op): void {
-  const sz = op.size;
-  const bits = sz * 8;
-  let off: number;
-  let lin = 0;
-  const isMem = op.k0 === K.Mem;
-  if (op.k1 === K.Imm) off = op.immLo & (bits - 1);
-  else {
-    off = c.getReg(op.r1, op.h1, sz);
-    const offHi = c.tHi;
-    if (!isMem) off &= bits - 1;
-    else {
-      // Register bit offsets address a bit string: signed, and may reach outside the operand.
-      const signedOff = sz === 8 ? offHi * TWO32 + (off >>> 0) : sz === 4 ? off | 0 : (off << 16) >> 16;
-      const unit = Math.floor(signedOff / bits);
-      lin = c.ea(op) + unit * sz;
-      off = signedOff - unit * bits;
-    }
-  }
-  if (isMem && op.k1 === K.Imm) lin = c.ea(op);
-  let v: number, vHi: number;
-  if (isMem) { c.lastEa = lin; v = op.aux === 0 ? c.read(lin, sz) : c.readForWrite(lin, sz); vHi = c.tHi; }
-  else { v = c.getReg(op.r0, op.h0, sz); vHi = c.tHi; }
-  const inHi = off >= 32;
-  const word = inHi ? vHi : v;
-  const m = 1 << (off & 31);
-  const bit = (word & m) !== 0 ? 1 : 0;
-  if (op.aux !== 0) {
-    const nw = op.aux === 1 ? word | m : op.aux === 2 ? word & ~m : word ^ m;
-    if (inHi) vHi = nw; else v = nw;
-    c.writeDst(op, sz, sz < 4 ? v & MASK[sz]! : v, vHi, true);
-  }
-  c.setArithFlags((c.arithFlags() & ~CF) | bit);
-}
-
-function clz32(v: number): number { return Math.clz32(v); }
-
-/** BSF/BSR (SDM): zero source → ZF = 1 and the destination is left unchanged; CF/OF/SF/AF/PF undefined (kept). */
-function bitScan(c: Core, op: Op): void {
-  const sz = op.size;
-  const v = src(c, op, sz), vHi = c.tHi;
-  const flags = c.arithFlags() & ~ZF;
-  if (sz === 8 ? (v | vHi) === 0 : v === 0) { c.setArithFlags(flags | ZF); return; }
-  let idx: number;
-  if (op.aux === 0) {
-    // BSF: lowest set bit.
-    idx = v !== 0 ? 31 - clz32(v & -v) : 32 + 31 - clz32(vHi & -vHi);
-  } else {
-    idx = sz === 8 && vHi !== 0 ? 63 - clz32(vHi) : 31 - clz32(v);
-  }
-  c.setReg(op.r0, op.h0, sz, idx, 0);
-  c.setArithFlags(flags);
-}
-
-/**
- * TZCNT/LZCNT (BMI1/ABM, present on Haswell): the count of trailing/leading
- * zeros, the operand width for a zero source; CF = (source = 0), ZF = (result
- * = 0); OF/SF/AF/PF undefined (left unchanged) (SDM TZCNT, LZCNT).
- */
-function countZeros(c: Core, op: Op): void {
-  const sz = op.size;
-  const v = src(c, op, sz), vHi = c.tHi;
-  const bits = sz * 8;
-  let n: number;
-  if (op.aux === 0) {
-    if (sz === 8) n = v !== 0 ? 31 - clz32(v & -v) : vHi !== 0 ? 63 - clz32(vHi & -vHi) : 64;
-    else n = v !== 0 ? 31 - clz32(v & -v) : bits;
-  } else {
-    if (sz === 8) n = vHi !== 0 ? clz32(vHi) : 32 + clz32(v);
-    else n = clz32(v) - (32 - bits);
-  }
-  c.setReg(op.r0, op.h0, sz, n, 0);
-  const zero = sz === 8 ? (v | vHi) === 0 : v === 0;
-  c.setArithFlags((c.arithFlags() & ~(CF | ZF)) | (zero ? CF : 0) | (n === 0 ? ZF : 0));
-}
-
-/** POPCNT: ZF = (source = 0); OF, SF, AF, CF, PF cleared (SDM POPCNT). */
-function popcnt(c: Core, op: Op): void {
-  const sz = op.size;
-  const v = src(c, op, sz), vHi = sz === 8 ? c.tHi : 0;
-  const n = pop32(v) + pop32(vHi);
-  c.setReg(op.r0, op.h0, sz, n, 0);
-  c.setArithFlags(n === 0 ? ZF : 0);
-}
-
-function pop32(x: number): number {
-  x = x - ((x >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-}
-
-function bswap(c: Core, op: Op): void {
-  const sw = (x: number) => ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
-  if (op.size === 8) c.setReg(op.r0, 0, 8, sw(c.hi[op.r0]!), sw(c.lo[op.r0]!));
-  else c.setReg(op.r0, 0, 4, sw(c.lo[op.r0]!), 0);
-}
-
 // --------------------------------------------------------- conversions
 
 /** CBW/CWDE/CDQE: sign-extend the low half of the accumulator into the whole. */
@@ -612,41 +339,9 @@ function cmpxchgWide(c: Core, op: Op): void {
   c.setArithFlags((c.arithFlags() & ~ZF) | (equal ? ZF : 0));
 }
 
-// ------------------------------------------------------------ BMI1
-
-const big = (lo: number, hi: number, sz: number) => (sz === 8 ? (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0) : BigInt(lo >>> 0));
-
-/** ANDN, BEXTR, BLSI, BLSMSK, BLSR (SDM, BMI1): op.aux selects; flags per each page (AF/PF undefined). */
-function bmi1(c: Core, op: Op): void {
-  const sz = op.size;
-  const W = BigInt(sz * 8), mask = (1n << W) - 1n;
-  let r: bigint, cf = 0, zfOverride = -1;
-  if (op.aux === 0) { // ANDN dest, src1 (vvvv), src2 (r/m)
-    const b = big(c.getReg(op.r1, 0, sz), c.tHi, sz);
-    const m = big(c.readOperand(op, op.k2, op.r2, 0, sz), c.tHi, sz);
-    r = ~b & m & mask;
-  } else if (op.aux === 1) { // BEXTR dest, src (r/m), control (vvvv)
-    const v = big(c.readOperand(op, op.k1, op.r1, 0, sz), c.tHi, sz);
-    const ctl = c.lo[op.r2]!;
-    const start = ctl & 0xff, len = (ctl >>> 8) & 0xff;
-    r = start >= sz * 8 ? 0n : (v >> BigInt(start)) & ((1n << BigInt(Math.min(len, sz * 8))) - 1n);
-  } else { // BLSI / BLSMSK / BLSR dest (vvvv), src (r/m)
-    const v = big(c.readOperand(op, op.k1, op.r1, 0, sz), c.tHi, sz);
-    const dec = (v - 1n) & mask;
-    if (op.aux === 2) { r = v & (-v & mask); cf = v !== 0n ? 1 : 0; }
-    else if (op.aux === 3) { r = v ^ dec; cf = v === 0n ? 1 : 0; zfOverride = 0; }
-    else { r = v & dec; cf = v === 0n ? 1 : 0; }
-  }
-  const lo = Number(r & 0xffffffffn) | 0, hi = sz === 8 ? Number(r >> 32n) | 0 : 0;
-  c.setReg(op.r0, 0, sz, lo, hi);
-  c.setResultFlags(sz, lo, hi, cf, 0);
-  if (zfOverride === 0) c.setArithFlags(c.arithFlags() & ~ZF);
-}
-
 // ------------------------------------------------------------- table
 
 const shiftCls = (op: Op): InstructionClass => (op.k1 === K.Reg ? 'shiftCl' : 'shift');
-const divCls = (op: Op): InstructionClass => (op.size === 8 ? 'div64' : 'div32');
 /** The accumulator conversions name their size in the mnemonic (no explicit operands). */
 const accSize = (op: Op, ins: { mnemonic: number }) => {
   const m = ins.mnemonic;
@@ -685,27 +380,8 @@ export const aluSpecs: SpecEntry[] = [
   [Mnemonic.Rcr, { exec: shift, cls: 'rotateCarry', setup: aux(Sh.Rcr) }],
   [Mnemonic.Shld, { exec: doubleShift, cls: 'doubleShift', setup: aux(0) }],
   [Mnemonic.Shrd, { exec: doubleShift, cls: 'doubleShift', setup: aux(1) }],
-  [Mnemonic.Mul, { exec: mulWide, cls: 'mulWide', setup: aux(0) }],
-  [Mnemonic.Imul, { exec: imul, cls: (op) => (op.exec === mulWide ? 'mulWide' : 'imul'), setup: (op, ins) => { if (ins.opCount === 1) { op.exec = mulWide; op.aux = 1; } } }],
-  [Mnemonic.Div, { exec: div, cls: divCls, setup: aux(0) }],
-  [Mnemonic.Idiv, { exec: div, cls: divCls, setup: aux(1) }],
-  [Mnemonic.Bt, { exec: bitTest, cls: 'bitTest', setup: aux(0) }],
-  [Mnemonic.Bts, { exec: bitTest, cls: 'bitTest', setup: aux(1) }],
-  [Mnemonic.Btr, { exec: bitTest, cls: 'bitTest', setup: aux(2) }],
-  [Mnemonic.Btc, { exec: bitTest, cls: 'bitTest', setup: aux(3) }],
-  [Mnemonic.Bsf, { exec: bitScan, cls: 'bitScan', setup: aux(0) }],
-  [Mnemonic.Bsr, { exec: bitScan, cls: 'bitScan', setup: aux(1) }],
-  [Mnemonic.Bswap, { exec: bswap, cls: 'bswap' }],
-  [Mnemonic.Tzcnt, { exec: countZeros, cls: 'bitScan', setup: aux(0) }],
-  [Mnemonic.Lzcnt, { exec: countZeros, cls: 'bitScan', setup: aux(1) }],
-  [Mnemonic.Popcnt, { exec: popcnt, cls: 'bitScan' }],
   [Mnemonic.Cmpxchg8b, { exec: cmpxchgWide, cls: 'cmpxchg', setup: aux(8) }],
   [Mnemonic.Cmpxchg16b, { exec: cmpxchgWide, cls: 'cmpxchg', setup: aux(16) }],
-  [Mnemonic.Andn, { exec: bmi1, cls: 'alu', setup: aux(0) }],
-  [Mnemonic.Bextr, { exec: bmi1, cls: 'doubleShift', setup: aux(1) }],
-  [Mnemonic.Blsi, { exec: bmi1, cls: 'alu', setup: aux(2) }],
-  [Mnemonic.Blsmsk, { exec: bmi1, cls: 'alu', setup: aux(3) }],
-  [Mnemonic.Blsr, { exec: bmi1, cls: 'alu', setup: aux(4) }],
   [[Mnemonic.Cbw, Mnemonic.Cwde, Mnemonic.Cdqe], { exec: cbw, cls: 'cdq', setup: accSize }],
   [[Mnemonic.Cwd, Mnemonic.Cdq, Mnemonic.Cqo], { exec: cwd, cls: 'cdq', setup: accSize }],
   [Mnemonic.Xadd, { exec: xadd, cls: 'xadd' }],
