@@ -3,7 +3,7 @@
  * hardware implements exist; RDMSR/WRMSR of any other index raises #GP(0), as
  * the SDM specifies for reserved or unimplemented MSRs.
  */
-import type { Core } from './core.js';
+import type { CoreMemory } from './coreMemory.js';
 import { Fault, Unsupported, Vector } from './fault.js';
 
 export const IA32_TSC = 0x10;
@@ -75,7 +75,7 @@ export class MsrFile {
   readonly mtrrBase = new Float64Array(MTRR_VCNT);
   readonly mtrrMask = new Float64Array(MTRR_VCNT);
 
-  constructor(private readonly core: Core) {
+  constructor(private readonly core: CoreMemory) {
     // Power-on values (SDM Vol. 3A Table 9-1 and Vol. 4): PAT = 0007040600070406h.
     for (const m of [IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE, IA32_TSC_AUX, IA32_MISC_ENABLE]) this.values.set(m, [0, 0]);
     this.values.set(IA32_PAT, [0x00070406, 0x00070406]);
