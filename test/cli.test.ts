@@ -78,6 +78,15 @@ describe.concurrent('shinjuku-emu run', () => {
     expect(r.status).toBe(DIVZERO_STATUS);
   });
 
+  it('links further sources given after a .c image', async ({ expect }) => {
+    const r = await cli('run', 'guest/apic/ipi_xapic.c', 'guest/apic/idt.c', '--cores', '2');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('ipi_xapic: ok\n');
+    const bad = await cli('run', 'guest/tests/divzero.c', 'guest/nothere.c');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("shinjuku-emu: source 'guest/nothere.c': no such file");
+  });
+
   it('builds a .c file that lives outside the repository', async ({ expect }) => {
     const r = await cli('run', outside);
     expect(r.stdout).toBe('built from outside the repo\n');

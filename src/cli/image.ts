@@ -28,10 +28,17 @@ export function checkReadable(path: string, what: string): void {
  * Path of the ELF image to boot. buildGuestImage takes sources relative to
  * the repository root, so a source anywhere else is given as a ../ path.
  */
-export function resolveImage(path: string): string {
+export function resolveImage(path: string, more: string[] = []): string {
   checkReadable(path, isCSource(path) ? 'C source' : 'image');
-  if (!isCSource(path)) return path;
+  if (!isCSource(path)) {
+    if (more.length > 0) throw new InputError(`extra sources (${more.join(', ')}) only go with a .c image to build`);
+    return path;
+  }
+  for (const m of more) {
+    if (!/\.(c|S)$/.test(m)) throw new InputError(`'${m}': extra sources must be .c or .S files`);
+    checkReadable(m, 'source');
+  }
   // The build name becomes a file name in the cache; keep it to the characters build.ts allows.
   const name = basename(path, '.c').replace(/[^A-Za-z0-9_.-]/g, '_') || 'guest';
-  return buildGuestImage({ name, sources: [relative(repoRoot, resolve(path))] });
+  return buildGuestImage({ name, sources: [path, ...more].map((p) => relative(repoRoot, resolve(p))) });
 }

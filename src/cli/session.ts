@@ -14,6 +14,8 @@ import { errorLine, jsonSummary, stopReport } from './report.js';
 
 export interface SessionArgs extends MachineArgs {
   json: boolean;
+  /** Further sources linked with a .c image. */
+  sources?: string[];
 }
 
 /**
@@ -30,7 +32,7 @@ export function runSession(image: string, args: SessionArgs): number {
   // The profile first: it is cheap to check, and a bad one should not cost a gcc build.
   checkReadable(args.profile, 'profile');
   const profile = loadProfile(args.profile);
-  const elf = resolveImage(image);
+  const elf = resolveImage(image, args.sources ?? []);
   const out = new ConsoleStream(process.stdout, process.stdout.isTTY === true);
   let result: RunResult;
   try {

@@ -11,7 +11,13 @@ function builder(y: Argv) {
       type: 'string',
       demandOption: true,
     })
+    .positional('more', {
+      describe: 'further .c/.S sources linked into the same guest (when <image> is a .c file)',
+      type: 'string',
+      array: true,
+    })
     .example('$0 run guest.elf --cores 4', 'run an image on 4 cores')
+    .example('$0 run guest/apic/ipi_xapic.c guest/apic/idt.c --cores 2', 'build a guest from two sources and run it')
     .example('$0 run guest/tests/sort.c --max-cycles 1e9 --json', 'build a C guest, run it with a cycle limit, print a JSON summary')
     .epilogue(EXIT_STATUS_HELP);
 }
@@ -19,11 +25,11 @@ function builder(y: Argv) {
 type Args = ArgsOf<typeof builder>;
 
 const definition = (done: (status: number) => void): CommandModule<object, Args> => ({
-  command: 'run <image>',
+  command: 'run <image> [more..]',
   describe: 'run a guest image (ELF, or a .c file built first); the guest console goes to stdout',
   builder,
   handler: (a) => {
-    done(runSession(a.image, { ...machineArgs(a), json: a.json }));
+    done(runSession(a.image, { ...machineArgs(a), json: a.json, sources: (a.more ?? []).map(String) }));
   },
 });
 
