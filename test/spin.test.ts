@@ -6,7 +6,8 @@
  */
 import { describe, it, expect } from 'vitest';
 import { buildGuestImage } from '../src/guest/build.js';
-import { runImage, type RunResult } from '../src/sim/run.js';
+import { runImage, createMachine, type RunResult } from '../src/sim/run.js';
+import { readFileSync } from 'node:fs';
 import type { Machine } from '../src/sim/machine.js';
 
 interface Case { name: string; sources: string[]; cores: number; maxCycles?: number; mustSleep?: boolean }
@@ -45,4 +46,22 @@ describe('spin detection on/off equivalence', () => {
       }
     });
   }
+
+  it('a listener attached mid-run sees the same instructions as without detection (sleepers settle first)', () => {
+    const img = new Uint8Array(readFileSync(buildGuestImage({ name: 'abandon', sources: ['guest/spin/abandon.c'] })));
+    const observe = (spin: boolean) => {
+      const m = createMachine(img, { cores: 3, spinDetection: spin });
+      m.queue.schedule(150_000, () => m.requestPause());
+      expect(m.runUntilPause()).toBeNull();
+      const slept = m.spin.sleeps;
+      const seen: string[] = [];
+      m.events.on('retire', (e) => { if (seen.length < 200) seen.push(`${e.core}:${e.rip}:${e.tick}`); });
+      m.run();
+      return { seen, slept, cores: m.cores.map((c) => [c.instructions, c.time]) };
+    };
+    const off = observe(false), on = observe(true);
+    expect(on.slept).toBeGreaterThan(0); // the cores were asleep when the listener arrived
+    expect(on.seen).toEqual(off.seen);
+    expect(on.cores).toEqual(off.cores);
+  });
 });

@@ -56,8 +56,12 @@ export class EventStream {
   readonly wants: { [K in EventKind]: boolean } = { retire: false, mem: false, line: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, stop: false };
   private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], mem: [], line: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], stop: [] };
 
+  /** Told when a kind gets its first listener (the machine settles spin sleepers before retire/mem listening starts). */
+  onFirstListener: ((kind: EventKind) => void) | null = null;
+
   on<K extends EventKind>(kind: K, fn: Listener<K>): () => void {
     const list = this.listeners[kind] as Listener<K>[];
+    if (list.length === 0 && this.onFirstListener !== null) this.onFirstListener(kind);
     list.push(fn);
     this.wants[kind] = true;
     return () => {

@@ -96,6 +96,9 @@ export class Machine implements CoreHost {
   /** The core inside `run()` right now, if any. */
   private running: Core | null = null;
   private pauseRequested = false;
+  /** The last thing that happened, in the global (tick, core id) order: an event (id -1) or an instruction. */
+  private positionTick = 0;
+  private positionId = -1;
   private readonly onConsole: (byte: number) => void;
 
   constructor(readonly config: MachineConfig) {
@@ -142,6 +145,11 @@ export class Machine implements CoreHost {
     this.spin = new SpinDetector(this.cores, this.mem.ramBytes);
     this.spin.enabled = config.spinDetection ?? true;
     for (const c of this.cores) { c.spin = this.spin; c.watchLines = this.spin.watch; }
+    // Someone starts watching every instruction or access (a debugger attaching mid-run): spin
+    // sleepers first catch up to the present, so no instruction of theirs is reported out of order.
+    this.events.onFirstListener = (kind) => {
+      if ((kind === 'retire' || kind === 'mem') && this.spin.sleeping > 0) this.settleSpinners();
+    };
     this.onConsole = config.onConsole ?? (() => {});
     cpuidConfig.ncores = config.cores;
     this.queue.onSchedule = (tick) => { if (this.running !== null) this.running.lowerLimit(tick); };
@@ -256,6 +264,17 @@ export class Machine implements CoreHost {
 
   get stopped(): StopInfo | null { return this.stopInfo; }
 
+  /**
+   * Bring spin sleepers up to the machine's position: every instruction of
+   * theirs ordered before the last thing the machine did (the last device
+   * event, or the last instruction of the core that ran last) has run.
+   */
+  settleSpinners(): void {
+    const running = this.running;
+    this.spin.catchUp(this.positionTick, this.positionId);
+    this.running = running;
+  }
+
   /** The earliest clock among running cores (or the latest core clock if none run). */
   now(): Tick {
     let t = Infinity, any = -Infinity;
@@ -322,10 +341,11 @@ export class Machine implements CoreHost {
           break;
         }
         if (evT >= this.maxCycles) { this.stopAtLimit(); continue; }
+        this.positionTick = evT; this.positionId = -1;
         this.queue.runNext();
         continue;
       }
-      if (evT <= bestT) { this.queue.runNext(); continue; }
+      if (evT <= bestT) { this.positionTick = evT; this.positionId = -1; this.queue.runNext(); continue; }
       if (bestT >= this.maxCycles) { this.stopAtLimit(); continue; }
       let lt = Math.min(evT, this.maxCycles);
       let le = Infinity;
@@ -339,6 +359,7 @@ export class Machine implements CoreHost {
       this.running = c;
       c.run(lt, le);
       this.running = null;
+      this.positionTick = c.opStart; this.positionId = c.id; // exact while sleepers exist (cores then record opStart)
     }
     return this.stopInfo;
   }

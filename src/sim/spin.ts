@@ -163,6 +163,7 @@ export class SpinDetector implements SpinHooks {
 
   private sleep(c: Core, op: Op, s: Sleeper): void {
     c.rip = op.rip; // resume on the PAUSE that starts the next iteration
+    c.opStart = s.s0; // the machine's position is this PAUSE (the core ran in the untraced loop until now)
     c.instructions--; // the executor counts the PAUSE as retired; it has not run
     c.state = RunState.Spinning;
     c.spinTrack = false;
