@@ -231,33 +231,22 @@ export class Core extends CoreMemory {
    */
   private execBlockTraced(block: Block): void {
     const ops = block.ops;
-    const events = this.host.events;
-    const traced = events.wants.retire;
+    const traced = this.host.events.wants.retire;
     const last = ops.length - 1;
     for (let i = 0; i <= last; i++) {
-      const op = ops[i]!;
-      const before = this.instructions;
-      this.opStart = this.time;
-      this.rip = op.next;
-      try {
-        op.exec(this, op);
-      } catch (e) {
-        this.onThrow(e, op);
-        return;
-      }
-      this.time += op.cost;
-      this.instructions++;
-      // A suspended REP op did not retire (its handler took the count back).
-      if (traced && this.instructions > before) events.emit('retire', { core: this.id, rip: op.rip, tick: this.time });
+      if (!this.stepOp(ops[i]!, traced)) return;
       if (i < last && this.time >= this.limit) return;
     }
   }
 
-  /** Execute exactly one instruction (after STI / MOV SS with an interrupt waiting). */
+  /** Execute exactly one instruction (after STI / MOV SS with an interrupt waiting, or with RFLAGS.TF). */
   private execOne(traced: boolean): void {
     const block = this.decode.blockAt(this, this.rip);
-    if (block === null) return;
-    const op = block.ops[0]!;
+    if (block !== null) this.stepOp(block.ops[0]!, traced);
+  }
+
+  /** One op with its start tick recorded and, if `traced`, a retire event; false if it faulted. */
+  private stepOp(op: Op, traced: boolean): boolean {
     const before = this.instructions;
     this.opStart = this.time;
     this.rip = op.next;
@@ -265,11 +254,13 @@ export class Core extends CoreMemory {
       op.exec(this, op);
     } catch (e) {
       this.onThrow(e, op);
-      return;
+      return false;
     }
     this.time += op.cost;
     this.instructions++;
+    // A suspended REP op did not retire (its handler took the count back).
     if (traced && this.instructions > before) this.host.events.emit('retire', { core: this.id, rip: op.rip, tick: this.time });
+    return true;
   }
 
   /**
