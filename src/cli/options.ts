@@ -23,6 +23,8 @@ export interface MachineArgs {
   profile: string;
   /** Undefined: no limit. */
   maxCycles: number | undefined;
+  /** Spin detection (default on); results are identical either way, only host time changes. */
+  spinDetection?: boolean;
 }
 
 /**
@@ -99,8 +101,8 @@ export function parseProfilePath(v: Raw): string {
 }
 
 /** The machine flags in MachineArgs form, from a command's parsed arguments. */
-export function machineArgs(a: { cores: number; memory: number; profile: string; 'max-cycles': number | undefined }): MachineArgs {
-  return { cores: a.cores, memory: a.memory, profile: a.profile, maxCycles: a['max-cycles'] };
+export function machineArgs(a: { cores: number; memory: number; profile: string; 'max-cycles': number | undefined; 'spin-detection'?: boolean }): MachineArgs {
+  return { cores: a.cores, memory: a.memory, profile: a.profile, maxCycles: a['max-cycles'], spinDetection: a['spin-detection'] ?? true };
 }
 
 /** Adds the machine flags; `cores` is the command's default core count. */
@@ -136,6 +138,11 @@ export function machineOptions<T>(y: Argv<T>, defaults: { cores: number }) {
       defaultDescription: 'no limit',
       requiresArg: true,
       coerce: parseMaxCycles,
+    })
+    .option('spin-detection', {
+      describe: 'let cores that poll unchanged memory with PAUSE sleep (--no-spin-detection to turn off); cycles are identical either way',
+      type: 'boolean',
+      default: true,
     });
 }
 

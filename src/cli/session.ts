@@ -42,6 +42,7 @@ export function runSession(image: string, args: SessionArgs): number {
       maxCycles: args.maxCycles,
       profile,
       onConsole: out.push,
+      spinDetection: args.spinDetection,
     });
   } catch (e) {
     if (e instanceof ElfError) throw new InputError(`${image}: ${e.message}`);
