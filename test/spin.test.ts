@@ -15,6 +15,7 @@ interface Case { name: string; sources: string[]; cores: number; maxCycles?: num
 const cases: Case[] = [
   { name: 'idle', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, mustSleep: true },
   { name: 'abandon', sources: ['guest/spin/abandon.c'], cores: 3, mustSleep: true },
+  { name: 'evict', sources: ['guest/spin/evict.c'], cores: 3, mustSleep: true },
   { name: 'idle-cut', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, maxCycles: 300_000, mustSleep: true },
   { name: 'smp_counter', sources: ['guest/tests/smp_counter.c'], cores: 4 },
   { name: 'demo', sources: ['guest/demo/demo.c'], cores: 4, mustSleep: true },

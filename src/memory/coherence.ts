@@ -190,6 +190,8 @@ export class CoherentMemorySystem implements MemorySystem {
   private lastSource: AccessSource = 'l1';
   /** Called on every access that is not a filter hit (debugger, statistics, tests). */
   observer: AccessObserver | null = null;
+  /** Told when an L3 eviction back-invalidates private copies of `line`, during an access by core `accessor`. */
+  evictObserver: ((accessor: number, line: number) => void) | null = null;
 
   /**
    * @param now each core's local time (the machine passes its cores' clocks);
@@ -462,7 +464,7 @@ export class CoherentMemorySystem implements MemorySystem {
       cost = this.cDram;
       this.lastSource = 'dram';
     }
-    if (!inMyL3) this.l3Insert(sock, line);
+    if (!inMyL3) this.l3Insert(sock, line, core);
     if (excl) {
       this.invalidateOthers(core, line);
       this.owner[line] = core + 1;
@@ -608,7 +610,7 @@ export class CoherentMemorySystem implements MemorySystem {
   }
 
   /** Insert into socket `s`'s L3; the LRU victim is back-invalidated in that socket's cores (inclusion). */
-  private l3Insert(s: number, line: number): void {
+  private l3Insert(s: number, line: number, accessor: number): void {
     const ways = this.l3Ways;
     const base = this.l3Base(s, line);
     let v = base;
@@ -622,12 +624,16 @@ export class CoherentMemorySystem implements MemorySystem {
     if (victimTag !== 0) {
       const victim = victimTag - 1;
       let holders = this.sharers[victim]! & this.socketMask[s]!;
+      const hadHolders = holders !== 0;
       while (holders !== 0) {
         const c = 31 - Math.clz32(holders);
         holders &= ~(1 << c);
         this.dropPrivate(c, victim);
         this.leaveCore(c, victim);
       }
+      // A core's copy vanished without a store: whoever relies on the line staying put (a spin
+      // sleeper polling it) must hear of it, as of the accessing core's instruction.
+      if (hadHolders && this.evictObserver !== null) this.evictObserver(accessor, victim);
     }
     this.l3Tag[v] = line + 1;
     this.l3Stamp[v] = ++this.clock;

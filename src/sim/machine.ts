@@ -145,6 +145,10 @@ export class Machine implements CoreHost {
     this.spin = new SpinDetector(this.cores, this.mem.ramBytes);
     this.spin.enabled = config.spinDetection ?? true;
     for (const c of this.cores) { c.spin = this.spin; c.watchLines = this.spin.watch; }
+    // An L3 eviction that back-invalidates a line a sleeper polls changes what its next poll costs: wake it.
+    (this.memsys as CoherentMemorySystem).evictObserver = (accessor, line) => {
+      if (this.spin.watch[line] !== 0) this.spin.onWatchedWrite(this.cores[accessor]!, line * 64);
+    };
     // Someone starts watching every instruction or access (a debugger attaching mid-run): spin
     // sleepers first catch up to the present, so no instruction of theirs is reported out of order.
     this.events.onFirstListener = (kind) => {
