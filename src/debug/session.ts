@@ -1,0 +1,752 @@
+/**
+ * The debugger's engine: one machine under observation, run control through
+ * the global scheduler, breakpoints / catchpoints / watchpoints, and
+ * reverse-step by deterministic replay.
+ *
+ * Observing never perturbs. Everything here is a listener on the machine's
+ * one event stream plus `Machine.requestPause()`, which returns from
+ * `runUntilPause()` at the next instruction boundary; the machine's results
+ * are the same at any run granularity, so a debugged run has exactly the
+ * cycles of an undebugged one (test/debugger.test.ts checks it). Memory and
+ * registers are read without side effects (peek.ts).
+ *
+ * Stop points. Every stop is named by a Position that a fresh machine can be
+ * run to from boot: "core c has retired n instructions", "the k-th event of
+ * kind K has happened" (counted by the EventLog from boot), or "every core
+ * has reached tick T" (a device event the debugger schedules). Reverse-step
+ * rebuilds the machine from the same image and options and runs it to the
+ * previous stop's Position, then checks a fingerprint of the state recorded
+ * at that stop (cycles, instruction counts, RIPs, APIC IRR/ISR).
+ */
+import { performance } from 'node:perf_hooks';
+import { RunState, type Core } from '../cpu/core.js';
+import { parseElf, type ElfImage } from '../loader/elf.js';
+import type { Profile } from '../profile/schema.js';
+import type { EventMap } from '../sim/events.js';
+import { Machine, type StopInfo } from '../sim/machine.js';
+import { decodeAt } from './disasm.js';
+import { EventLog, type LoggedKind } from './eventlog.js';
+import { evaluate, checkSyntax, ExprError, type ExprContext } from './expr.js';
+import { cyc, hx, pairToBig } from './format.js';
+import { readLinear, le, PeekError, translate } from './peek.js';
+import { SymbolTable } from './symbols.js';
+import { GPR_NAMES, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS } from '../cpu/registers.js';
+
+/** A user mistake in a command: shown as one line, the session goes on. */
+export class CommandError extends Error { override name = 'CommandError'; }
+
+export interface SessionOptions {
+  cores: number;
+  memoryBytes: number;
+  profile: Profile;
+  maxCycles?: number;
+  /** Guest console bytes as they are produced (not during replay). */
+  onConsole?: (byte: number) => void;
+}
+
+export type Position =
+  | { type: 'boot' }
+  | { type: 'retire'; core: number; n: number }
+  | { type: 'event'; kind: LoggedKind; ordinal: number }
+  | { type: 'tick'; tick: number }
+  | { type: 'end' };
+
+export type CatchKind = 'ipi' | 'interrupt' | 'eoi' | 'exception' | 'halt' | 'wake' | 'io';
+export const CATCH_KINDS: CatchKind[] = ['ipi', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io'];
+
+export interface CatchFilter { from?: number; to?: number; vector?: number; core?: number; phase?: 'sent' | 'accepted'; port?: number; }
+
+interface BpBase { id: number; enabled: boolean; hits: number; cond: string | null; }
+export interface Breakpoint extends BpBase { kind: 'break'; addr: number; where: string; core: number | null; }
+export interface Catchpoint extends BpBase { kind: 'catch'; what: CatchKind; filter: CatchFilter; }
+export interface Watchpoint extends BpBase { kind: 'watch'; pa: number; len: number; access: 'w' | 'r' | 'rw'; where: string; }
+export type Point = Breakpoint | Catchpoint | Watchpoint;
+
+/** Kinds `step-event` understands (and `step-event` alone: any of the default set). */
+export const STEP_EVENT_KINDS = ['ipi', 'sent', 'accepted', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io', 'any'] as const;
+export type StepEventKind = (typeof STEP_EVENT_KINDS)[number];
+
+export interface Hit {
+  /** What stopped the run, as the stop report says it. */
+  text: string;
+  /** 'step', 'breakpoint', 'catchpoint', 'watchpoint', 'event', 'until', 'next', 'finish', 'interrupted'. */
+  kind: string;
+  position: Position;
+  core: number | null;
+  point?: Point;
+  /** The event that triggered it (for --json). */
+  event?: Record<string, unknown>;
+  /** Evaluated once the machine has paused; a false result resumes the run silently. */
+  confirm?: () => boolean;
+}
+
+export interface CoreState { id: number; time: number; instructions: number; rip: number; state: RunState; }
+
+export interface Stop {
+  kind: string;
+  hits: Hit[];
+  /** The machine has stopped for good (exit, all halted, fault, cycle limit). */
+  end: StopInfo | null;
+  position: Position;
+  fingerprint: string;
+  core: number | null;
+  /** Per core: instructions and cycles before the command ran. */
+  before: CoreState[];
+  /** Instructions other cores retired while a step ran (up to a few per core). */
+  meanwhile: Map<number, number[]>;
+  /** Guest console output produced by this command. */
+  console: string;
+  replayed: boolean;
+}
+
+const DEBUG_PRIORITY = -100; // debugger events go first at their tick (gem5's Debug_Break_Pri)
+const MEANWHILE_MAX = 6;
+
+export function coreStates(m: Machine): CoreState[] {
+  return m.cores.map((c) => ({ id: c.id, time: c.time, instructions: c.instructions, rip: c.rip, state: c.state }));
+}
+
+export function fingerprint(m: Machine): string {
+  return JSON.stringify({
+    cores: m.cores.map((c) => [c.time, c.instructions, c.rip, c.state, c.getRflags(), Array.from(c.lo), Array.from(c.hi)]),
+    apics: m.apics.map((a) => [Array.from(a.irr), Array.from(a.isr)]),
+  });
+}
+
+export function stateName(s: RunState): string {
+  switch (s) {
+    case RunState.Running: return 'running';
+    case RunState.Halted: return 'halted';
+    case RunState.Stopped: return 'stopped';
+    case RunState.Spinning: return 'spinning';
+    default: return String(s);
+  }
+}
+
+const REG32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'r8d', 'r9d', 'r10d', 'r11d', 'r12d', 'r13d', 'r14d', 'r15d'];
+const REG16 = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di', 'r8w', 'r9w', 'r10w', 'r11w', 'r12w', 'r13w', 'r14w', 'r15w'];
+const REG8 = ['al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil', 'r8b', 'r9b', 'r10b', 'r11b', 'r12b', 'r13b', 'r14b', 'r15b'];
+const SEGS: Record<string, number> = { es: SEG_ES, cs: SEG_CS, ss: SEG_SS, ds: SEG_DS, fs: SEG_FS, gs: SEG_GS };
+/** Every register name expressions know (for completion). */
+export const REGISTER_NAMES = [...GPR_NAMES, ...REG32, ...REG16, ...REG8, 'rip', 'pc', 'rflags', 'eflags', 'cr0', 'cr2', 'cr3', 'cr4', 'cr8', 'efer', ...Object.keys(SEGS)];
+
+export class DebugSession {
+  readonly image: ElfImage;
+  readonly symbols: SymbolTable;
+  m!: Machine;
+  log!: EventLog;
+  /** The core commands apply to by default. */
+  selected = 0;
+  readonly points = new Map<number, Point>();
+  private nextPoint = 1;
+  /** Stop positions so far (reverse-step walks back along them). */
+  history: { position: Position; fingerprint: string; stop: Stop }[] = [];
+  lastStop: Stop | null = null;
+  /** Guest console output since boot. */
+  consoleText = '';
+  private commandConsole = '';
+  private replaying = false;
+  /** Set from outside (the REPL's Ctrl-C) to stop a long run at the next slice. */
+  interruptRequested = false;
+  /** When set, long runs return to the event loop every few milliseconds (REPL: Ctrl-C works). */
+  yieldToHost: (() => Promise<void>) | null = null;
+  private sliceTicks = 200_000;
+  /** Debugger-owned events pending in the device queue (shown apart in `info events`). */
+  internalEvents = 0;
+  private ended: StopInfo | null = null;
+
+  constructor(readonly elfBytes: Uint8Array, readonly opts: SessionOptions) {
+    this.image = parseElf(elfBytes, { ramBytes: opts.memoryBytes });
+    this.symbols = new SymbolTable(this.image.symbols);
+    this.boot();
+  }
+
+  // ------------------------------------------------------------ machines
+
+  /** A fresh machine at boot, with the event log attached from the first instruction. */
+  private boot(): void {
+    this.m = new Machine({
+      cores: this.opts.cores,
+      memoryBytes: this.opts.memoryBytes,
+      profile: this.opts.profile,
+      maxCycles: this.opts.maxCycles,
+      // Cores never sleep in spin loops while debugged: their state is always current.
+      // (Detection changes no result; test/debugger.test.ts compares with a run that uses it.)
+      spinDetection: false,
+      onConsole: (b) => {
+        const ch = String.fromCharCode(b);
+        this.consoleText += ch;
+        if (!this.replaying) { this.commandConsole += ch; this.opts.onConsole?.(b); }
+      },
+    });
+    this.m.boot(this.image);
+    this.log = new EventLog(this.m);
+    this.consoleText = '';
+    this.ended = null;
+    this.internalEvents = 0;
+  }
+
+  get machine(): Machine { return this.m; }
+  get stopped(): StopInfo | null { return this.ended; }
+
+  core(id = this.selected): Core {
+    const c = this.m.cores[id];
+    if (!c) throw new CommandError(`no core ${id}: the machine has ${this.m.cores.length} core${this.m.cores.length === 1 ? '' : 's'} (0-${this.m.cores.length - 1})`);
+    return c;
+  }
+
+  /** Earliest clock among running cores: where the machine "is". */
+  now(): number { return this.m.now(); }
+
+  // ------------------------------------------------------------ expressions
+
+  exprContext(coreId = this.selected): ExprContext {
+    const m = this.m;
+    const c = this.core(coreId);
+    return {
+      register: (name) => registerValue(c, name),
+      symbol: (name) => {
+        const s = this.symbols.lookup(name);
+        return s ? BigInt(s.value) : undefined;
+      },
+      variable: (name) => {
+        switch (name) {
+          case 'core': return BigInt(c.id);
+          case 'cycle': case 'time': case 'tick': return BigInt(Math.floor(c.time));
+          case 'now': return BigInt(Math.floor(this.now()));
+          case 'instructions': case 'icount': return BigInt(c.instructions);
+          case 'ncores': return BigInt(m.cores.length);
+          case 'pc': return registerValue(c, 'rip');
+          case 'sp': return registerValue(c, 'rsp');
+          default: return registerValue(c, name);
+        }
+      },
+      readMem: (addr, size) => {
+        try {
+          return le(readLinear(m, c, Number(BigInt.asIntN(64, addr)), size));
+        } catch (e) {
+          if (e instanceof PeekError) throw new ExprError(`cannot read ${size} bytes at ${hx(addr)}: ${e.message}`);
+          throw e;
+        }
+      },
+    };
+  }
+
+  /** Evaluate an expression for a core; user errors become CommandError. */
+  eval(src: string, coreId = this.selected): bigint {
+    try {
+      return evaluate(src, this.exprContext(coreId));
+    } catch (e) {
+      if (e instanceof ExprError) throw new CommandError(`bad expression '${src.trim()}': ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** An address-valued expression as the signed canonical number the machine uses. */
+  evalAddress(src: string, coreId = this.selected): number {
+    return Number(BigInt.asIntN(64, this.eval(src, coreId)));
+  }
+
+  // ------------------------------------------------------------ breakpoints
+
+  addBreak(addrExpr: string, core: number | null, cond: string | null): Breakpoint {
+    const addr = this.evalAddress(addrExpr);
+    if (core !== null) this.core(core);
+    if (cond !== null) this.checkCond(cond);
+    const label = this.symbols.label(addr);
+    const bp: Breakpoint = { id: this.nextPoint++, kind: 'break', addr, where: label ? `${hx(addr)} <${label}>` : hx(addr), core, cond, enabled: true, hits: 0 };
+    try { translate(this.m, this.core(core ?? this.selected), addr); } catch (e) {
+      if (e instanceof PeekError) throw new CommandError(`cannot break at ${hx(addr)}: ${e.message}`);
+      throw e;
+    }
+    this.points.set(bp.id, bp);
+    return bp;
+  }
+
+  addCatch(what: CatchKind, filter: CatchFilter, cond: string | null): Catchpoint {
+    if (filter.core !== undefined) this.core(filter.core);
+    if (cond !== null) this.checkCond(cond);
+    const cp: Catchpoint = { id: this.nextPoint++, kind: 'catch', what, filter, cond, enabled: true, hits: 0 };
+    this.points.set(cp.id, cp);
+    return cp;
+  }
+
+  addWatch(pa: number, len: number, access: 'w' | 'r' | 'rw', where: string, cond: string | null): Watchpoint {
+    if (!Number.isFinite(pa) || pa < 0 || pa >= 2 ** 52) throw new CommandError(`${where} is not a physical address`);
+    if (!Number.isInteger(len) || len < 1 || len > 1 << 20) throw new CommandError(`watch length ${len} must be 1 to 1048576 bytes`);
+    if (cond !== null) this.checkCond(cond);
+    const wp: Watchpoint = { id: this.nextPoint++, kind: 'watch', pa, len, access, where, cond, enabled: true, hits: 0 };
+    this.points.set(wp.id, wp);
+    return wp;
+  }
+
+  private checkCond(cond: string): void {
+    try { checkSyntax(cond); } catch (e) {
+      if (e instanceof ExprError) throw new CommandError(`bad condition '${cond}': ${e.message}`);
+      throw e;
+    }
+  }
+
+  deletePoint(id: number): void {
+    if (!this.points.delete(id)) throw new CommandError(`no breakpoint, catchpoint or watchpoint number ${id}`);
+  }
+
+  // ------------------------------------------------------------ run control
+
+  private ensureRunnable(): void {
+    if (this.ended) throw new CommandError(`the machine has stopped (${this.ended.reason}${this.ended.exitStatus !== null ? `, exit status ${this.ended.exitStatus}` : ''}): use reverse-step or restart`);
+  }
+
+  /** Run until a breakpoint, catchpoint or watchpoint fires, or the machine stops. */
+  cont(): Promise<Stop> { this.ensureRunnable(); return this.runWith('continue', () => []); }
+
+  /**
+   * `count` steps of core `coreId`: an instruction retired, or an interrupt
+   * or exception delivered (the core vectoring is a step too, so stepping
+   * shows the hardware entering a handler). Other cores run as the global
+   * scheduler says; breakpoints on the way stop the step early.
+   */
+  step(coreId: number, count: number): Promise<Stop> {
+    this.ensureRunnable();
+    const c = this.core(coreId);
+    if (!Number.isInteger(count) || count < 1) throw new CommandError(`step count must be a positive whole number, got ${count}`);
+    if (c.state === RunState.Stopped) throw new CommandError(`core ${coreId} is stopped (HLT with interrupts disabled, or shut down): it will not run again`);
+    this.selected = coreId;
+    return this.runWith('step', (ctl) => {
+      let left = count;
+      const tick = (kind: 'retire' | 'interrupt' | 'exception', pos: () => Position, what: string) => {
+        if (--left === 0) ctl.hit({ text: what, kind: 'step', position: pos(), core: coreId });
+        void kind;
+      };
+      return [
+        this.m.events.on('retire', (e) => {
+          if (e.core === coreId) tick('retire', () => ({ type: 'retire', core: coreId, n: c.instructions }), `step: core ${coreId} executed ${count === 1 ? 'one instruction' : `${count} steps`}`);
+          else ctl.noteOther(e.core, e.rip);
+        }),
+        this.m.events.on('interrupt', (e) => {
+          if (e.core === coreId) tick('interrupt', () => ({ type: 'event', kind: 'interrupt', ordinal: this.log.counts.interrupt }), `step: core ${coreId} took interrupt ${hx(e.vector, 2)}`);
+        }),
+        this.m.events.on('exception', (e) => {
+          if (e.core === coreId) tick('exception', () => ({ type: 'event', kind: 'exception', ordinal: this.log.counts.exception }), `step: core ${coreId} raised ${e.name}`);
+        }),
+      ];
+    });
+  }
+
+  /** One instruction of the selected core, stepping over calls. */
+  next(coreId: number): Promise<Stop> {
+    this.ensureRunnable();
+    const c = this.core(coreId);
+    this.selected = coreId;
+    let insn;
+    try { insn = decodeAt(this.m, c, c.rip); } catch { insn = null; }
+    if (!insn || insn.flow !== 'call') return this.step(coreId, 1);
+    const len = insn.length;
+    const ret = c.rip + len;
+    const sp = c.rsp();
+    return this.runWith('next', (ctl) => [
+      this.m.events.on('retire', (e) => {
+        if (e.core !== coreId) { ctl.noteOther(e.core, e.rip); return; }
+        if (c.rip === ret && c.rsp() >= sp) ctl.hit({ text: `next: core ${coreId} returned from the call at ${hx(ret - len)}`, kind: 'next', position: { type: 'retire', core: coreId, n: c.instructions }, core: coreId });
+      }),
+    ]);
+  }
+
+  /** Run until the current function of core `coreId` returns (a RET or IRET that pops above the current stack pointer). */
+  finish(coreId: number): Promise<Stop> {
+    this.ensureRunnable();
+    const c = this.core(coreId);
+    this.selected = coreId;
+    const sp0 = c.rsp();
+    const fn = this.symbols.label(c.rip).replace(/\+.*/, '') || hx(c.rip);
+    const isRet = new Map<number, boolean>();
+    return this.runWith('finish', (ctl) => [
+      this.m.events.on('retire', (e) => {
+        if (e.core !== coreId || c.rsp() <= sp0) return;
+        let r = isRet.get(e.rip);
+        if (r === undefined) {
+          try { r = decodeAt(this.m, c, e.rip)?.flow === 'ret'; } catch { r = false; }
+          isRet.set(e.rip, r);
+        }
+        if (r) ctl.hit({ text: `finish: core ${coreId} returned from ${fn}`, kind: 'finish', position: { type: 'retire', core: coreId, n: c.instructions }, core: coreId });
+      }),
+    ]);
+  }
+
+  /** Run until every running core has reached cycle `tick`. */
+  until(tick: number): Promise<Stop> {
+    this.ensureRunnable();
+    if (!Number.isFinite(tick) || tick < 0) throw new CommandError(`cycle ${tick} is not a cycle count`);
+    if (tick <= this.now()) throw new CommandError(`cycle ${cyc(tick)} is in the past: the machine is at ${cyc(this.now())}`);
+    return this.runWith('until', (ctl) => {
+      const h = this.schedule(tick, () => ctl.hit({ text: `until: every running core has reached cycle ${cyc(tick)}`, kind: 'until', position: { type: 'tick', tick }, core: null }));
+      return [() => h.cancel()];
+    });
+  }
+
+  /** Run to the next event of a kind (default: any IPI, interrupt, EOI, exception or HLT). */
+  stepEvent(kind: StepEventKind | null): Promise<Stop> {
+    this.ensureRunnable();
+    const k = kind ?? 'any';
+    return this.runWith('step-event', (ctl) => {
+      const subs: (() => void)[] = [];
+      const want = (x: StepEventKind) => k === x || (k === 'any' && x !== 'io' && x !== 'sent' && x !== 'accepted' && x !== 'wake');
+      const ev = (kindName: LoggedKind, text: string, core: number | null, e: object) => ctl.hit({ text, kind: 'event', position: { type: 'event', kind: kindName, ordinal: this.log.counts[kindName] }, core, event: { kind: kindName, ...e } });
+      if (want('ipi') || k === 'sent' || k === 'accepted') {
+        subs.push(this.m.events.on('ipi', (e) => {
+          if (k === 'sent' && e.phase !== 'sent') return;
+          if (k === 'accepted' && e.phase !== 'accepted') return;
+          ev('ipi', describeIpi(e), e.phase === 'sent' ? (e.from >= 0 ? e.from : null) : e.to, e);
+        }));
+      }
+      if (want('interrupt')) subs.push(this.m.events.on('interrupt', (e) => ev('interrupt', this.describeInterrupt(e), e.core, e)));
+      if (want('eoi')) subs.push(this.m.events.on('eoi', (e) => ev('eoi', `EOI on core ${e.core}: ISR bit ${hx(e.vector, 2)} cleared`, e.core, e)));
+      if (want('exception')) subs.push(this.m.events.on('exception', (e) => ev('exception', `core ${e.core} raised ${e.name} (vector ${e.vector}) at ${hx(e.rip)}`, e.core, e)));
+      if (want('halt') || k === 'wake') {
+        subs.push(this.m.events.on('halt', (e) => {
+          if (k === 'halt' && e.woke) return;
+          if (k === 'wake' && !e.woke) return;
+          ev('halt', e.woke ? `core ${e.core} woke from HLT` : `core ${e.core} executed HLT (${e.interruptsEnabled ? 'waits for an interrupt' : 'interrupts disabled: stops for good'})`, e.core, e);
+        }));
+      }
+      if (k === 'io') subs.push(this.m.events.on('io', (e) => ev('io', `core ${e.core} wrote ${hx(e.value)} to port ${hx(e.port)}`, e.core, e)));
+      return subs;
+    });
+  }
+
+  describeInterrupt(e: EventMap['interrupt']): string {
+    const target = this.gateTarget(e.core, e.vector);
+    const where = target === null ? '' : ` → ${hx(target)}${this.symbols.label(target) ? ` <${this.symbols.label(target)}>` : ''}`;
+    return `core ${e.core} takes interrupt ${hx(e.vector, 2)} (IRR → ISR, vectors through its IDT)${where}`;
+  }
+
+  /** Where the IDT gate for `vector` on core `coreId` points (read-only), or null. */
+  gateTarget(coreId: number, vector: number): number | null {
+    const c = this.m.cores[coreId]!;
+    if (vector * 16 + 15 > c.idtrLimit) return null;
+    try {
+      const g = readLinear(this.m, c, c.idtrBase + vector * 16, 16);
+      const lo = g[0]! | (g[1]! << 8), mid = g[6]! | (g[7]! << 8);
+      const hi = (g[8]! | (g[9]! << 8) | (g[10]! << 16) | (g[11]! << 24)) | 0;
+      return hi * 4294967296 + (((mid << 16) | lo) >>> 0);
+    } catch { return null; }
+  }
+
+  /**
+   * The run loop shared by every run-control command: installs the user's
+   * points and the command's own triggers, runs until a confirmed hit or
+   * the end, and records the stop.
+   */
+  private async runWith(kind: string, triggers: (ctl: RunCtl) => (() => void)[]): Promise<Stop> {
+    const before = coreStates(this.m);
+    this.commandConsole = '';
+    const ctl = new RunCtl(this.m);
+    const subs = [...this.installPoints(ctl), ...triggers(ctl)];
+    let end: StopInfo | null = null;
+    let confirmed: Hit[] = [];
+    try {
+      for (;;) {
+        const slice = this.yieldToHost ? this.armSlice(ctl) : null;
+        const t0 = performance.now();
+        end = this.m.runUntilPause();
+        const hits = ctl.take();
+        confirmed = hits.filter((h) => {
+          if (h.point && h.point.cond !== null) {
+            const coreId = h.core ?? this.selected;
+            let ok: boolean;
+            try { ok = this.eval(h.point.cond, coreId) !== 0n; } catch (e) {
+              // A condition that cannot be evaluated stops the run and says why.
+              h.text += ` (condition '${h.point.cond}' failed: ${(e as Error).message})`;
+              ok = true;
+            }
+            if (!ok) return false;
+          }
+          return !h.confirm || h.confirm();
+        });
+        if (slice) slice.cancel();
+        if (end !== null || confirmed.length > 0) break;
+        if (slice && slice.fired) {
+          const took = performance.now() - t0;
+          if (took < 15) this.sliceTicks = Math.min(this.sliceTicks * 2, 1e12);
+          else if (took > 60) this.sliceTicks = Math.max(this.sliceTicks / 2, 1000);
+          if (this.interruptRequested) {
+            this.interruptRequested = false;
+            confirmed = [{ text: `interrupted (Ctrl-C): every running core has reached cycle ${cyc(slice.tick)}`, kind: 'interrupted', position: { type: 'tick', tick: slice.tick }, core: null }];
+            break;
+          }
+          await this.yieldToHost!();
+        }
+      }
+    } finally {
+      for (const u of subs) u();
+    }
+    for (const h of confirmed) if (h.point) h.point.hits++;
+    if (end !== null) this.ended = end;
+    const position: Position = end !== null ? { type: 'end' } : confirmed[0]!.position;
+    const primary = confirmed[0];
+    if (primary && primary.core !== null && primary.core >= 0) this.selected = primary.core;
+    else if (end !== null && end.core !== null) this.selected = end.core;
+    const stop: Stop = {
+      kind: end !== null ? 'end' : primary!.kind,
+      hits: confirmed,
+      end,
+      position,
+      fingerprint: fingerprint(this.m),
+      core: primary?.core ?? end?.core ?? null,
+      before,
+      meanwhile: ctl.meanwhile,
+      console: this.commandConsole,
+      replayed: false,
+    };
+    void kind;
+    this.history.push({ position, fingerprint: stop.fingerprint, stop });
+    this.lastStop = stop;
+    return stop;
+  }
+
+  /** Listeners for the user's enabled breakpoints, catchpoints and watchpoints. */
+  private installPoints(ctl: RunCtl): (() => void)[] {
+    const m = this.m;
+    const subs: (() => void)[] = [];
+    const pts = [...this.points.values()].filter((p) => p.enabled);
+    const breaks = pts.filter((p): p is Breakpoint => p.kind === 'break');
+    const catches = pts.filter((p): p is Catchpoint => p.kind === 'catch');
+    const watches = pts.filter((p): p is Watchpoint => p.kind === 'watch');
+    const byAddr = new Map<number, Breakpoint[]>();
+    for (const b of breaks) { const l = byAddr.get(b.addr); if (l) l.push(b); else byAddr.set(b.addr, [b]); }
+    const bpText = (b: Breakpoint, coreId: number) => `breakpoint ${b.id}: core ${coreId} at ${b.where}`;
+
+    // Watchpoints stop at the end of the instruction that made the access (a REP string op included).
+    const pendingWatch: (Hit | null)[] = m.cores.map(() => null);
+    if (watches.length > 0) {
+      subs.push(m.events.on('mem', (e) => {
+        for (const w of watches) {
+          if (e.pa + e.size <= w.pa || e.pa >= w.pa + w.len) continue;
+          if (w.access === 'w' && !e.write) continue;
+          if (w.access === 'r' && e.write) continue;
+          if (pendingWatch[e.core] === null) {
+            pendingWatch[e.core] = { text: `watchpoint ${w.id}: core ${e.core} ${e.write ? 'wrote' : 'read'} ${e.size} byte${e.size === 1 ? '' : 's'} at physical ${hx(e.pa)} (${w.where})`, kind: 'watchpoint', position: { type: 'boot' }, core: e.core, point: w, event: { kind: 'mem', ...e } };
+          }
+        }
+      }));
+    }
+    if (byAddr.size > 0 || watches.length > 0) {
+      subs.push(m.events.on('retire', (e) => {
+        const c = m.cores[e.core]!;
+        const pw = pendingWatch[e.core];
+        if (pw) {
+          pendingWatch[e.core] = null;
+          pw.position = { type: 'retire', core: e.core, n: c.instructions };
+          ctl.hit(pw);
+        }
+        const list = byAddr.get(c.rip);
+        if (list) {
+          for (const b of list) {
+            if (b.core !== null && b.core !== e.core) continue;
+            ctl.hit({ text: bpText(b, e.core), kind: 'breakpoint', position: { type: 'retire', core: e.core, n: c.instructions }, core: e.core, point: b });
+          }
+        }
+      }));
+    }
+    // A breakpoint on a handler's first instruction is reached by vectoring, not by a retire.
+    const gateBreak = (coreId: number, vector: number, pos: () => Position) => {
+      if (byAddr.size === 0) return;
+      const target = this.gateTarget(coreId, vector);
+      if (target === null) return;
+      for (const b of byAddr.get(target) ?? []) {
+        if (b.core !== null && b.core !== coreId) continue;
+        ctl.hit({ text: bpText(b, coreId) + ` (entered through IDT vector ${hx(vector, 2)})`, kind: 'breakpoint', position: pos(), core: coreId, point: b });
+      }
+    };
+    const ofKind = (w: CatchKind) => catches.filter((p) => p.what === w);
+    const vecOk = (f: CatchFilter, v: number) => f.vector === undefined || f.vector === v;
+    const coreOk = (f: CatchFilter, cid: number) => f.core === undefined || f.core === cid;
+    const cpHit = (p: Catchpoint, text: string, kind: LoggedKind, core: number | null, e: object) =>
+      ctl.hit({ text: `catchpoint ${p.id}: ${text}`, kind: 'catchpoint', position: { type: 'event', kind, ordinal: this.log.counts[kind] }, core, point: p, event: { kind, ...e } });
+
+    const ipis = ofKind('ipi');
+    if (ipis.length > 0) {
+      subs.push(m.events.on('ipi', (e) => {
+        for (const p of ipis) {
+          const f = p.filter;
+          if (f.phase !== undefined && f.phase !== e.phase) continue;
+          if (f.from !== undefined && f.from !== e.from) continue;
+          if (f.to !== undefined && f.to !== e.to) continue;
+          if (!vecOk(f, e.vector)) continue;
+          cpHit(p, describeIpi(e), 'ipi', e.phase === 'sent' ? (e.from >= 0 ? e.from : null) : e.to, e);
+        }
+      }));
+    }
+    const ints = ofKind('interrupt');
+    subs.push(m.events.on('interrupt', (e) => {
+      for (const p of ints) if (vecOk(p.filter, e.vector) && coreOk(p.filter, e.core)) cpHit(p, this.describeInterrupt(e), 'interrupt', e.core, e);
+      gateBreak(e.core, e.vector, () => ({ type: 'event', kind: 'interrupt', ordinal: this.log.counts.interrupt }));
+    }));
+    const excs = ofKind('exception');
+    subs.push(m.events.on('exception', (e) => {
+      for (const p of excs) if (vecOk(p.filter, e.vector) && coreOk(p.filter, e.core)) cpHit(p, `core ${e.core} raised ${e.name} (vector ${e.vector}) at ${hx(e.rip)}${e.errorCode !== null ? `, error code ${hx(e.errorCode)}` : ''}`, 'exception', e.core, e);
+      gateBreak(e.core, e.vector, () => ({ type: 'event', kind: 'exception', ordinal: this.log.counts.exception }));
+    }));
+    const eois = ofKind('eoi');
+    if (eois.length > 0) {
+      subs.push(m.events.on('eoi', (e) => {
+        for (const p of eois) if (vecOk(p.filter, e.vector) && coreOk(p.filter, e.core)) cpHit(p, `EOI on core ${e.core}: ISR bit ${hx(e.vector, 2)} cleared`, 'eoi', e.core, e);
+      }));
+    }
+    const halts = ofKind('halt'), wakes = ofKind('wake');
+    if (halts.length + wakes.length > 0) {
+      subs.push(m.events.on('halt', (e) => {
+        for (const p of e.woke ? wakes : halts) {
+          if (!coreOk(p.filter, e.core)) continue;
+          cpHit(p, e.woke ? `core ${e.core} woke from HLT` : `core ${e.core} executed HLT${e.interruptsEnabled ? '' : ' with interrupts disabled'}`, 'halt', e.core, e);
+        }
+      }));
+    }
+    const ios = ofKind('io');
+    if (ios.length > 0) {
+      subs.push(m.events.on('io', (e) => {
+        for (const p of ios) {
+          if (p.filter.port !== undefined && p.filter.port !== e.port) continue;
+          if (!coreOk(p.filter, e.core)) continue;
+          cpHit(p, `core ${e.core} wrote ${hx(e.value)} to port ${hx(e.port)}`, 'io', e.core, e);
+        }
+      }));
+    }
+    return subs;
+  }
+
+  /** A debugger-owned device event at `tick` (goes before the machine's own events at that tick). */
+  private schedule(tick: number, fn: () => void): { cancel(): void } {
+    let live = true;
+    this.internalEvents++;
+    this.m.queue.schedule(tick, () => { this.internalEvents--; if (live) fn(); }, DEBUG_PRIORITY);
+    return { cancel: () => { live = false; } };
+  }
+
+  /** A pause every few milliseconds of host time, so that the REPL stays responsive (Ctrl-C). */
+  private armSlice(ctl: RunCtl): { fired: boolean; tick: number; cancel(): void } | null {
+    const m = this.m;
+    if (m.queue.length - this.internalEvents === 0 && !m.cores.some((c) => c.state === RunState.Running)) return null;
+    const tick = Math.max(this.now(), ...m.cores.map((c) => (c.state === RunState.Running ? c.time : 0))) + this.sliceTicks;
+    const s = { fired: false, tick, cancel: () => {} };
+    const h = this.schedule(tick, () => { s.fired = true; ctl.pauseOnly(); });
+    s.cancel = h.cancel;
+    return s;
+  }
+
+  // ------------------------------------------------------------ replay
+
+  /** Back to the state at boot (breakpoints and displays stay). */
+  restart(): void {
+    this.boot();
+    this.history = [];
+    this.lastStop = null;
+    this.selected = 0;
+  }
+
+  /**
+   * Go back `n` stops: a fresh machine from the same image runs to the
+   * earlier stop's position; its state must match what was recorded there.
+   */
+  reverseStep(n = 1): Stop | null {
+    if (!Number.isInteger(n) || n < 1) throw new CommandError(`reverse-step count must be a positive whole number, got ${n}`);
+    if (this.history.length === 0) throw new CommandError('nothing to go back to: the machine is at boot');
+    const keep = Math.max(0, this.history.length - n);
+    const target = keep > 0 ? this.history[keep - 1]! : null;
+    const selected = this.selected;
+    this.boot();
+    this.replaying = true;
+    try {
+      if (target) this.replayTo(target.position);
+    } finally {
+      this.replaying = false;
+    }
+    this.history = this.history.slice(0, keep);
+    if (target === null) { this.lastStop = null; this.selected = Math.min(selected, this.m.cores.length - 1); return null; }
+    const fp = fingerprint(this.m);
+    if (fp !== target.fingerprint) throw new Error(`replay diverged: the machine's state at ${JSON.stringify(target.position)} differs from the recorded one (the emulator is not deterministic here; please report)`);
+    const stop: Stop = { ...target.stop, replayed: true, console: '' };
+    this.lastStop = stop;
+    this.selected = stop.core ?? selected;
+    return stop;
+  }
+
+  /** Run this (fresh) machine to a recorded position. */
+  private replayTo(p: Position): void {
+    const m = this.m;
+    const pause = () => m.requestPause();
+    let unsub: (() => void) | null = null;
+    switch (p.type) {
+      case 'boot': return;
+      case 'end': this.ended = m.run(); return;
+      case 'retire': {
+        const c = m.cores[p.core]!;
+        unsub = m.events.on('retire', (e) => { if (e.core === p.core && c.instructions === p.n) pause(); });
+        break;
+      }
+      case 'event': {
+        const kind = p.kind;
+        unsub = m.events.on(kind, () => { if (this.log.counts[kind] === p.ordinal) pause(); });
+        break;
+      }
+      case 'tick': this.schedule(p.tick, pause); break;
+    }
+    try {
+      const end = m.runUntilPause();
+      if (end !== null) throw new Error(`replay ended (${end.reason}) before reaching ${JSON.stringify(p)}`);
+    } finally {
+      unsub?.();
+    }
+  }
+}
+
+/** Collects hits while the machine runs and asks it to pause at the first. */
+class RunCtl {
+  private hits: Hit[] = [];
+  private asked = false;
+  readonly meanwhile = new Map<number, number[]>();
+  constructor(private readonly m: Machine) {}
+  hit(h: Hit): void {
+    this.hits.push(h);
+    if (!this.asked) { this.asked = true; this.m.requestPause(); }
+  }
+  /** Pause without a hit (a slice boundary). */
+  pauseOnly(): void { if (!this.asked) { this.asked = true; this.m.requestPause(); } }
+  take(): Hit[] { const h = this.hits; this.hits = []; this.asked = false; return h; }
+  noteOther(core: number, rip: number): void {
+    let l = this.meanwhile.get(core);
+    if (!l) { l = []; this.meanwhile.set(core, l); }
+    if (l.length < MEANWHILE_MAX) l.push(rip);
+    else if (l.length === MEANWHILE_MAX) l.push(NaN); // "..."
+  }
+}
+
+export function describeIpi(e: EventMap['ipi']): string {
+  const from = e.from >= 0 ? `core ${e.from}` : 'the I/O APIC';
+  if (e.phase === 'sent') return `IPI ${hx(e.vector, 2)} sent by ${from} to core ${e.to}: on the bus until cycle ${cyc(e.arrival)} (${cyc(e.arrival - e.tick)} cycles)`;
+  return `IPI ${hx(e.vector, 2)} from ${from} accepted by core ${e.to}'s APIC: IRR bit ${hx(e.vector, 2)} set`;
+}
+
+/** A register of a core by name (64/32/16/8-bit GPRs, rip, rflags, control registers, selectors). */
+export function registerValue(c: Core, name: string): bigint | undefined {
+  let i = GPR_NAMES.indexOf(name);
+  if (i >= 0) return pairToBig(c.lo[i]!, c.hi[i]!);
+  i = REG32.indexOf(name);
+  if (i >= 0) return BigInt(c.lo[i]! >>> 0);
+  i = REG16.indexOf(name);
+  if (i >= 0) return BigInt(c.lo[i]! & 0xffff);
+  i = REG8.indexOf(name);
+  if (i >= 0) return BigInt(c.lo[i]! & 0xff);
+  switch (name) {
+    case 'rip': case 'pc': return BigInt.asUintN(64, BigInt(c.rip));
+    case 'rflags': case 'eflags': return BigInt(c.getRflags());
+    case 'cr0': return BigInt(c.cr0 >>> 0);
+    case 'cr2': return BigInt.asUintN(64, BigInt(c.cr2));
+    case 'cr3': return BigInt(c.cr3);
+    case 'cr4': return BigInt(c.cr4 >>> 0);
+    case 'cr8': return BigInt((c.intr?.tpr ?? c.cr8) >> 4);
+    case 'efer': return BigInt(c.efer >>> 0);
+  }
+  if (Object.hasOwn(SEGS, name)) return BigInt(c.segSel[SEGS[name]!]!);
+  return undefined;
+}
