@@ -201,11 +201,16 @@ describe.concurrent('debugger batch mode: one IPI, step by step', () => {
     expect(ticks).toEqual([...ticks].sort((a, b) => a - b));
   });
 
-  it('next steps over the call to send_ipi, finish returns from it, bt finds the caller', async ({ expect }) => {
+  it('finish returns from send_ipi, bt finds the caller, a conditional breakpoint filters calls', async ({ expect }) => {
     const { results: r } = await batch([
       'break send_ipi', 'continue', 'bt', 'finish', 'delete', 'regs 0',
+      // wait_for() is called by core 0 for core1_ready, then for core1_woke (guest source): stop at the second only.
+      'break wait_for.constprop.0 core 0 if rdi == core1_woke', 'continue', 'regs 0', 'info breakpoints',
     ]);
     expect(r.every((x) => x.ok)).toBe(true);
+    expect(stopOf(r[7]!).kind).toBe('breakpoint');
+    expect(r[8]!.result!.rdi).toBe('0x' + sym.core1_woke!.toString(16));
+    expect((r[9]!.result!.points as { hits: number }[])[0]!.hits).toBe(1);
     const frames = r[2]!.result!.frames as { symbol: string }[];
     expect(frames[0]!.symbol).toBe('send_ipi');
     expect(frames.map((f) => f.symbol.replace(/\+.*/, ''))).toContain('test_main_smp');

@@ -121,6 +121,8 @@ const COMMANDS: Command[] = [
       let core: number | null = null;
       const cm = /\s+core\s+(\S+)$/.exec(head);
       if (cm) { core = coreArg(d.s, cm[1]); loc = head.slice(0, cm.index).trim(); }
+      // gdb's `break *ADDR` means the address itself.
+      if (loc.startsWith('*')) loc = loc.slice(1).trim();
       if (!loc) throw new CommandError('usage: break <address|symbol> [core N] [if <expr>]');
       const bp = d.s.addBreak(loc, core, cond);
       return out(`breakpoint ${bp.id}: ${pointText(d.s, bp)}`, { point: { ...bp } });
@@ -163,7 +165,9 @@ const COMMANDS: Command[] = [
       if (!expr) throw new CommandError('usage: watch <physical address> [len N] [if <expr>]');
       const pa = d.s.evalAddress(expr);
       const label = d.s.symbols.label(pa);
-      const wp = d.s.addWatch(pa, len, name === 'rwatch' ? 'r' : name === 'awatch' ? 'rw' : 'w', label ? `${expr} = ${hx(pa)} <${label}>` : `${expr} = ${hx(pa)}`, cond);
+      const literal = /^(0x[0-9a-f_]+|\d+)$/i.test(expr);
+      const where = `${literal ? '' : `${expr} = `}${hx(pa)}${label ? ` <${label}>` : ''}`;
+      const wp = d.s.addWatch(pa, len, name === 'rwatch' ? 'r' : name === 'awatch' ? 'rw' : 'w', where, cond);
       return out(`watchpoint ${wp.id}: ${pointText(d.s, wp)}`, { point: { ...wp } });
     },
   },

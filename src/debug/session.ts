@@ -254,11 +254,11 @@ export class DebugSession {
     if (core !== null) this.core(core);
     if (cond !== null) this.checkCond(cond);
     const label = this.symbols.label(addr);
-    const bp: Breakpoint = { id: this.nextPoint++, kind: 'break', addr, where: label ? `${hx(addr)} <${label}>` : hx(addr), core, cond, enabled: true, hits: 0 };
     try { translate(this.m, this.core(core ?? this.selected), addr); } catch (e) {
       if (e instanceof PeekError) throw new CommandError(`cannot break at ${hx(addr)}: ${e.message}`);
       throw e;
     }
+    const bp: Breakpoint = { id: this.nextPoint++, kind: 'break', addr, where: label ? `${hx(addr)} <${label}>` : hx(addr), core, cond, enabled: true, hits: 0 };
     this.points.set(bp.id, bp);
     return bp;
   }

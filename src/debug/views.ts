@@ -436,8 +436,8 @@ registerInfoView({
 
 registerInfoView({
   name: 'cacheline',
-  help: 'coherence state of the 64-byte line holding an address: MESI per core, L1/L2/L3 presence, version',
-  usage: 'info cacheline <addr> (linear, as the selected core maps it; prefix p: for physical)',
+  help: 'coherence state of the 64-byte line holding an address (linear as the selected core maps it, or p: physical): MESI per core, L1/L2/L3, version',
+  usage: 'info cacheline <addr>|p:<paddr>',
   run(s, args) {
     if (args.length === 0) throw new CommandError('usage: info cacheline <addr>');
     const m = s.machine;

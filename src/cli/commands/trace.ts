@@ -56,7 +56,7 @@ const definition = (done: (status: number) => void): CommandModule<object, Args>
     const out = new ConsoleStream(process.stdout, process.stdout.isTTY === true);
     let result;
     try {
-      const m = createMachine(new Uint8Array(readFileSync(elf)), { cores: a.cores, memoryBytes: a.memory, profile, maxCycles: a['max-cycles'], onConsole: out.push });
+      const m = createMachine(new Uint8Array(readFileSync(elf)), { cores: a.cores, memoryBytes: a.memory, profile, maxCycles: a['max-cycles'], spinDetection: a['spin-detection'], onConsole: out.push });
       result = traceMachine(m, { from: a.from, to: a.to, title: `shinjuku-emu ${a.image}` });
     } catch (e) {
       if (e instanceof ElfError) throw new InputError(`${a.image}: ${e.message}`);
