@@ -222,6 +222,19 @@ describe.concurrent('debugger batch mode: one IPI, step by step', () => {
     expect(dis).toMatch(/call\s+401[0-9a-f]+ <send_ipi>/);
   });
 
+  it('catch line stops when a cache line moves between cores, and info cacheline shows MESI after it', async ({ expect }) => {
+    const { results: r } = await batch(['catch line addr ipi_count core 1', 'continue', 'info cacheline ipi_count', 'step-event line', 'info cacheline p:$pc']);
+    expect(r.slice(0, 3).every((x) => x.ok)).toBe(true);
+    const e = stopOf(r[1]!).events[0]!;
+    expect(e).toMatchObject({ kind: 'line', core: 1, pa: Math.floor(sym.ipi_count! / 64) * 64 });
+    expect(['remoteModified', 'remoteClean', 'crossSocket']).toContain(e.source);
+    const st = r[2]!.result!.states as string[];
+    // MESI: a load leaves a shared (or exclusive) copy with the reader; a store or RFO leaves it Modified and invalidates the others.
+    if (e.access === 'load') expect(['S', 'E']).toContain(st[1]);
+    else { expect(st[1]).toBe('M'); expect(st[0]).toBe('I'); }
+    expect(stopOf(r[3]!).events[0]).toMatchObject({ kind: 'line' });
+  });
+
   it('a person\'s mistakes get one-line errors and the session goes on', async ({ expect }) => {
     const { results: r, out } = await batch([
       'frobnicate',

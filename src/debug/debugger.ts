@@ -92,7 +92,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'step-event', aliases: ['se', 'stepe'], usage: `step-event [${STEP_EVENT_KINDS.join('|')}]`, repeatable: true,
-    help: 'run to the next event on the stream: ipi (sent = on the bus / accepted = IRR set), interrupt (vectoring), eoi, exception, halt, wake, io; default any but io',
+    help: 'run to the next event on the stream: ipi (sent = on the bus / accepted = IRR set), interrupt (vectoring), eoi, exception, halt, wake, io, line (a cache line moving between cores); default any but io and line',
     run: async (d, args) => {
       const k = args.trim();
       if (k && !(STEP_EVENT_KINDS as readonly string[]).includes(k)) throw new CommandError(`unknown event kind '${k}' (kinds: ${STEP_EVENT_KINDS.join(', ')})`);
@@ -129,15 +129,15 @@ const COMMANDS: Command[] = [
     },
   },
   {
-    name: 'catch', usage: 'catch ipi [sent|accepted] [from A] [to B] [vector V] | catch interrupt|eoi|exception [core N] [vector V] | catch halt|wake [core N] | catch io [port P]  [if <expr>]',
-    help: 'stop when an event of a kind happens, filtered',
+    name: 'catch', usage: 'catch ipi [sent|accepted] [from A] [to B] [vector V] | catch interrupt|eoi|exception [core N] [vector V] | catch halt|wake [core N] | catch io [port P] | catch line [addr A] [core N]  [if <expr>]',
+    help: 'stop when an event of a kind happens, filtered (line: a cache line moving between cores; addr is physical)',
     run: (d, args) => {
       const { head, cond } = splitCond(args);
       const w = head.split(/\s+/).filter(Boolean);
       const what = w.shift() as CatchKind | undefined;
       if (!what || !CATCH_KINDS.includes(what)) throw new CommandError(`catch what? (kinds: ${CATCH_KINDS.join(', ')})`);
       const f: CatchFilter = {};
-      const allowed: Record<CatchKind, string[]> = { ipi: ['from', 'to', 'vector'], interrupt: ['core', 'vector'], eoi: ['core', 'vector'], exception: ['core', 'vector'], halt: ['core'], wake: ['core'], io: ['port', 'core'] };
+      const allowed: Record<CatchKind, string[]> = { ipi: ['from', 'to', 'vector'], interrupt: ['core', 'vector'], eoi: ['core', 'vector'], exception: ['core', 'vector'], halt: ['core'], wake: ['core'], io: ['port', 'core'], line: ['addr', 'core'] };
       while (w.length) {
         const key = w.shift()!;
         if (what === 'ipi' && (key === 'sent' || key === 'accepted')) { f.phase = key; continue; }

@@ -51,10 +51,13 @@ export type Position =
   | { type: 'tick'; tick: number }
   | { type: 'end' };
 
-export type CatchKind = 'ipi' | 'interrupt' | 'eoi' | 'exception' | 'halt' | 'wake' | 'io';
-export const CATCH_KINDS: CatchKind[] = ['ipi', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io'];
+export type CatchKind = 'ipi' | 'interrupt' | 'eoi' | 'exception' | 'halt' | 'wake' | 'io' | 'line';
+export const CATCH_KINDS: CatchKind[] = ['ipi', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io', 'line'];
 
-export interface CatchFilter { from?: number; to?: number; vector?: number; core?: number; phase?: 'sent' | 'accepted'; port?: number; }
+/** Line sources that are a transfer from another core's cache (coherence traffic between cores). */
+export const TRANSFER_SOURCES = new Set(['remoteModified', 'remoteClean', 'crossSocket']);
+
+export interface CatchFilter { from?: number; to?: number; vector?: number; core?: number; phase?: 'sent' | 'accepted'; port?: number; /** Physical address whose 64-byte line is watched (catch line). */ addr?: number; }
 
 interface BpBase { id: number; enabled: boolean; hits: number; cond: string | null; }
 export interface Breakpoint extends BpBase { kind: 'break'; addr: number; where: string; core: number | null; }
@@ -63,7 +66,7 @@ export interface Watchpoint extends BpBase { kind: 'watch'; pa: number; len: num
 export type Point = Breakpoint | Catchpoint | Watchpoint;
 
 /** Kinds `step-event` understands (and `step-event` alone: any of the default set). */
-export const STEP_EVENT_KINDS = ['ipi', 'sent', 'accepted', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io', 'any'] as const;
+export const STEP_EVENT_KINDS = ['ipi', 'sent', 'accepted', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io', 'line', 'any'] as const;
 export type StepEventKind = (typeof STEP_EVENT_KINDS)[number];
 
 export interface Hit {
@@ -410,6 +413,21 @@ export class DebugSession {
         }));
       }
       if (k === 'io') subs.push(this.m.events.on('io', (e) => ev('io', `core ${e.core} wrote ${hx(e.value)} to port ${hx(e.port)}`, e.core, e)));
+      if (k === 'line') {
+        // A transfer happens inside an instruction: the stop is at the end of that instruction.
+        const pending: (Hit | null)[] = this.m.cores.map(() => null);
+        subs.push(this.m.events.on('line', (e) => {
+          if (!TRANSFER_SOURCES.has(e.source) || pending[e.core]) return;
+          pending[e.core] = { text: lineText(this, e), kind: 'event', position: { type: 'boot' }, core: e.core, event: { ...e, access: e.kind, kind: 'line' } };
+        }));
+        subs.push(this.m.events.on('retire', (e) => {
+          const h = pending[e.core];
+          if (!h) return;
+          pending[e.core] = null;
+          h.position = { type: 'retire', core: e.core, n: this.m.cores[e.core]!.instructions };
+          ctl.hit(h);
+        }));
+      }
       return subs;
     });
   }
@@ -518,6 +536,18 @@ export class DebugSession {
 
     // Watchpoints stop at the end of the instruction that made the access (a REP string op included).
     const pendingWatch: (Hit | null)[] = m.cores.map(() => null);
+    const lines = catches.filter((p) => p.what === 'line');
+    if (lines.length > 0) {
+      subs.push(m.events.on('line', (e) => {
+        if (!TRANSFER_SOURCES.has(e.source) || pendingWatch[e.core]) return;
+        for (const p of lines) {
+          if (p.filter.addr !== undefined && Math.floor(p.filter.addr / 64) !== Math.floor(e.pa / 64)) continue;
+          if (p.filter.core !== undefined && p.filter.core !== e.core) continue;
+          pendingWatch[e.core] = { text: `catchpoint ${p.id}: ${lineText(this, e)}`, kind: 'catchpoint', position: { type: 'boot' }, core: e.core, point: p, event: { ...e, access: e.kind, kind: 'line' } };
+          break;
+        }
+      }));
+    }
     if (watches.length > 0) {
       subs.push(m.events.on('mem', (e) => {
         for (const w of watches) {
@@ -530,7 +560,7 @@ export class DebugSession {
         }
       }));
     }
-    if (byAddr.size > 0 || watches.length > 0) {
+    if (byAddr.size > 0 || watches.length > 0 || lines.length > 0) {
       subs.push(m.events.on('retire', (e) => {
         const c = m.cores[e.core]!;
         const pw = pendingWatch[e.core];
@@ -719,6 +749,12 @@ class RunCtl {
     if (l.length < MEANWHILE_MAX) l.push(rip);
     else if (l.length === MEANWHILE_MAX) l.push(NaN); // "..."
   }
+}
+
+function lineText(s: DebugSession, e: EventMap['line']): string {
+  const from = e.source === 'remoteModified' ? "another core's Modified copy" : e.source === 'remoteClean' ? "another core's clean copy" : 'the other socket';
+  const label = s.symbols.label(e.pa);
+  return `line ${hx(e.pa)}${label ? ` <${label}>` : ''} moved to core ${e.core} (${e.kind}) from ${from}, ${cyc(e.cost)} cycles`;
 }
 
 export function describeIpi(e: EventMap['ipi']): string {

@@ -564,6 +564,7 @@ export function pointText(s: DebugSession, p: Point): string {
       if (f.core !== undefined) parts.push(`core ${f.core}`);
       if (f.vector !== undefined) parts.push(`vector ${hx(f.vector, 2)}`);
       if (f.port !== undefined) parts.push(`port ${hx(f.port)}`);
+      if (f.addr !== undefined) parts.push(`addr ${hx(f.addr)}`);
       return `catch ${parts.join(' ')}${cond}`;
     }
   }
