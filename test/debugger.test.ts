@@ -393,6 +393,7 @@ typed(['info apic 0\\r'], 'delivery status')
 typed(['frobnicate\\r'], 'unknown command')
 typed(['step-event\\r'], '●')
 typed(['\\r'], 'accepted')
+typed(['\\x1b[A'] * 6 + ['\\r'], 'interrupt bus at cycle')
 typed(['\\x04'], None)
 pump(None, 1.0)
 sys.stdout.buffer.write(screen)
@@ -400,7 +401,9 @@ sys.stdout.buffer.write(screen)
   it('types commands with tab completion, repeats a step with Enter, and shows a readable screen', async () => {
     const py = join(tmp, 'drive.py');
     writeFileSync(py, driver);
-    const r = spawnSync('python3', [py, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'debug', elf, '--cores', '2'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const history = join(tmp, 'history');
+    writeFileSync(history, 'info bus\n');
+    const r = spawnSync('python3', [py, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'debug', elf, '--cores', '2'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, SHINJUKU_EMU_HISTORY: history } });
     // eslint-disable-next-line no-control-regex
     const screen = r.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '');
     expect(screen).toContain('shinjuku-emu debugger');
@@ -413,5 +416,28 @@ sys.stdout.buffer.write(screen)
     expect(screen).toMatch(/● IPI 0x40 sent by core 0 to core 1/);
     expect(screen).toMatch(/● IPI 0x40 from core 0 accepted by core 1's APIC: IRR bit 0x40 set/); // the empty line repeated step-event
     expect(r.stdout).toMatch(/\x1b\[3\dm/); // colours on a terminal
+    // Up-arrow history: the last line recalls a command from the history file of an earlier session.
+    expect(screen).toMatch(/interrupt bus at cycle/);
+    expect(readFileSync(history, 'utf8')).toContain('info bus\nbreak send_ipi\ncontinue\ninfo apic 0\n');
+  }, 60_000);
+
+  it('Ctrl-C stops a run that would never end, and the session goes on', async () => {
+    const forever = buildGuestImage({ name: 'forever', sources: ['guest/demo/forever.c'] });
+    const py = join(tmp, 'ctrlc.py');
+    writeFileSync(py, driver.replace(/pump\('\(sjdb\)'\)[\s\S]*$/, `pump('(sjdb)')
+typed(['continue\\r'], 'spinning forever')
+pump(None, 1.0)
+typed(['\\x03'], 'interrupted (Ctrl-C)')
+typed(['print $core + 40\\r'], '0x28 = 40')
+typed(['\\x04'], None)
+pump(None, 1.0)
+sys.stdout.buffer.write(screen)
+`));
+    const r = spawnSync('python3', [py, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'debug', forever], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, SHINJUKU_EMU_HISTORY: '' } });
+    // eslint-disable-next-line no-control-regex
+    const screen = r.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '');
+    expect(screen).toContain('spinning forever');
+    expect(screen).toMatch(/● interrupted \(Ctrl-C\): every running core has reached cycle \d+/);
+    expect(screen).toContain('0x28 = 40');
   }, 60_000);
 });

@@ -24,7 +24,7 @@ export interface EventLogOptions {
   /** Keep only events with tick in [from, to] (counting still covers everything). */
   from?: number;
   to?: number;
-  /** Keep at most this many records (the oldest go first). Default 1,000,000. */
+  /** Keep at most this many records (the oldest go first). Default 200,000. */
   cap?: number;
 }
 
@@ -46,7 +46,7 @@ export class EventLog {
   constructor(m: Machine, opts: EventLogOptions = {}) {
     this.from = opts.from ?? -Infinity;
     this.to = opts.to ?? Infinity;
-    this.cap = opts.cap ?? 1_000_000;
+    this.cap = opts.cap ?? 200_000;
     for (const kind of LOGGED_KINDS) {
       this.unsubscribe.push(m.events.on(kind, (e: EventMap[typeof kind]) => this.add(kind, e)));
     }

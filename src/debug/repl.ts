@@ -4,9 +4,10 @@
  * Ctrl-C to interrupt a long run) and batch mode (commands from a file or a
  * pipe, as text that reads like a session, or one JSON object per command).
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { createInterface } from 'node:readline';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import chalk from 'chalk';
 import { Debugger, type Result } from './debugger.js';
 import { c, setColorLevel } from './format.js';
@@ -81,10 +82,17 @@ export async function runDebugger(elfBytes: Uint8Array, machine: Omit<SessionOpt
   printer.line(c().bold(`shinjuku-emu debugger: ${fe.imageName} on ${machine.cores} core${machine.cores === 1 ? '' : 's'}`) + c().dim("  ('help' lists commands; Tab completes; Ctrl-C stops a run; Ctrl-D quits)"));
   printer.line(coresTable(session).text);
   session.yieldToHost = () => new Promise((r) => setImmediate(r));
+  // History persists in ~/.shinjuku_emu_history (SHINJUKU_EMU_HISTORY names another file; empty: none).
+  const historyFile = process.env.SHINJUKU_EMU_HISTORY ?? join(homedir(), '.shinjuku_emu_history');
+  let history: string[] = [];
+  if (historyFile) {
+    try { history = readFileSync(historyFile, 'utf8').split('\n').filter(Boolean).slice(-1000).reverse(); } catch { /* no history yet */ }
+  }
   const rl = createInterface({
     input,
     output,
     prompt: c().cyan(PROMPT),
+    history,
     historySize: 1000,
     terminal: true,
     completer: (line: string): [string[], string] => {
@@ -108,6 +116,7 @@ export async function runDebugger(elfBytes: Uint8Array, machine: Omit<SessionOpt
   for await (const raw of rl) {
     let line = raw;
     if (line.trim() === '' && last) line = last; // an empty line repeats a step/continue
+    else if (historyFile && line.trim()) { try { appendFileSync(historyFile, line.trim() + '\n'); } catch { /* read-only home: history stays in memory */ } }
     const cmd = Debugger.commandOf(line);
     last = cmd?.repeatable ? line : '';
     busy = true;
