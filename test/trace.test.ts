@@ -175,6 +175,22 @@ describe.concurrent('shinjuku-emu trace', () => {
   });
 });
 
+describe('well formed on the interrupt-hardware oracles', () => {
+  it.each([['apic_semantics', 3], ['ioapic_pit', 1]] as const)('%s: nested handlers, self IPIs, broadcasts, timers, the I/O APIC', (name, cores) => {
+    const img = buildGuestImage({ name, sources: [`guest/apic/${name}.c`, 'guest/apic/idt.c'] });
+    const t = traceMachine(createMachine(new Uint8Array(readFileSync(img)), { cores, profile: loadProfile() }), {});
+    expect(t.stop?.reason).toBe('exit');
+    validate(t.json);
+    // Every IPI that was vectored has its arrow; I/O APIC messages start on the I/O APIC track.
+    expect(t.stats.flows).toBe(t.stats.ipis);
+    if (name === 'ioapic_pit') {
+      const starts = t.json.traceEvents.filter((e) => e.flow_out && !e.flow_in);
+      expect(starts.length).toBeGreaterThan(0);
+      expect(starts.every((e) => e.tid === 900)).toBe(true);
+    }
+  });
+});
+
 describe('tracing does not perturb, and is free when off', () => {
   it('a traced run has the cycles of a plain one; without a tracer nothing listens', () => {
     const plain = runImage(xapic, { cores: 2 });
