@@ -301,7 +301,7 @@ export class DebugSession {
   }
 
   /** Run until a breakpoint, catchpoint or watchpoint fires, or the machine stops. */
-  cont(): Promise<Stop> { this.ensureRunnable(); return this.runWith('continue', () => []); }
+  cont(): Promise<Stop> { this.ensureRunnable(); return this.runWith(() => []); }
 
   /**
    * `count` steps of core `coreId`: an instruction retired, or an interrupt
@@ -315,22 +315,21 @@ export class DebugSession {
     if (!Number.isInteger(count) || count < 1) throw new CommandError(`step count must be a positive whole number, got ${count}`);
     if (c.state === RunState.Stopped) throw new CommandError(`core ${coreId} is stopped (HLT with interrupts disabled, or shut down): it will not run again`);
     this.selected = coreId;
-    return this.runWith('step', (ctl) => {
+    return this.runWith((ctl) => {
       let left = count;
-      const tick = (kind: 'retire' | 'interrupt' | 'exception', pos: () => Position, what: string) => {
+      const tick = (pos: () => Position, what: string) => {
         if (--left === 0) ctl.hit({ text: what, kind: 'step', position: pos(), core: coreId });
-        void kind;
       };
       return [
         this.m.events.on('retire', (e) => {
-          if (e.core === coreId) tick('retire', () => ({ type: 'retire', core: coreId, n: c.instructions }), `step: core ${coreId} executed ${count === 1 ? 'one instruction' : `${count} steps`}`);
+          if (e.core === coreId) tick(() => ({ type: 'retire', core: coreId, n: c.instructions }), `step: core ${coreId} executed ${count === 1 ? 'one instruction' : `${count} steps`}`);
           else ctl.noteOther(e.core, e.rip);
         }),
         this.m.events.on('interrupt', (e) => {
-          if (e.core === coreId) tick('interrupt', () => ({ type: 'event', kind: 'interrupt', ordinal: this.log.counts.interrupt }), `step: core ${coreId} took interrupt ${hx(e.vector, 2)}`);
+          if (e.core === coreId) tick(() => ({ type: 'event', kind: 'interrupt', ordinal: this.log.counts.interrupt }), `step: core ${coreId} took interrupt ${hx(e.vector, 2)}`);
         }),
         this.m.events.on('exception', (e) => {
-          if (e.core === coreId) tick('exception', () => ({ type: 'event', kind: 'exception', ordinal: this.log.counts.exception }), `step: core ${coreId} raised ${e.name}`);
+          if (e.core === coreId) tick(() => ({ type: 'event', kind: 'exception', ordinal: this.log.counts.exception }), `step: core ${coreId} raised ${e.name}`);
         }),
       ];
     });
@@ -347,7 +346,7 @@ export class DebugSession {
     const len = insn.length;
     const ret = c.rip + len;
     const sp = c.rsp();
-    return this.runWith('next', (ctl) => [
+    return this.runWith((ctl) => [
       this.m.events.on('retire', (e) => {
         if (e.core !== coreId) { ctl.noteOther(e.core, e.rip); return; }
         if (c.rip === ret && c.rsp() >= sp) ctl.hit({ text: `next: core ${coreId} returned from the call at ${hx(ret - len)}`, kind: 'next', position: { type: 'retire', core: coreId, n: c.instructions }, core: coreId });
@@ -363,7 +362,7 @@ export class DebugSession {
     const sp0 = c.rsp();
     const fn = this.symbols.label(c.rip).replace(/\+.*/, '') || hx(c.rip);
     const isRet = new Map<number, boolean>();
-    return this.runWith('finish', (ctl) => [
+    return this.runWith((ctl) => [
       this.m.events.on('retire', (e) => {
         if (e.core !== coreId || c.rsp() <= sp0) return;
         let r = isRet.get(e.rip);
@@ -381,7 +380,7 @@ export class DebugSession {
     this.ensureRunnable();
     if (!Number.isFinite(tick) || tick < 0) throw new CommandError(`cycle ${tick} is not a cycle count`);
     if (tick <= this.now()) throw new CommandError(`cycle ${cyc(tick)} is in the past: the machine is at ${cyc(this.now())}`);
-    return this.runWith('until', (ctl) => {
+    return this.runWith((ctl) => {
       const h = this.schedule(tick, () => ctl.hit({ text: `until: every running core has reached cycle ${cyc(tick)}`, kind: 'until', position: { type: 'tick', tick }, core: null }));
       return [() => h.cancel()];
     });
@@ -391,7 +390,7 @@ export class DebugSession {
   stepEvent(kind: StepEventKind | null): Promise<Stop> {
     this.ensureRunnable();
     const k = kind ?? 'any';
-    return this.runWith('step-event', (ctl) => {
+    return this.runWith((ctl) => {
       const subs: (() => void)[] = [];
       const want = (x: StepEventKind) => k === x || (k === 'any' && x !== 'io' && x !== 'sent' && x !== 'accepted' && x !== 'wake');
       const ev = (kindName: LoggedKind, text: string, core: number | null, e: object) => ctl.hit({ text, kind: 'event', position: { type: 'event', kind: kindName, ordinal: this.log.counts[kindName] }, core, event: { kind: kindName, ...e } });
@@ -455,7 +454,7 @@ export class DebugSession {
    * points and the command's own triggers, runs until a confirmed hit or
    * the end, and records the stop.
    */
-  private async runWith(kind: string, triggers: (ctl: RunCtl) => (() => void)[]): Promise<Stop> {
+  private async runWith(triggers: (ctl: RunCtl) => (() => void)[]): Promise<Stop> {
     const before = coreStates(this.m);
     this.commandConsole = '';
     const ctl = new RunCtl(this.m);
@@ -516,7 +515,6 @@ export class DebugSession {
       console: this.commandConsole,
       replayed: false,
     };
-    void kind;
     this.history.push({ position, fingerprint: stop.fingerprint, stop });
     this.lastStop = stop;
     return stop;

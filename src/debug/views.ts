@@ -9,7 +9,6 @@
  * `info`, `help` and tab completion.
  */
 import { RunState, CR0_PE, CR0_PG, CR4_PAE, EFER_LMA, EFER_LME, EFER_NXE } from '../cpu/core.js';
-import type { Core } from '../cpu/core.js';
 import { GPR_NAMES } from '../cpu/registers.js';
 import { Reg } from '../apic/registers.js';
 import { STACKS_BASE, STACK_BYTES } from '../loader/layout.js';
@@ -633,7 +632,7 @@ export function timeline(s: DebugSession, width: number, from: number | null, to
     void k;
   });
   const paint = (core: number, a: number, b: number, ch: string) => {
-    for (let x = Math.max(0, col(a)); x <= Math.min(W - 1, col(Math.min(b, end)) - (b <= end ? 0 : 0)); x++) rows[core]![x] = ch;
+    for (let x = Math.max(0, col(a)); x <= Math.min(W - 1, col(Math.min(b, end))); x++) rows[core]![x] = ch;
   };
   for (const h of handler) paint(h.core, h.from, h.to, 'I');
   for (const h of halted) paint(h.core, h.from, h.to, h.stopped ? 'x' : '.');
@@ -675,10 +674,4 @@ export function timeline(s: DebugSession, width: number, from: number | null, to
     cores: m.cores.map((k, i) => ({ core: i, time: k.time, row: rows[i]!.join('') })),
     ipis: visible.map((p) => ({ ...p, inFlight: p.arrival > now })),
   });
-}
-
-// ------------------------------------------------------------------ misc
-
-export function coreLine(s: DebugSession, k: Core): string {
-  return `core ${k.id} ${stateName(k.state)} @ ${cyc(k.time)} ${symAddr(s, k.rip)}`;
 }
