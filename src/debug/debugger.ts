@@ -94,7 +94,8 @@ const COMMANDS: Command[] = [
     name: 'step-event', aliases: ['se', 'stepe'], usage: `step-event [${STEP_EVENT_KINDS.join('|')}]`, repeatable: true,
     help: 'run to the next event on the stream: ipi (sent = on the bus / accepted = IRR set), interrupt (vectoring), eoi, exception, halt, wake, io, line (a cache line moving between cores); default any but io and line',
     run: async (d, args) => {
-      const k = args.trim();
+      const aliases: Record<string, string> = { delivered: 'interrupt', vectored: 'interrupt', 'in-flight': 'sent', inflight: 'sent', irr: 'accepted', transfer: 'line', hlt: 'halt' };
+      const k = aliases[args.trim()] ?? args.trim();
       if (k && !(STEP_EVENT_KINDS as readonly string[]).includes(k)) throw new CommandError(`unknown event kind '${k}' (kinds: ${STEP_EVENT_KINDS.join(', ')})`);
       return d.stopOutput(await d.s.stepEvent((k || null) as StepEventKind | null));
     },

@@ -27,7 +27,8 @@ function builder(y: Argv) {
       default: false,
     })
     .example('$0 debug guest/debug/ipi_walk.c --cores 2', 'step through an IPI on 2 cores (docs/debugger.md)')
-    .example('$0 debug image.elf --cores 4 --commands steps.txt --json', 'drive the debugger from a script');
+    .example('$0 debug image.elf --cores 4 --commands steps.txt --json', 'drive the debugger from a script')
+    .epilogue('Type help in the debugger for its commands; docs/debugger.md walks through one IPI. Cores never sleep in spin loops while debugged (--spin-detection has no effect here; cycles are identical either way).');
 }
 
 type Args = ArgsOf<typeof builder>;
