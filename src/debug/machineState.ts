@@ -1,0 +1,62 @@
+/**
+ * Reading a machine's state for the debugger: per-core summaries, the state
+ * fingerprint reverse-step checks after a replay, and registers by name.
+ */
+import { RunState, type Core } from '../cpu/core.js';
+import type { Machine } from '../sim/machine.js';
+import { GPR_NAMES, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS } from '../cpu/registers.js';
+import { pairToBig } from './format.js';
+
+export interface CoreState { id: number; time: number; instructions: number; rip: number; state: RunState; }
+
+export function coreStates(m: Machine): CoreState[] {
+  return m.cores.map((c) => ({ id: c.id, time: c.time, instructions: c.instructions, rip: c.rip, state: c.state }));
+}
+
+export function fingerprint(m: Machine): string {
+  return JSON.stringify({
+    cores: m.cores.map((c) => [c.time, c.instructions, c.rip, c.state, c.getRflags(), Array.from(c.lo), Array.from(c.hi)]),
+    apics: m.apics.map((a) => [Array.from(a.irr), Array.from(a.isr)]),
+  });
+}
+
+export function stateName(s: RunState): string {
+  switch (s) {
+    case RunState.Running: return 'running';
+    case RunState.Halted: return 'halted';
+    case RunState.Stopped: return 'stopped';
+    case RunState.Spinning: return 'spinning';
+    default: return String(s);
+  }
+}
+
+const REG32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'r8d', 'r9d', 'r10d', 'r11d', 'r12d', 'r13d', 'r14d', 'r15d'];
+const REG16 = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di', 'r8w', 'r9w', 'r10w', 'r11w', 'r12w', 'r13w', 'r14w', 'r15w'];
+const REG8 = ['al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil', 'r8b', 'r9b', 'r10b', 'r11b', 'r12b', 'r13b', 'r14b', 'r15b'];
+const SEGS: Record<string, number> = { es: SEG_ES, cs: SEG_CS, ss: SEG_SS, ds: SEG_DS, fs: SEG_FS, gs: SEG_GS };
+/** Every register name expressions know (for completion). */
+export const REGISTER_NAMES = [...GPR_NAMES, ...REG32, ...REG16, ...REG8, 'rip', 'pc', 'rflags', 'eflags', 'cr0', 'cr2', 'cr3', 'cr4', 'cr8', 'efer', ...Object.keys(SEGS)];
+
+/** A register of a core by name (64/32/16/8-bit GPRs, rip, rflags, control registers, selectors). */
+export function registerValue(c: Core, name: string): bigint | undefined {
+  let i = GPR_NAMES.indexOf(name);
+  if (i >= 0) return pairToBig(c.lo[i]!, c.hi[i]!);
+  i = REG32.indexOf(name);
+  if (i >= 0) return BigInt(c.lo[i]! >>> 0);
+  i = REG16.indexOf(name);
+  if (i >= 0) return BigInt(c.lo[i]! & 0xffff);
+  i = REG8.indexOf(name);
+  if (i >= 0) return BigInt(c.lo[i]! & 0xff);
+  switch (name) {
+    case 'rip': case 'pc': return BigInt.asUintN(64, BigInt(c.rip));
+    case 'rflags': case 'eflags': return BigInt(c.getRflags());
+    case 'cr0': return BigInt(c.cr0 >>> 0);
+    case 'cr2': return BigInt.asUintN(64, BigInt(c.cr2));
+    case 'cr3': return BigInt(c.cr3);
+    case 'cr4': return BigInt(c.cr4 >>> 0);
+    case 'cr8': return BigInt((c.intr?.tpr ?? c.cr8) >> 4);
+    case 'efer': return BigInt(c.efer >>> 0);
+  }
+  if (Object.hasOwn(SEGS, name)) return BigInt(c.segSel[SEGS[name]!]!);
+  return undefined;
+}
