@@ -5,7 +5,7 @@
  */
 import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core.js';
-import { K, type Op } from '../op.js';
+import { K, type Op, type Handler } from '../op.js';
 import { FlagKind, CF, ZF, OF } from '../flags.js';
 import { MASK, TWO32, type SpecEntry } from './spec.js';
 import { RAX, RDX, RBX, RCX } from '../registers.js';
@@ -49,6 +49,59 @@ function subCore(c: Core, op: Op, bin: number, write: boolean): void {
   if (write) c.writeDst(op, sz, r, rHi, true);
   c.setArith(bin ? FlagKind.Sbb : FlagKind.Sub, sz, a, aHi, b, bHi, r, rHi);
 }
+
+// Register/immediate forms of ADD/SUB/CMP at 32 and 64 bits, picked at decode:
+// the commonest ALU instructions in gcc output skip the generic operand paths.
+function sub64(c: Core, op: Op, b: number, bHi: number, write: boolean): void {
+  const r0 = op.r0;
+  const a = c.lo[r0]!, aHi = c.hi[r0]!;
+  const d = (a >>> 0) - (b >>> 0);
+  const r = d | 0, rHi = (aHi - bHi - (d < 0 ? 1 : 0)) | 0;
+  if (write) { c.lo[r0] = r; c.hi[r0] = rHi; }
+  c.setArith(FlagKind.Sub, 8, a, aHi, b, bHi, r, rHi);
+}
+function sub32(c: Core, op: Op, b: number, write: boolean): void {
+  const r0 = op.r0;
+  const a = c.lo[r0]!;
+  const r = (a - b) | 0;
+  if (write) { c.lo[r0] = r; c.hi[r0] = 0; }
+  c.setArith(FlagKind.Sub, 4, a, 0, b, 0, r, 0);
+}
+function add64(c: Core, op: Op, b: number, bHi: number): void {
+  const r0 = op.r0;
+  const a = c.lo[r0]!, aHi = c.hi[r0]!;
+  const t = (a >>> 0) + (b >>> 0);
+  const r = t | 0, rHi = (aHi + bHi + (t >= TWO32 ? 1 : 0)) | 0;
+  c.lo[r0] = r; c.hi[r0] = rHi;
+  c.setArith(FlagKind.Add, 8, a, aHi, b, bHi, r, rHi);
+}
+function add32(c: Core, op: Op, b: number): void {
+  const r0 = op.r0;
+  const a = c.lo[r0]!;
+  const r = (a + b) | 0;
+  c.lo[r0] = r; c.hi[r0] = 0;
+  c.setArith(FlagKind.Add, 4, a, 0, b, 0, r, 0);
+}
+const cmpRI8 = (c: Core, op: Op) => sub64(c, op, op.immLo, op.immHi, false);
+const cmpRR8 = (c: Core, op: Op) => sub64(c, op, c.lo[op.r1]!, c.hi[op.r1]!, false);
+const cmpRI4 = (c: Core, op: Op) => sub32(c, op, op.immLo, false);
+const cmpRR4 = (c: Core, op: Op) => sub32(c, op, c.lo[op.r1]!, false);
+const subRI8 = (c: Core, op: Op) => sub64(c, op, op.immLo, op.immHi, true);
+const subRR8 = (c: Core, op: Op) => sub64(c, op, c.lo[op.r1]!, c.hi[op.r1]!, true);
+const subRI4 = (c: Core, op: Op) => sub32(c, op, op.immLo, true);
+const subRR4 = (c: Core, op: Op) => sub32(c, op, c.lo[op.r1]!, true);
+const addRI8 = (c: Core, op: Op) => add64(c, op, op.immLo, op.immHi);
+const addRR8 = (c: Core, op: Op) => add64(c, op, c.lo[op.r1]!, c.hi[op.r1]!);
+const addRI4 = (c: Core, op: Op) => add32(c, op, op.immLo);
+const addRR4 = (c: Core, op: Op) => add32(c, op, c.lo[op.r1]!);
+
+/** Pick a specialized handler for register-destination forms; the generic one stays otherwise. */
+const pickForms = (forms: { ri8: Handler; rr8: Handler; ri4: Handler; rr4: Handler }) => (op: Op) => {
+  if (op.k0 !== K.Reg || op.r0 < 0 || op.lock) return;
+  const imm = op.k1 === K.Imm, reg = op.k1 === K.Reg && op.r1 >= 0;
+  if (op.size === 8) { if (imm) op.exec = forms.ri8; else if (reg) op.exec = forms.rr8; }
+  else if (op.size === 4) { if (imm) op.exec = forms.ri4; else if (reg) op.exec = forms.rr4; }
+};
 
 const add = (c: Core, op: Op) => addCore(c, op, 0, true);
 const adc = (c: Core, op: Op) => addCore(c, op, c.getCF(), true);
@@ -358,11 +411,11 @@ export const CC_MNEMONICS = {
 };
 
 export const aluSpecs: SpecEntry[] = [
-  [Mnemonic.Add, { exec: add, cls: 'alu' }],
+  [Mnemonic.Add, { exec: add, cls: 'alu', setup: pickForms({ ri8: addRI8, rr8: addRR8, ri4: addRI4, rr4: addRR4 }) }],
   [Mnemonic.Adc, { exec: adc, cls: 'alu' }],
-  [Mnemonic.Sub, { exec: sub, cls: 'alu' }],
+  [Mnemonic.Sub, { exec: sub, cls: 'alu', setup: pickForms({ ri8: subRI8, rr8: subRR8, ri4: subRI4, rr4: subRR4 }) }],
   [Mnemonic.Sbb, { exec: sbb, cls: 'alu' }],
-  [Mnemonic.Cmp, { exec: cmp, cls: 'alu' }],
+  [Mnemonic.Cmp, { exec: cmp, cls: 'alu', setup: pickForms({ ri8: cmpRI8, rr8: cmpRR8, ri4: cmpRI4, rr4: cmpRR4 }) }],
   [Mnemonic.And, { exec: (c, op) => logic(c, op, Logic.And), cls: 'alu' }],
   [Mnemonic.Or, { exec: (c, op) => logic(c, op, Logic.Or), cls: 'alu' }],
   [Mnemonic.Xor, { exec: (c, op) => logic(c, op, Logic.Xor), cls: 'alu' }],
