@@ -130,6 +130,27 @@ function logic(c: Core, op: Op, kind: Logic): void {
   c.setResultFlags(sz, r, rHi, 0, 0);
 }
 
+/** Register/immediate forms of AND/OR/XOR/TEST at 32/64 bits (see pickForms). */
+function logicReg(c: Core, op: Op, kind: Logic, b: number, bHi: number): void {
+  const r0 = op.r0;
+  const a = c.lo[r0]!, aHi = op.size === 8 ? c.hi[r0]! : 0;
+  let r: number, rHi: number;
+  switch (kind) {
+    case Logic.Or: r = a | b; rHi = aHi | bHi; break;
+    case Logic.Xor: r = a ^ b; rHi = aHi ^ bHi; break;
+    default: r = a & b; rHi = aHi & bHi; break;
+  }
+  if (op.size === 4) rHi = 0;
+  if (kind !== Logic.Test) { c.lo[r0] = r; c.hi[r0] = rHi; }
+  c.setResultFlags(op.size, r, rHi, 0, 0);
+}
+const logicForms = (kind: Logic) => ({
+  ri8: (c: Core, op: Op) => logicReg(c, op, kind, op.immLo, op.immHi),
+  rr8: (c: Core, op: Op) => logicReg(c, op, kind, c.lo[op.r1]!, c.hi[op.r1]!),
+  ri4: (c: Core, op: Op) => logicReg(c, op, kind, op.immLo, 0),
+  rr4: (c: Core, op: Op) => logicReg(c, op, kind, c.lo[op.r1]!, 0),
+});
+
 // ------------------------------------------------------------ unary ops
 
 function incDec(c: Core, op: Op, dec: boolean): void {
@@ -416,10 +437,10 @@ export const aluSpecs: SpecEntry[] = [
   [Mnemonic.Sub, { exec: sub, cls: 'alu', setup: pickForms({ ri8: subRI8, rr8: subRR8, ri4: subRI4, rr4: subRR4 }) }],
   [Mnemonic.Sbb, { exec: sbb, cls: 'alu' }],
   [Mnemonic.Cmp, { exec: cmp, cls: 'alu', setup: pickForms({ ri8: cmpRI8, rr8: cmpRR8, ri4: cmpRI4, rr4: cmpRR4 }) }],
-  [Mnemonic.And, { exec: (c, op) => logic(c, op, Logic.And), cls: 'alu' }],
-  [Mnemonic.Or, { exec: (c, op) => logic(c, op, Logic.Or), cls: 'alu' }],
-  [Mnemonic.Xor, { exec: (c, op) => logic(c, op, Logic.Xor), cls: 'alu' }],
-  [Mnemonic.Test, { exec: (c, op) => logic(c, op, Logic.Test), cls: 'alu' }],
+  [Mnemonic.And, { exec: (c, op) => logic(c, op, Logic.And), cls: 'alu', setup: pickForms(logicForms(Logic.And)) }],
+  [Mnemonic.Or, { exec: (c, op) => logic(c, op, Logic.Or), cls: 'alu', setup: pickForms(logicForms(Logic.Or)) }],
+  [Mnemonic.Xor, { exec: (c, op) => logic(c, op, Logic.Xor), cls: 'alu', setup: pickForms(logicForms(Logic.Xor)) }],
+  [Mnemonic.Test, { exec: (c, op) => logic(c, op, Logic.Test), cls: 'alu', setup: pickForms(logicForms(Logic.Test)) }],
   [Mnemonic.Inc, { exec: (c, op) => incDec(c, op, false), cls: 'alu' }],
   [Mnemonic.Dec, { exec: (c, op) => incDec(c, op, true), cls: 'alu' }],
   [Mnemonic.Neg, { exec: neg, cls: 'alu' }],
