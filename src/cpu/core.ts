@@ -18,7 +18,7 @@ import type { TickCosts } from '../profile/load.js';
 import type { EventStream, StopReason } from '../sim/events.js';
 import type { Tick } from '../sim/time.js';
 import type { DecodeCache } from './decoder.js';
-import { CoreMemory } from './coreMemory.js';
+import { CoreMemory, LOAD_REPLAY } from './coreMemory.js';
 
 export { CR0_PE, CR0_MP, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
 
@@ -168,7 +168,10 @@ export class Core extends CoreMemory {
           this.interruptShadow = false;
           if (this.nmiPending || (this.intrPending && (this.rflagsRest & IF) !== 0)) {
             // The shadowed instruction runs alone, then the interrupt is taken.
+            const before = this.instructions;
             this.execOne(events.wants.retire);
+            // A load replay means it has not completed yet: the shadow still covers it.
+            if (this.instructions === before && this.replayArmed) this.interruptShadow = true;
             continue;
           }
         } else if (this.takeInterrupt()) continue;
@@ -210,11 +213,13 @@ export class Core extends CoreMemory {
     try {
       for (; i < last; i++) {
         const op = ops[i]!;
+        this.curOp = op;
         op.exec(this, op);
         this.time += op.cost;
         if (this.time >= this.limit) { this.instructions += i + 1; this.rip = op.next; return; }
       }
       const op = ops[last]!;
+      this.curOp = op;
       this.rip = op.next;
       op.exec(this, op);
       this.time += op.cost;
@@ -249,6 +254,7 @@ export class Core extends CoreMemory {
   private stepOp(op: Op, traced: boolean): boolean {
     const before = this.instructions;
     this.opStart = this.time;
+    this.curOp = op;
     this.rip = op.next;
     try {
       op.exec(this, op);
@@ -259,7 +265,7 @@ export class Core extends CoreMemory {
     this.time += op.cost;
     this.instructions++;
     // A suspended REP op did not retire (its handler took the count back).
-    if (traced && this.instructions > before) this.host.events.emit('retire', { core: this.id, rip: op.rip, tick: this.time });
+    if (traced && this.instructions > before) this.host.events.emit('retire', { core: this.id, rip: op.rip, tick: this.time, start: this.opStart });
     return true;
   }
 
@@ -307,6 +313,8 @@ export class Core extends CoreMemory {
       vector = this.intr.acknowledge(this.time);
     }
     if (vector < 0) return false;
+    this.replayArmed = false; // an op interrupted between its stall and its replay stalls again later
+    this.curOp = null;
     const ev = this.host.events;
     if (ev.wants.interrupt) ev.emit('interrupt', { core: this.id, vector, tick: this.time, rip: this.rip });
     this.deliverEvent(vector, null, `interrupt vector 0x${vector.toString(16)}`, EventKind.External, this.rip, 0);
@@ -315,6 +323,14 @@ export class Core extends CoreMemory {
 
   /** A handler threw: deliver an exception, or stop the machine with a report. */
   onThrow(e: unknown, op: Op): void {
+    if (e === LOAD_REPLAY) {
+      // The op stalled on a remote miss and runs again (CoreMemory.replayableLoad); it has not retired.
+      this.rip = op.rip;
+      this.requestBlockExit();
+      return;
+    }
+    this.replayArmed = false;
+    this.curOp = null; // exception delivery's own memory accesses are not the op's
     if (e instanceof Fault) {
       this.rip = e.isTrap ? op.next : op.rip;
       this.time += op.cost;
@@ -339,6 +355,7 @@ export class Core extends CoreMemory {
 
   /** Called by the decoder when fetching an instruction faults. */
   fetchFault(f: Fault): void {
+    this.curOp = null;
     this.raiseException(f.vector, f.errorCode, f.detail);
   }
 

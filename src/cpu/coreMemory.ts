@@ -29,6 +29,10 @@ const TLB_MASK = TLB_SIZE - 1;
 /** TLB permission bits: what an entry allows without a new walk. */
 const TLB_W = 1, TLB_U = 2, TLB_X = 4;
 
+/** Thrown by a replayable load to unwind its op (see CoreMemory.replayableLoad). */
+export class LoadReplay {}
+export const LOAD_REPLAY = new LoadReplay();
+
 export abstract class CoreMemory extends LazyFlags {
   readonly id: number;
   readonly lo = new Int32Array(16);
@@ -100,6 +104,13 @@ export abstract class CoreMemory extends LazyFlags {
     this.msr = new MsrFile(this);
     this.memUncached = new Uint8Array(mem.ramBytes >>> 12);
   }
+
+  /** The op being executed (set by the executor for every op; read by load replay). */
+  curOp: Op | null = null;
+  /** A load replay is pending for the op at `replayRip`, which already stalled `replayPaid` ticks. */
+  replayArmed = false;
+  replayRip = NaN;
+  replayPaid = 0;
 
   /** This object as the Core it always is (CoreMemory is never instantiated on its own); for hooks typed on Core. */
   protected get self(): Core { return this as unknown as Core; }
@@ -251,9 +262,19 @@ export abstract class CoreMemory extends LazyFlags {
   read(lin: number, sz: number): number {
     if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_READ);
     const pa = this.translate(lin, ACC_READ);
-    if (this.wants.mem) this.emitMem(lin, pa, sz, false);
+    if (this.wants.mem) return this.readObserved(lin, pa, sz);
     if (this.spinTrack) return this.readTracked(pa, sz);
     return this.readPhys(pa, sz);
+  }
+
+  /** A load someone listens to: the event is emitted once the load happens (not for a replayed attempt). */
+  private readObserved(lin: number, pa: number, sz: number): number {
+    const t = this.time;
+    const v = this.spinTrack ? this.readTracked(pa, sz) : this.readPhys(pa, sz);
+    const hi = this.tHi;
+    this.host.events.emit('mem', { core: this.id, tick: t, lin, pa, size: sz, write: false });
+    this.tHi = hi;
+    return v;
   }
 
   protected readTracked(pa: number, sz: number): number {
@@ -289,7 +310,9 @@ export abstract class CoreMemory extends LazyFlags {
 
   readPhys(pa: number, sz: number): number {
     if (pa + sz <= this.ramBytes) {
-      this.time += this.memUncached[pa >>> 12] === 0 ? this.memsys.load(this.id, pa) : this.memsys.uncached(this.id, pa);
+      if (this.memUncached[pa >>> 12] !== 0) this.time += this.memsys.uncached(this.id, pa);
+      else if (this.curOp !== null && this.curOp.replayable) this.time += this.replayableLoad(pa);
+      else this.time += this.memsys.load(this.id, pa);
       return this.readRam(pa, sz);
     }
     const dc = this.mem.deviceCost(pa);
@@ -297,6 +320,32 @@ export abstract class CoreMemory extends LazyFlags {
     const v = this.mem.readOther(this.id, pa, sz, this.hiOut);
     this.tHi = sz === 8 ? this.hiOut[0]! : 0;
     return v;
+  }
+
+  /**
+   * Load replay. A load that misses to a line another core holds Exclusive
+   * or Modified returns that core's data as of when the request reaches it,
+   * part-way (profile `memory.remoteRequestShare`) through the transfer — not
+   * as of the cycle the load issues. So the core stalls until then and the
+   * op runs again (LOAD_REPLAY unwinds it; it has changed nothing yet); the
+   * second time the load happens for real and pays the rest of the transfer.
+   * Stores the owner makes before that point are seen, as on hardware.
+   */
+  private replayableLoad(pa: number): Tick {
+    const op = this.curOp!;
+    if (this.replayArmed && this.replayRip === op.rip) {
+      this.replayArmed = false;
+      const c = this.memsys.load(this.id, pa);
+      return Math.max(c - this.replayPaid, this.costs.loadL1);
+    }
+    const remote = this.memsys.remoteLoadCost(this.id, pa);
+    if (remote === 0) return this.memsys.load(this.id, pa);
+    const wait = remote * this.costs.remoteRequestShare;
+    this.time += wait;
+    this.replayPaid = wait;
+    this.replayRip = op.rip;
+    this.replayArmed = true;
+    throw LOAD_REPLAY;
   }
 
   /** The bytes themselves; the caller has charged the access. */

@@ -25,6 +25,16 @@ import { stringSpecs } from './handlers/string.js';
 import { systemSpecs, movCr, movSeg } from './handlers/system.js';
 
 const MAX_BLOCK_OPS = 64;
+
+/** Ops whose memory source operand is their one and first memory access (register destination). */
+const REPLAY_LOADS = new Set<Mnemonic>([
+  Mnemonic.Mov, Mnemonic.Movzx, Mnemonic.Movsx, Mnemonic.Movsxd, Mnemonic.Add, Mnemonic.Adc, Mnemonic.Sub, Mnemonic.Sbb,
+  Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Cmp, Mnemonic.Test, Mnemonic.Imul,
+  Mnemonic.Cmovo, Mnemonic.Cmovno, Mnemonic.Cmovb, Mnemonic.Cmovae, Mnemonic.Cmove, Mnemonic.Cmovne, Mnemonic.Cmovbe, Mnemonic.Cmova,
+  Mnemonic.Cmovs, Mnemonic.Cmovns, Mnemonic.Cmovp, Mnemonic.Cmovnp, Mnemonic.Cmovl, Mnemonic.Cmovge, Mnemonic.Cmovle, Mnemonic.Cmovg,
+]);
+/** Ops that only read a memory destination. */
+const REPLAY_READ_ONLY_DST = new Set<Mnemonic>([Mnemonic.Cmp, Mnemonic.Test, Mnemonic.Bt]);
 const DECODE_WINDOW = 1024;
 
 function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
@@ -307,6 +317,8 @@ export class DecodeCache {
     if (op.lock || (ins.mnemonic === Mnemonic.Xchg && (op.k0 === K.Mem || op.k1 === K.Mem))) cls = 'lockedRmw';
     op.cost = spec.selfTimed ? 0 : this.costs.cls[cls];
     if (spec.ends) op.endsBlock = true;
+    op.replayable = !op.lock && op.rep === 0 &&
+      ((op.k0 === K.Reg && op.k1 === K.Mem && REPLAY_LOADS.has(ins.mnemonic)) || (op.k0 === K.Mem && REPLAY_READ_ONLY_DST.has(ins.mnemonic)));
     return op;
   }
 

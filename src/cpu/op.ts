@@ -58,6 +58,12 @@ export class Op {
   lock = false;
   /** True when the block must end after this op (control transfer or system op). */
   endsBlock = false;
+  /**
+   * The op's only memory access is a load it makes before changing any
+   * state, so it can be stopped at that load and executed again later (load
+   * replay, CoreMemory.readPhys).
+   */
+  replayable = false;
 
   constructor(exec: Handler) { this.exec = exec; }
 }

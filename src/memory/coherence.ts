@@ -297,6 +297,23 @@ export class CoherentMemorySystem implements MemorySystem {
   // -------------------------------------------------------------- inspection
 
   /** Bumped by every store to the line (wraps at 2^32); 0 for an address that is not RAM. */
+  /**
+   * What a load by `core` would pay to get the line from another core's
+   * cache (the line is Exclusive or Modified there), else 0. Changes nothing:
+   * the core uses it to stall until its request reaches the owner before the
+   * load really happens (see Core: load replay).
+   */
+  remoteLoadCost(core: number, pa: number): Tick {
+    const line = pa >>> LINE_SHIFT;
+    if ((this.sharers[line]! & (1 << core)) !== 0) return 0;
+    const o = this.owner[line]!;
+    if (o === 0) return 0;
+    const oc = (o & OWNER_MASK) - 1;
+    if (oc === core) return 0;
+    if (this.socketOf[oc] !== this.socketOf[core]) return this.cCross;
+    return (o & DIRTY) !== 0 ? this.cRemoteModified : this.cRemoteClean;
+  }
+
   lineVersion(pa: number): number { return this.version[pa >>> LINE_SHIFT] ?? 0; }
 
   lineState(pa: number): LineState {

@@ -21,6 +21,8 @@ export interface MemorySystem {
   rfo(core: number, pa: number): Tick;
   /** Cost of an access to a physical address that is not RAM. */
   uncached(core: number, pa: number): Tick;
+  /** What a load would pay to fetch the line from another core's cache, else 0; changes nothing. */
+  remoteLoadCost(core: number, pa: number): Tick;
 }
 
 export class FlatMemorySystem implements MemorySystem {
@@ -35,5 +37,6 @@ export class FlatMemorySystem implements MemorySystem {
   load(_core: number, _pa: number): Tick { return this.loadCost; }
   store(_core: number, _pa: number): Tick { return this.storeCost; }
   rfo(_core: number, _pa: number): Tick { return this.loadCost; }
+  remoteLoadCost(_core: number, _pa: number): Tick { return 0; }
   uncached(_core: number, _pa: number): Tick { return this.otherCost; }
 }

@@ -48,6 +48,8 @@ export interface TickCosts {
   readonly loadL1: number;
   readonly storeL1: number;
   readonly unbackedAccess: number;
+  /** Share of a core-to-core transfer spent before the request reaches the owning core (0..1). */
+  readonly remoteRequestShare: number;
   readonly apic: {
     readonly ipiLatency: number;
     readonly ipiLatencyCrossSocket: number;
@@ -92,6 +94,7 @@ export function tickCosts(p: Profile): TickCosts {
     loadL1: p.memory.loadL1.cycles * ratio,
     storeL1: p.memory.storeL1.cycles * ratio,
     unbackedAccess: p.memory.unbackedAccess.cycles * ratio,
+    remoteRequestShare: p.memory.remoteRequestShare.value,
     apic: {
       ipiLatency: p.apic.ipiLatency.cycles * ratio,
       ipiLatencyCrossSocket: p.apic.ipiLatencyCrossSocket.cycles * ratio,

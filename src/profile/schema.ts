@@ -60,6 +60,7 @@ export const ProfileSchema = z
         crossSocket: CostEntry,
         dram: CostEntry,
         rfoUpgrade: CostEntry,
+        remoteRequestShare: ValueEntry,
         // Cache geometry.
         l1dBytes: ValueEntry,
         l1dWays: ValueEntry,

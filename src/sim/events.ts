@@ -8,7 +8,12 @@
  */
 import type { Tick } from './time.js';
 
-export interface RetireInfo { core: number; rip: number; tick: Tick; }
+/**
+ * An instruction retired at `tick`. `start` is when it began executing: the
+ * core's previous retire, or later when the instruction first waited for a
+ * line from another core's cache (load replay, docs/cost-model.md).
+ */
+export interface RetireInfo { core: number; rip: number; tick: Tick; start: Tick; }
 /** A guest memory access (loads and stores of instructions; not page walks or instruction fetch). */
 export interface MemEvent { core: number; tick: Tick; lin: number; pa: number; size: number; write: boolean; }
 /**
