@@ -13,6 +13,17 @@ describe('event queue', () => {
     expect(seen).toEqual(['z', 'a1', 'a2', 'b', 'b2', 'c', 'e']);
   });
 
+  it('lists pending events with their labels in run order', () => {
+    const q = new EventQueue();
+    q.schedule(30, () => {}, 0, 'c');
+    q.schedule(10, () => {}, 1, 'b');
+    q.schedule(10, () => {}, 0, 'a');
+    q.schedule(20, () => {});
+    expect(q.pending().map((e) => e.label)).toEqual(['a', 'b', '', 'c']);
+    q.runNext();
+    expect(q.pending().map((e) => [e.tick, e.label])).toEqual([[10, 'b'], [20, ''], [30, 'c']]);
+  });
+
   it('stays a heap through growth and interleaved scheduling', () => {
     const q = new EventQueue();
     const out: number[] = [];

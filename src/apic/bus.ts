@@ -68,13 +68,13 @@ export class InterruptBus {
       const lat = this.latency.socketOf(t.index) === srcSocket ? this.latency.sameSocket : this.latency.crossSocket;
       const arrival = tick + lat;
       if (this.events.wants.ipi) this.events.emit('ipi', { phase: 'sent', from: msg.source, to: t.index, vector: msg.vector, tick, arrival });
-      this.queue.schedule(arrival, (at) => t.accept(msg, at));
+      this.queue.schedule(arrival, (at) => t.accept(msg, at), 0, `IPI 0x${msg.vector.toString(16)} from ${msg.source >= 0 ? `core ${msg.source}` : 'the I/O APIC'} reaches core ${t.index}'s APIC`);
     }
     if (from) {
       // Delivery status goes idle when the last copy has been accepted.
       let last = tick;
       for (const t of targets) last = Math.max(last, tick + (this.latency.socketOf(t.index) === srcSocket ? this.latency.sameSocket : this.latency.crossSocket));
-      this.queue.schedule(last, () => from.sendCompleted(), 1);
+      this.queue.schedule(last, () => from.sendCompleted(), 1, `core ${from.index}'s ICR delivery status goes idle`);
     }
     return true;
   }

@@ -361,7 +361,7 @@ export class LocalApic implements MsrDevice, InterruptController {
       } else {
         this.timerGen++; // one-shot: the count stays at 0
       }
-    });
+    }, 0, `core ${this.index}'s APIC timer reaches 0 (unless re-armed since)`);
   }
 
   private currentCount(tick: Tick): number {
@@ -382,7 +382,7 @@ export class LocalApic implements MsrDevice, InterruptController {
       this.tscDeadline = 0;
       const lvt = this.lvt.get(Reg.LVT_TIMER)!;
       if ((lvt & LVT_MASKED) === 0) this.selfInterrupt(lvt & 0xff, t);
-    });
+    }, 0, `core ${this.index}'s TSC deadline (unless re-armed since)`);
   }
 
   // ------------------------------------------------------------- MSRs

@@ -620,7 +620,7 @@ export class DebugSession {
   private schedule(tick: number, fn: () => void): { cancel(): void } {
     let live = true;
     this.internalEvents++;
-    this.m.queue.schedule(tick, () => { this.internalEvents--; if (live) fn(); }, DEBUG_PRIORITY);
+    this.m.queue.schedule(tick, () => { this.internalEvents--; if (live) fn(); }, DEBUG_PRIORITY, 'debugger timer');
     return { cancel: () => { live = false; } };
   }
 

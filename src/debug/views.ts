@@ -527,12 +527,18 @@ registerInfoView({
       `device events pending: ${pending}${s.internalEvents ? c().dim(` (+${s.internalEvents} debugger timers)`) : ''}; IPIs in flight: ${flights.length}`,
     ];
     for (const f of flights) lines.push(`  IPI ${hx(f.vector, 2)} ${f.from >= 0 ? `core ${f.from}` : 'I/O APIC'} → core ${f.to} arrives ${cyc(f.arrival)}`);
+    const queued = m.queue.pending().filter((e) => e.label !== 'debugger timer');
+    if (queued.length) {
+      lines.push(c().bold('device events, in the order they will happen:'));
+      for (const e of queued.slice(0, 16)) lines.push(`  ${cyc(e.tick).padStart(10)}  ${e.label || '(unlabelled)'}`);
+      if (queued.length > 16) lines.push(`  … ${queued.length - 16} more`);
+    }
     const recent = recentRecords(s, n, () => true);
     if (recent.length) {
       lines.push(c().bold(`last ${recent.length} events (of ${Object.values(s.log.counts).reduce((a, b) => a + b, 0)} since boot):`));
       for (const r of recent) lines.push(`  ${cyc((r.e as { tick: number }).tick).padStart(10)}  ${recordText(s, r)}`);
     }
-    return out(lines.join('\n'), { now, cores: ct.data, pendingDeviceEvents: pending, nextDeviceEvent: Number.isFinite(next) ? next : null, inFlight: flights, counts: s.log.counts, recent: recent.map((r) => ({ kind: r.kind, ...r.e })) });
+    return out(lines.join('\n'), { now, cores: ct.data, pendingDeviceEvents: pending, queued, nextDeviceEvent: Number.isFinite(next) ? next : null, inFlight: flights, counts: s.log.counts, recent: recent.map((r) => ({ kind: r.kind, ...r.e })) });
   },
 });
 

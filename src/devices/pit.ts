@@ -94,7 +94,7 @@ export class Pit {
       this.ioapic.setLine(this.pin, true, t);
       this.start = t;
       this.schedule(t + this.reload * this.ticksPerClock, gen);
-    });
+    }, 0, 'PIT channel 0 terminal count (IRQ0 → I/O APIC pin 2)');
   }
 
   private count(tick: Tick): number {

@@ -14,6 +14,8 @@ export class EventQueue {
   private prio = new Int32Array(64);
   private seqs = new Float64Array(64);
   private cbs: (EventCallback | null)[] = new Array(64).fill(null);
+  /** What each pending event is, for the debugger's `info events` (costs one store per event). */
+  private labels: string[] = new Array(64).fill('');
   private size = 0;
   private seq = 0;
   /**
@@ -27,7 +29,7 @@ export class EventQueue {
   /** Tick of the earliest event, or +Infinity. */
   peekTick(): Tick { return this.size > 0 ? this.ticks[0]! : Infinity; }
 
-  schedule(tick: Tick, cb: EventCallback, priority = 0): void {
+  schedule(tick: Tick, cb: EventCallback, priority = 0, label = ''): void {
     if (this.size === this.ticks.length) this.grow();
     let i = this.size++;
     const s = this.seq++;
@@ -38,7 +40,7 @@ export class EventQueue {
       this.move(p, i);
       i = p;
     }
-    this.ticks[i] = tick; this.prio[i] = priority; this.seqs[i] = s; this.cbs[i] = cb;
+    this.ticks[i] = tick; this.prio[i] = priority; this.seqs[i] = s; this.cbs[i] = cb; this.labels[i] = label;
     if (this.onSchedule !== null) this.onSchedule(tick);
   }
 
@@ -48,7 +50,7 @@ export class EventQueue {
     const cb = this.cbs[0]!;
     const n = --this.size;
     if (n > 0) {
-      const t = this.ticks[n]!, p = this.prio[n]!, s = this.seqs[n]!, c = this.cbs[n]!;
+      const t = this.ticks[n]!, p = this.prio[n]!, s = this.seqs[n]!, c = this.cbs[n]!, l = this.labels[n]!;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
@@ -59,7 +61,7 @@ export class EventQueue {
         this.move(m, i);
         i = m;
       }
-      this.ticks[i] = t; this.prio[i] = p; this.seqs[i] = s; this.cbs[i] = c;
+      this.ticks[i] = t; this.prio[i] = p; this.seqs[i] = s; this.cbs[i] = c; this.labels[i] = l;
     }
     this.cbs[n] = null;
     cb(tick);
@@ -74,6 +76,15 @@ export class EventQueue {
   private lessIdx(a: number, b: number): boolean { return this.less(this.ticks[a]!, this.prio[a]!, this.seqs[a]!, b); }
   private move(from: number, to: number): void {
     this.ticks[to] = this.ticks[from]!; this.prio[to] = this.prio[from]!; this.seqs[to] = this.seqs[from]!; this.cbs[to] = this.cbs[from]!;
+    this.labels[to] = this.labels[from]!;
+  }
+
+  /** The pending events in the order they will run (debugger views; not a hot path). */
+  pending(): { tick: Tick; priority: number; label: string }[] {
+    const out: { tick: Tick; priority: number; label: string; seq: number }[] = [];
+    for (let i = 0; i < this.size; i++) out.push({ tick: this.ticks[i]!, priority: this.prio[i]!, label: this.labels[i]!, seq: this.seqs[i]! });
+    out.sort((a, b) => a.tick - b.tick || a.priority - b.priority || a.seq - b.seq);
+    return out.map(({ tick, priority, label }) => ({ tick, priority, label }));
   }
   private grow(): void {
     const n = this.ticks.length * 2;
@@ -81,5 +92,6 @@ export class EventQueue {
     const p = new Int32Array(n); p.set(this.prio); this.prio = p;
     const s = new Float64Array(n); s.set(this.seqs); this.seqs = s;
     this.cbs.length = n; this.cbs.fill(null, this.size);
+    this.labels.length = n; this.labels.fill('', this.size);
   }
 }
