@@ -38,6 +38,8 @@ function isDoubleFault(first: number, second: number): boolean {
 /** What a core needs from the machine around it (hardware never imports software). */
 export interface CoreHost {
   readonly events: EventStream;
+  /** Logical processors in the package (CPUID leaf 1 reports it). */
+  readonly coreCount: number;
   ioIn(core: number, port: number, size: number): number;
   ioOut(core: number, port: number, size: number, value: number): void;
   /** End the whole run. */

@@ -11,7 +11,6 @@
  */
 import { Core, type CoreHost, RunState, CR0_PE, CR0_MP, CR0_NE, CR0_PG, CR4_PAE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_LME, EFER_LMA, hex } from '../cpu/core.js';
 import { DecodeCache, disassemble } from '../cpu/decoder.js';
-import { cpuidConfig } from '../cpu/handlers/system.js';
 import { PhysicalMemory } from '../memory/physical.js';
 import { FlatMemorySystem, type MemorySystem } from '../memory/memorySystem.js';
 import { CoherentMemorySystem, coherenceConfig } from '../memory/coherence.js';
@@ -85,6 +84,7 @@ export class Machine implements CoreHost {
   readonly cores: Core[];
   readonly queue = new EventQueue();
   readonly maxCycles: number;
+  get coreCount(): number { return this.cores.length; }
   readonly bus: InterruptBus;
   readonly apics: LocalApic[];
   readonly ioapic: IoApic;
@@ -155,7 +155,6 @@ export class Machine implements CoreHost {
       if ((kind === 'retire' || kind === 'mem') && this.spin.sleeping > 0) this.settleSpinners();
     };
     this.onConsole = config.onConsole ?? (() => {});
-    cpuidConfig.ncores = config.cores;
     this.queue.onSchedule = (tick) => { if (this.running !== null) this.running.lowerLimit(tick); };
   }
 

@@ -124,11 +124,9 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
   }
 }
 
-/** Set by the machine: how many cores CPUID should report. */
-export const cpuidConfig = { ncores: 1 };
 
 function cpuid(c: Core, _op: Op): void {
-  const r = cpuidLeaf(c.id, cpuidConfig.ncores, c.lo[RAX]!, c.lo[RCX]!);
+  const r = cpuidLeaf(c.id, c.host.coreCount, c.lo[RAX]!, c.lo[RCX]!);
   c.setReg(RAX, 0, 4, r[0], 0);
   c.setReg(RBX, 0, 4, r[1], 0);
   c.setReg(RCX, 0, 4, r[2], 0);
