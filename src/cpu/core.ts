@@ -16,7 +16,7 @@ import type { PhysicalMemory } from '../memory/physical.js';
 import type { MemorySystem } from '../memory/memorySystem.js';
 import type { TickCosts } from '../profile/load.js';
 import type { EventStream, StopReason } from '../sim/events.js';
-import type { Tick } from '../sim/time.js';
+import { nextUp, type Tick } from '../sim/time.js';
 import type { DecodeCache } from './decoder.js';
 import { CoreMemory, LOAD_REPLAY } from './coreMemory.js';
 
@@ -78,16 +78,6 @@ const TWO32 = 4294967296;
 const BLOCK_CACHE_SIZE = 1024;
 const BLOCK_CACHE_MASK = BLOCK_CACHE_SIZE - 1;
 
-const f64 = new Float64Array(1);
-const u64 = new BigUint64Array(f64.buffer);
-/** The next double above x (x finite or +Infinity). */
-function nextUp(x: number): number {
-  if (x === Infinity || x !== x) return x;
-  if (x === 0) return Number.MIN_VALUE;
-  f64[0] = x;
-  u64[0] = x > 0 ? u64[0]! + 1n : u64[0]! - 1n;
-  return f64[0]!;
-}
 
 export class Core extends CoreMemory {
   /** Instructions retired. */

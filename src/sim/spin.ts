@@ -30,7 +30,7 @@
 import { Core, RunState, type SpinHooks } from '../cpu/core.js';
 import { IF } from '../cpu/flags.js';
 import type { Op } from '../cpu/op.js';
-import type { Tick } from './time.js';
+import { nextUp, type Tick } from './time.js';
 
 class Tracker {
   rip = NaN;
@@ -241,12 +241,3 @@ export class SpinDetector implements SpinHooks {
   }
 }
 
-const f64 = new Float64Array(1);
-const u64 = new BigUint64Array(f64.buffer);
-function nextUp(x: number): number {
-  if (x === Infinity) return x;
-  if (x === 0) return Number.MIN_VALUE;
-  f64[0] = x;
-  u64[0] = x > 0 ? u64[0]! + 1n : u64[0]! - 1n;
-  return f64[0]!;
-}

@@ -9,3 +9,19 @@
  */
 export type Tick = number;
 export type CoreCycles = number;
+
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+
+/**
+ * The next double above x (x finite or +Infinity). Ticks are doubles, so
+ * `t <= x` is exactly `t < nextUp(x)`: the scheduler folds its tie-break
+ * into one strict bound with it.
+ */
+export function nextUp(x: number): number {
+  if (x === Infinity || x !== x) return x;
+  if (x === 0) return Number.MIN_VALUE;
+  f64[0] = x;
+  u64[0] = x > 0 ? u64[0]! + 1n : u64[0]! - 1n;
+  return f64[0]!;
+}
