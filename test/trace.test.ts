@@ -159,6 +159,14 @@ describe.concurrent('shinjuku-emu trace', () => {
     expect(tw.traceEvents.some((e) => e.bind_id !== undefined)).toBe(true);
   });
 
+  it('builds a guest from several sources given after the .c image', async ({ expect }) => {
+    const out = join(tmp, 'multi.json');
+    const r = await cli(['trace', 'guest/apic/ipi_xapic.c', 'guest/apic/idt.c', '--cores', '2', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const t = JSON.parse(readFileSync(out, 'utf8')) as TraceJson;
+    expect(t.traceEvents.some((e) => e.ph === 'X')).toBe(true);
+  });
+
   it('rejects a window that ends before it starts', async ({ expect }) => {
     const r = await cli(['trace', walk, '--cores', '2', '-o', join(tmp, 'x.json'), '--from', '500', '--to', '100']);
     expect(r.status).toBe(2);

@@ -4,6 +4,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
+import type { Argv } from 'yargs';
 import { buildGuestImage, repoRoot } from '../guest/build.js';
 import { InputError } from './errors.js';
 
@@ -41,4 +42,24 @@ export function resolveImage(path: string, more: string[] = []): string {
   // The build name becomes a file name in the cache; keep it to the characters build.ts allows.
   const name = basename(path, '.c').replace(/[^A-Za-z0-9_.-]/g, '_') || 'guest';
   return buildGuestImage({ name, sources: [path, ...more].map((p) => relative(repoRoot, resolve(p))) });
+}
+
+/** The `<image> [more..]` positionals shared by run, debug and trace. */
+export function imagePositionals<T>(y: Argv<T>) {
+  return y
+    .positional('image', {
+      describe: 'guest ELF64 image; a .c file is first compiled as a guest (gcc, linked with guest/lib/rt.c, cached under .cache/)',
+      type: 'string',
+      demandOption: true,
+    })
+    .positional('more', {
+      describe: 'further .c/.S sources linked into the same guest (when <image> is a .c file)',
+      type: 'string',
+      array: true,
+    });
+}
+
+/** Extra sources from the parsed `more` positional. */
+export function moreSources(a: { more?: (string | number)[] }): string[] {
+  return (a.more ?? []).map(String);
 }

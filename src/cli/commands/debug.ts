@@ -5,17 +5,12 @@ import { runDebugger } from '../../debug/repl.js';
 import { ElfError } from '../../loader/elf.js';
 import { loadProfile } from '../../profile/load.js';
 import { InputError } from '../errors.js';
-import { checkReadable, resolveImage } from '../image.js';
+import { checkReadable, imagePositionals, moreSources, resolveImage } from '../image.js';
 import { machineOptions, type ArgsOf } from '../options.js';
 import type { CliCommand } from './common.js';
 
 function builder(y: Argv) {
-  return machineOptions(y, { cores: 1 })
-    .positional('image', {
-      describe: 'guest ELF64 image; a .c file is first compiled as a guest',
-      type: 'string',
-      demandOption: true,
-    })
+  return imagePositionals(machineOptions(y, { cores: 1 }))
     .option('commands', {
       describe: 'run the debugger commands in this file (one per line) instead of reading the terminal; exit status 1 if any failed',
       type: 'string',
@@ -34,14 +29,14 @@ function builder(y: Argv) {
 type Args = ArgsOf<typeof builder>;
 
 const definition = (done: (status: number) => void): CommandModule<object, Args> => ({
-  command: 'debug <image>',
+  command: 'debug <image> [more..]',
   describe: 'debug a guest: step cores through the global scheduler, break on addresses and events (IPIs, interrupts, EOI), inspect APICs, reverse-step',
   builder,
   handler: async (a) => {
     checkReadable(a.profile, 'profile');
     const profile = loadProfile(a.profile);
     if (a.commands !== undefined) checkReadable(a.commands, 'commands file');
-    const elf = resolveImage(a.image);
+    const elf = resolveImage(a.image, moreSources(a));
     let status: number;
     try {
       status = await runDebugger(new Uint8Array(readFileSync(elf)), { cores: a.cores, memoryBytes: a.memory, profile, maxCycles: a['max-cycles'] }, { commandsFile: a.commands, json: a.json, imageName: a.image });

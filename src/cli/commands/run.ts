@@ -2,20 +2,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import { machineArgs, machineOptions, outputOptions, type ArgsOf } from '../options.js';
 import { runSession } from '../session.js';
+import { imagePositionals, moreSources } from '../image.js';
 import { EXIT_STATUS_HELP, type CliCommand } from './common.js';
 
 function builder(y: Argv) {
-  return outputOptions(machineOptions(y, { cores: 1 }))
-    .positional('image', {
-      describe: 'guest ELF64 image; a .c file is first compiled as a guest (gcc, linked with guest/lib/rt.c, cached under .cache/)',
-      type: 'string',
-      demandOption: true,
-    })
-    .positional('more', {
-      describe: 'further .c/.S sources linked into the same guest (when <image> is a .c file)',
-      type: 'string',
-      array: true,
-    })
+  return imagePositionals(outputOptions(machineOptions(y, { cores: 1 })))
     .example('$0 run guest.elf --cores 4', 'run an image on 4 cores')
     .example('$0 run guest/apic/ipi_xapic.c guest/apic/idt.c --cores 2', 'build a guest from two sources and run it')
     .example('$0 run guest/tests/sort.c --max-cycles 1e9 --json', 'build a C guest, run it with a cycle limit, print a JSON summary')
@@ -29,7 +20,7 @@ const definition = (done: (status: number) => void): CommandModule<object, Args>
   describe: 'run a guest image (ELF, or a .c file built first); the guest console goes to stdout',
   builder,
   handler: (a) => {
-    done(runSession(a.image, { ...machineArgs(a), json: a.json, sources: (a.more ?? []).map(String) }));
+    done(runSession(a.image, { ...machineArgs(a), json: a.json, sources: moreSources(a) }));
   },
 });
 

@@ -7,7 +7,7 @@ import { loadProfile } from '../../profile/load.js';
 import { createMachine, statusFor } from '../../sim/run.js';
 import { ConsoleStream } from '../console.js';
 import { InputError, UsageError } from '../errors.js';
-import { checkReadable, resolveImage } from '../image.js';
+import { checkReadable, imagePositionals, moreSources, resolveImage } from '../image.js';
 import { machineOptions, parseMaxCycles, type ArgsOf } from '../options.js';
 import { errorLine, stopReport } from '../report.js';
 import { processStatus } from '../session.js';
@@ -22,12 +22,7 @@ function cycleFlag(name: string) {
 }
 
 function builder(y: Argv) {
-  return machineOptions(y, { cores: 1 })
-    .positional('image', {
-      describe: 'guest ELF64 image; a .c file is first compiled as a guest',
-      type: 'string',
-      demandOption: true,
-    })
+  return imagePositionals(machineOptions(y, { cores: 1 }))
     .option('out', {
       alias: 'o',
       describe: 'where to write the trace (Chrome Trace Event JSON; open it in ui.perfetto.dev)',
@@ -45,14 +40,14 @@ function builder(y: Argv) {
 type Args = ArgsOf<typeof builder>;
 
 const definition = (done: (status: number) => void): CommandModule<object, Args> => ({
-  command: 'trace <image>',
+  command: 'trace <image> [more..]',
   describe: 'run a guest and write a Perfetto trace: a track per core, the interrupt bus, handler and HLT slices, IPI flow arrows',
   builder,
   handler: (a) => {
     if (a.from !== undefined && a.to !== undefined && a.to <= a.from) throw new UsageError(`--to ${a.to} must be after --from ${a.from}`);
     checkReadable(a.profile, 'profile');
     const profile = loadProfile(a.profile);
-    const elf = resolveImage(a.image);
+    const elf = resolveImage(a.image, moreSources(a));
     const out = new ConsoleStream(process.stdout, process.stdout.isTTY === true);
     let result;
     try {
