@@ -12,7 +12,7 @@
 import { Core, type CoreHost, RunState, CR0_PE, CR0_MP, CR0_NE, CR0_PG, CR4_PAE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_LME, EFER_LMA, hex } from '../cpu/core.js';
 import { DecodeCache, disassemble } from '../cpu/decoder.js';
 import { PhysicalMemory } from '../memory/physical.js';
-import { FlatMemorySystem, type MemorySystem } from '../memory/memorySystem.js';
+import type { MemorySystem } from '../memory/memorySystem.js';
 import { CoherentMemorySystem, coherenceConfig } from '../memory/coherence.js';
 import { tickCosts, type TickCosts } from '../profile/load.js';
 import type { Profile } from '../profile/schema.js';

@@ -11,7 +11,7 @@ import { CC_MNEMONICS } from './alu.js';
 import { RCX, SEG_CS } from '../registers.js';
 
 /** A 64-bit register value as a linear address; non-canonical targets #GP (SDM JMP/CALL/RET, 64-bit mode). */
-function target(c: Core, lo: number, hi: number): number {
+function target(lo: number, hi: number): number {
   if (hi < -32768 || hi > 32767) throw new Fault(Vector.GP, 0, 'branch to a non-canonical address');
   return hi * TWO32 + (lo >>> 0);
 }
@@ -20,7 +20,7 @@ function jmp(c: Core, op: Op): void { c.rip = op.target; }
 
 function jmpIndirect(c: Core, op: Op): void {
   const lo = c.readOperand(op, op.k0, op.r0, op.h0, 8);
-  c.rip = target(c, lo, c.tHi);
+  c.rip = target(lo, c.tHi);
 }
 
 function jcc(c: Core, op: Op): void {
@@ -40,14 +40,14 @@ function call(c: Core, op: Op): void {
 /** CALL r/m: the target is read before the return address is pushed. */
 function callIndirect(c: Core, op: Op): void {
   const lo = c.readOperand(op, op.k0, op.r0, op.h0, 8);
-  const t = target(c, lo, c.tHi);
+  const t = target(lo, c.tHi);
   pushRip(c);
   c.rip = t;
 }
 
 function ret(c: Core, op: Op): void {
   const lo = c.pop(8);
-  const t = target(c, lo, c.tHi);
+  const t = target(lo, c.tHi);
   if (op.immLo !== 0) c.setRsp(c.rsp() + op.immLo);
   c.rip = t;
 }
@@ -63,7 +63,7 @@ function retFar(c: Core, op: Op): void {
   const cs = c.pop(sz) & 0xffff;
   if ((cs & 3) !== c.cpl) throw new Unsupported('far return to another privilege level');
   if ((cs & ~3) === 0) throw new Fault(Vector.GP, 0, 'far return to a null CS');
-  const t = target(c, sz === 8 ? ripLo : ripLo >>> 0, sz === 8 ? ripHi : 0);
+  const t = target(sz === 8 ? ripLo : ripLo >>> 0, sz === 8 ? ripHi : 0);
   if (op.immLo !== 0) c.setRsp(c.rsp() + op.immLo);
   c.segSel[SEG_CS] = cs;
   c.rip = t;
