@@ -5,7 +5,8 @@
 import { RunState, type Core } from '../cpu/core.js';
 import type { Machine } from '../sim/machine.js';
 import { GPR_NAMES, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS } from '../cpu/registers.js';
-import { pairToBig } from './format.js';
+import type { EventMap } from '../sim/events.js';
+import { cyc, hx, pairToBig } from './format.js';
 
 export interface CoreState { id: number; time: number; instructions: number; rip: number; state: RunState; }
 
@@ -59,4 +60,10 @@ export function registerValue(c: Core, name: string): bigint | undefined {
   }
   if (Object.hasOwn(SEGS, name)) return BigInt(c.segSel[SEGS[name]!]!);
   return undefined;
+}
+
+export function describeIpi(e: EventMap['ipi']): string {
+  const from = e.from >= 0 ? `core ${e.from}` : 'the I/O APIC';
+  if (e.phase === 'sent') return `IPI ${hx(e.vector, 2)} sent by ${from} to core ${e.to}: on the bus until cycle ${cyc(e.arrival)} (${cyc(e.arrival - e.tick)} cycles)`;
+  return `IPI ${hx(e.vector, 2)} from ${from} accepted by core ${e.to}'s APIC: IRR bit ${hx(e.vector, 2)} set`;
 }

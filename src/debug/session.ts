@@ -30,9 +30,13 @@ import { evaluate, checkSyntax, ExprError, type ExprContext } from './expr.js';
 import { cyc, hx } from './format.js';
 import { readLinear, le, PeekError, translate } from './peek.js';
 import { SymbolTable } from './symbols.js';
-import { coreStates, fingerprint, registerValue, REGISTER_NAMES, stateName, type CoreState } from './machineState.js';
+import { coreStates, describeIpi, fingerprint, registerValue, REGISTER_NAMES, stateName, type CoreState } from './machineState.js';
+import { RunCtl } from './runctl.js';
+import { CATCH_KINDS, TRANSFER_SOURCES, STEP_EVENT_KINDS, type Position, type CatchKind, type CatchFilter, type Breakpoint, type Catchpoint, type Watchpoint, type Point, type StepEventKind, type Hit, type Stop } from './points.js';
+export { CATCH_KINDS, TRANSFER_SOURCES, STEP_EVENT_KINDS, type Position, type CatchKind, type CatchFilter, type Breakpoint, type Catchpoint, type Watchpoint, type Point, type StepEventKind, type Hit, type Stop };
 
-export { coreStates, fingerprint, registerValue, REGISTER_NAMES, stateName, type CoreState };
+
+export { coreStates, describeIpi, fingerprint, registerValue, REGISTER_NAMES, stateName, type CoreState };
 
 /** A user mistake in a command: shown as one line, the session goes on. */
 export class CommandError extends Error { override name = 'CommandError'; }
@@ -46,65 +50,7 @@ export interface SessionOptions {
   onConsole?: (byte: number) => void;
 }
 
-export type Position =
-  | { type: 'boot' }
-  | { type: 'retire'; core: number; n: number }
-  | { type: 'event'; kind: LoggedKind; ordinal: number }
-  | { type: 'tick'; tick: number }
-  | { type: 'end' };
-
-export type CatchKind = 'ipi' | 'interrupt' | 'eoi' | 'exception' | 'halt' | 'wake' | 'io' | 'line';
-export const CATCH_KINDS: CatchKind[] = ['ipi', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io', 'line'];
-
-/** Line sources that are a transfer from another core's cache (coherence traffic between cores). */
-export const TRANSFER_SOURCES = new Set(['remoteModified', 'remoteClean', 'crossSocket']);
-
-export interface CatchFilter { from?: number; to?: number; vector?: number; core?: number; phase?: 'sent' | 'accepted'; port?: number; /** Physical address whose 64-byte line is watched (catch line). */ addr?: number; }
-
-interface BpBase { id: number; enabled: boolean; hits: number; cond: string | null; }
-export interface Breakpoint extends BpBase { kind: 'break'; addr: number; where: string; core: number | null; }
-export interface Catchpoint extends BpBase { kind: 'catch'; what: CatchKind; filter: CatchFilter; }
-export interface Watchpoint extends BpBase { kind: 'watch'; pa: number; len: number; access: 'w' | 'r' | 'rw'; where: string; }
-export type Point = Breakpoint | Catchpoint | Watchpoint;
-
-/** Kinds `step-event` understands (and `step-event` alone: any of the default set). */
-export const STEP_EVENT_KINDS = ['ipi', 'sent', 'accepted', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io', 'line', 'any'] as const;
-export type StepEventKind = (typeof STEP_EVENT_KINDS)[number];
-
-export interface Hit {
-  /** What stopped the run, as the stop report says it. */
-  text: string;
-  /** 'step', 'breakpoint', 'catchpoint', 'watchpoint', 'event', 'until', 'next', 'finish', 'interrupted'. */
-  kind: string;
-  position: Position;
-  core: number | null;
-  point?: Point;
-  /** The event that triggered it (for --json). */
-  event?: Record<string, unknown>;
-  /** Evaluated once the machine has paused; a false result resumes the run silently. */
-  confirm?: () => boolean;
-}
-
-
-export interface Stop {
-  kind: string;
-  hits: Hit[];
-  /** The machine has stopped for good (exit, all halted, fault, cycle limit). */
-  end: StopInfo | null;
-  position: Position;
-  fingerprint: string;
-  core: number | null;
-  /** Per core: instructions and cycles before the command ran. */
-  before: CoreState[];
-  /** Instructions other cores retired while a step ran (up to a few per core). */
-  meanwhile: Map<number, number[]>;
-  /** Guest console output produced by this command. */
-  console: string;
-  replayed: boolean;
-}
-
 const DEBUG_PRIORITY = -100; // debugger events go first at their tick (gem5's Debug_Break_Pri)
-const MEANWHILE_MAX = 6;
 
 export class DebugSession {
   readonly image: ElfImage;
@@ -701,35 +647,8 @@ export class DebugSession {
   }
 }
 
-/** Collects hits while the machine runs and asks it to pause at the first. */
-class RunCtl {
-  private hits: Hit[] = [];
-  private asked = false;
-  readonly meanwhile = new Map<number, number[]>();
-  constructor(private readonly m: Machine) {}
-  hit(h: Hit): void {
-    this.hits.push(h);
-    if (!this.asked) { this.asked = true; this.m.requestPause(); }
-  }
-  /** Pause without a hit (a slice boundary). */
-  pauseOnly(): void { if (!this.asked) { this.asked = true; this.m.requestPause(); } }
-  take(): Hit[] { const h = this.hits; this.hits = []; this.asked = false; return h; }
-  noteOther(core: number, rip: number): void {
-    let l = this.meanwhile.get(core);
-    if (!l) { l = []; this.meanwhile.set(core, l); }
-    if (l.length < MEANWHILE_MAX) l.push(rip);
-    else if (l.length === MEANWHILE_MAX) l.push(NaN); // "..."
-  }
-}
-
 function lineText(s: DebugSession, e: EventMap['line']): string {
   const from = e.source === 'remoteModified' ? "another core's Modified copy" : e.source === 'remoteClean' ? "another core's clean copy" : 'the other socket';
   const label = s.symbols.label(e.pa);
   return `line ${hx(e.pa)}${label ? ` <${label}>` : ''} moved to core ${e.core} (${e.kind}) from ${from}, ${cyc(e.cost)} cycles`;
-}
-
-export function describeIpi(e: EventMap['ipi']): string {
-  const from = e.from >= 0 ? `core ${e.from}` : 'the I/O APIC';
-  if (e.phase === 'sent') return `IPI ${hx(e.vector, 2)} sent by ${from} to core ${e.to}: on the bus until cycle ${cyc(e.arrival)} (${cyc(e.arrival - e.tick)} cycles)`;
-  return `IPI ${hx(e.vector, 2)} from ${from} accepted by core ${e.to}'s APIC: IRR bit ${hx(e.vector, 2)} set`;
 }
