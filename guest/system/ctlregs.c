@@ -16,13 +16,8 @@
  * still holds its old value.
  */
 #include "rt.h"
+#include "idt64.h"
 
-struct gate {
-  uint16_t off_lo, sel;
-  uint8_t ist, attr;
-  uint16_t off_mid;
-  uint32_t off_hi, zero;
-};
 static struct gate idt[256] __attribute__((aligned(16)));
 
 volatile uint64_t rec_vector, rec_err, rec_rip, rec_saved_rax, recover_rip;
@@ -77,11 +72,9 @@ static void report(const char *what, const char *insn, int unchanged) {
 
 int test_main(void) {
   for (int v = 0; v < 256; v++) {
-    uint64_t h = (uint64_t)(uintptr_t)(v == 13 ? stub13 : stub_other);
-    idt[v] = (struct gate){ (uint16_t)h, 0x18, 0, 0x8E, (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0 };
+    idt[v] = idt64_gate(v == 13 ? stub13 : stub_other, 0x8E, 0);
   }
-  struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
-  __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+  idt64_load(idt, sizeof idt - 1);
 
   uint64_t cr0 = rd_cr0(), cr3 = rd_cr3(), cr4 = rd_cr4(), efer = rd_efer();
   if (WANT(1)) {

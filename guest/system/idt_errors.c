@@ -21,30 +21,13 @@
  * Every handler records the vector and frame and resumes at `recover_rip`.
  */
 #include "rt.h"
+#include "idt64.h"
 
-struct gate {
-  uint16_t off_lo, sel;
-  uint8_t ist, attr;
-  uint16_t off_mid;
-  uint32_t off_hi, zero;
-};
 static struct gate idt[256] __attribute__((aligned(16)));
 
-static void set_gate(int v, const void *handler, int attr) {
-  uint64_t h = (uint64_t)(uintptr_t)handler;
-  idt[v].off_lo = (uint16_t)h;
-  idt[v].sel = 0x18;
-  idt[v].ist = 0;
-  idt[v].attr = (uint8_t)attr;
-  idt[v].off_mid = (uint16_t)(h >> 16);
-  idt[v].off_hi = (uint32_t)(h >> 32);
-  idt[v].zero = 0;
-}
+static void set_gate(int v, const void *handler, int attr) { idt[v] = idt64_gate(handler, (uint8_t)attr, 0); }
 
-static void load_idt(uint16_t limit) {
-  struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = { limit, (uint64_t)(uintptr_t)idt };
-  __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
-}
+static void load_idt(uint16_t limit) { idt64_load(idt, limit); }
 
 volatile uint64_t rec_vector, rec_err, rec_rip, rec_saved_rax, recover_rip;
 

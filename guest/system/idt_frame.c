@@ -18,24 +18,12 @@
  * on where the loader put the stack.
  */
 #include "rt.h"
+#include "idt64.h"
 
-struct gate {
-  uint16_t off_lo, sel;
-  uint8_t ist, attr;
-  uint16_t off_mid;
-  uint32_t off_hi, zero;
-};
 static struct gate idt[256] __attribute__((aligned(16)));
 
 static void set_gate(int v, const void *handler, int type) {
-  uint64_t h = (uint64_t)(uintptr_t)handler;
-  idt[v].off_lo = (uint16_t)h;
-  idt[v].sel = 0x18; /* the loader's 64-bit code segment (guest ABI) */
-  idt[v].ist = 0;
-  idt[v].attr = (uint8_t)(0x80 | type); /* P = 1, DPL = 0 */
-  idt[v].off_mid = (uint16_t)(h >> 16);
-  idt[v].off_hi = (uint32_t)(h >> 32);
-  idt[v].zero = 0;
+  idt[v] = idt64_gate(handler, (uint8_t)(0x80 | type), 0); /* P = 1, DPL = 0 */
 }
 
 /* What the stubs record. frame[] holds the stack contents on entry, lowest
@@ -180,8 +168,7 @@ int test_main(void) {
   set_gate(0x40, stub_noerr40, 0xE); /* 64-bit interrupt gate */
   set_gate(0x41, stub_noerr41, 0xF); /* 64-bit trap gate */
   set_gate(13, stub_err13, 0xE);
-  struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
-  __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+  idt64_load(idt, sizeof idt - 1);
 
   /* 0x2c3 = IF | SF | ZF | CF | reserved bit 1: flags that must survive the round trip */
   static const uint64_t flags[] = { 0x2, 0x2c3 };

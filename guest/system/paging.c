@@ -26,6 +26,7 @@
  * Nothing printed depends on where the loader put its tables.
  */
 #include "rt.h"
+#include "idt64.h"
 
 #define P 1ull
 #define RW 2ull
@@ -40,12 +41,6 @@
 #define ALIAS 0x100000000ull       /* 4 GiB: not mapped by the boot tables */
 #define RSVD_ALIAS 0x8000000000ull /* 512 GiB: PML4 entry 1 */
 
-struct gate {
-  uint16_t off_lo, sel;
-  uint8_t ist, attr;
-  uint16_t off_mid;
-  uint32_t off_hi, zero;
-};
 static struct gate idt[256] __attribute__((aligned(16)));
 
 volatile uint64_t rec_vector, rec_err, rec_rip, rec_cr2, rec_saved_rax, recover_rip;
@@ -163,11 +158,9 @@ static void check_boot_tables(void) {
 
 int test_main(void) {
   for (int v = 0; v < 256; v++) {
-    uint64_t h = (uint64_t)(uintptr_t)(v == 14 ? stub_pf : stub_other);
-    idt[v] = (struct gate){ (uint16_t)h, 0x18, 0, 0x8E, (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0 };
+    idt[v] = idt64_gate(v == 14 ? stub_pf : stub_other, 0x8E, 0);
   }
-  struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
-  __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+  idt64_load(idt, sizeof idt - 1);
 
   check_boot_tables();
 

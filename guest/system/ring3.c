@@ -28,13 +28,8 @@
  * (CR4.TSD = 0).
  */
 #include "rt.h"
+#include "idt64.h"
 
-struct gate {
-  uint16_t off_lo, sel;
-  uint8_t ist, attr;
-  uint16_t off_mid;
-  uint32_t off_hi, zero;
-};
 static struct gate idt[256] __attribute__((aligned(16)));
 static uint64_t gdt[8] __attribute__((aligned(16)));
 static uint8_t tss[104] __attribute__((aligned(16)));
@@ -170,10 +165,7 @@ void kernel_record(struct frame *f) {
   f->rip = recover_rip;
 }
 
-static void set_gate(int v, const void *h, int attr, int ist) {
-  uint64_t a = (uint64_t)(uintptr_t)h;
-  idt[v] = (struct gate){ (uint16_t)a, 0x18, (uint8_t)ist, (uint8_t)attr, (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0 };
-}
+static void set_gate(int v, const void *h, int attr, int ist) { idt[v] = idt64_gate(h, (uint8_t)attr, (uint8_t)ist); }
 
 int test_main(void) {
   /* GDT: the loader's four entries, user data (DPL 3), user code (64-bit, DPL 3), 16-byte TSS descriptor */
@@ -189,8 +181,7 @@ int test_main(void) {
   uint64_t rsp0 = (uint64_t)(uintptr_t)(kstack + sizeof kstack), ist1 = (uint64_t)(uintptr_t)(iststack + sizeof iststack);
   for (int i = 0; i < 8; i++) { tss[4 + i] = (uint8_t)(rsp0 >> (8 * i)); tss[0x24 + i] = (uint8_t)(ist1 >> (8 * i)); }
   tss[0x66] = sizeof tss; /* I/O map base beyond the limit: no I/O permission bitmap */
-  struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = { sizeof gdt - 1, (uint64_t)(uintptr_t)gdt },
-                                                                    idtr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
+  struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = { sizeof gdt - 1, (uint64_t)(uintptr_t)gdt };
   __asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
   __asm__ volatile("ltr %w0" : : "r"(0x30) : "memory");
 
@@ -201,7 +192,7 @@ int test_main(void) {
   set_gate(0x81, kstub81, 0x8e, 0); /* DPL 0 */
   set_gate(0x82, kstub82, 0xee, 1); /* DPL 3, IST 1 */
   set_gate(0x83, kstub83, 0xee, 0);
-  __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+  idt64_load(idt, sizeof idt - 1);
 
   /* page tables: the first GiB user-accessible (2 MiB pages), except its last page */
   uint64_t cr3;

@@ -9,13 +9,8 @@
  * traps the handler clears TF in the saved RFLAGS.
  */
 #include "rt.h"
+#include "idt64.h"
 
-struct gate {
-  uint16_t off_lo, sel;
-  uint8_t ist, attr;
-  uint16_t off_mid;
-  uint32_t off_hi, zero;
-};
 static struct gate idt[256] __attribute__((aligned(16)));
 
 volatile uint64_t hits, hit_rip[8], hit_flags_inside[8];
@@ -59,11 +54,9 @@ void unexpected(void) { rt_printf("unexpected exception\n"); rt_exit(99); }
 
 int test_main(void) {
   for (int v = 0; v < 256; v++) {
-    uint64_t h = (uint64_t)(uintptr_t)(v == 1 ? stub_db : stub_other);
-    idt[v] = (struct gate){ (uint16_t)h, 0x18, 0, 0x8E, (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0 };
+    idt[v] = idt64_gate(v == 1 ? stub_db : stub_other, 0x8E, 0);
   }
-  struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
-  __asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+  idt64_load(idt, sizeof idt - 1);
   t_step();
   const char *labels[] = { s1, s2, s3, s4, s5, s6 };
   rt_printf("#DB traps: %lu\n", (unsigned long)hits);
