@@ -26,10 +26,13 @@ describe('machine profile', () => {
     expect(e.message).toMatch(/^p\.json: field 'instructionClasses\.alu'/);
   });
 
-  it('rejects an entry with both a source and a calibration, or neither', () => {
+  it('rejects an entry with two provenance kinds, or none', () => {
     const o = raw();
     o.memory.loadL1.calibrated = 'also calibrated';
-    expect(errorOf(o).message).toMatch(/memory\.loadL1.*exactly one of "source" or "calibrated"/);
+    expect(errorOf(o).message).toMatch(/memory\.loadL1.*exactly one of "source", "derived", "assumption" or "calibrated"/);
+    const o1 = raw();
+    o1.memory.loadL1.assumption = 'also assumed';
+    expect(errorOf(o1).message).toMatch(/memory\.loadL1.*exactly one of/);
     const o2 = raw();
     delete o2.memory.storeL1.source;
     expect(errorOf(o2).message).toMatch(/memory\.storeL1/);

@@ -5,20 +5,41 @@
  */
 import { z } from 'zod';
 
-/** A sourced quantity: exactly one of `source` or `calibrated` must explain it. */
+/**
+ * Provenance: every entry says where its value comes from, with exactly one
+ * of four kinds (docs/cost-model.md, "Provenance"):
+ * - `source`: a public measurement or document (the paper's section, the
+ *   Intel SDM, uops.info, a public measurement repository) — primary, so a
+ *   user can look it up;
+ * - `derived`: arithmetic on sourced values — the text gives the equation;
+ * - `assumption`: a modelling choice no source pins down — the text says why;
+ * - `calibrated`: fitted — the text names the Table cells or figures it was
+ *   fitted on (those cells are then not predictions).
+ */
+export const PROVENANCE_KINDS = ['source', 'derived', 'assumption', 'calibrated'] as const;
+export type ProvenanceKind = (typeof PROVENANCE_KINDS)[number];
+
 const provenance = {
   unit: z.string().min(1).describe('unit of the value, e.g. "core cycles" or "Hz"'),
-  source: z.string().min(1).optional().describe('public source of the value'),
-  calibrated: z.string().min(1).optional().describe('why the value is calibrated and on which cells'),
+  source: z.string().min(1).optional().describe('the public source of the value'),
+  derived: z.string().min(1).optional().describe('the equation over sourced values that gives it'),
+  assumption: z.string().min(1).optional().describe('the modelling choice, and why'),
+  calibrated: z.string().min(1).optional().describe('the cells or figures it was fitted on, and why'),
 };
 
 function sourced<T extends z.ZodRawShape>(shape: T) {
   return z
     .object({ ...shape, ...provenance })
     .strict()
-    .refine((e: Record<string, unknown>) => (e.source === undefined) !== (e.calibrated === undefined), {
-      message: 'needs exactly one of "source" or "calibrated" (with the reason)',
+    .refine((e: Record<string, unknown>) => PROVENANCE_KINDS.filter((k) => e[k] !== undefined).length === 1, {
+      message: 'needs exactly one of "source", "derived", "assumption" or "calibrated" (with its text)',
     });
+}
+
+/** The provenance kind an entry uses (the schema guarantees exactly one). */
+export function provenanceOf(e: Partial<Record<ProvenanceKind, string>>): { kind: ProvenanceKind; text: string } {
+  for (const k of PROVENANCE_KINDS) if (e[k] !== undefined) return { kind: k, text: e[k]! };
+  throw new Error('profile entry without provenance');
 }
 
 export const ValueEntry = sourced({ value: z.number().finite().positive() });
