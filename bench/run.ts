@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: host speed of the emulator (DEVELOPERS.md: performance is
- * measured in benchmarks, never in timed tests).
+ * `npm run bench`: host speed of the emulator (docs/architecture.md "Performance":
+ * performance is measured in benchmarks, never in timed tests).
  *
  * Reports guest instructions per host second on compute-bound guests, with
  * cycle accounting on and no event listeners — the figure to compare with
