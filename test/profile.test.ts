@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../src/guest/build.js';
 import { loadProfile, parseProfile, tickCosts, ProfileError, DEFAULT_PROFILE_PATH } from '../src/profile/load.js';
 import { INSTRUCTION_CLASSES } from '../src/profile/schema.js';
 
@@ -57,5 +59,14 @@ describe('machine profile', () => {
     expect(fast.ticksPerCoreCycle).toBe(0.5);
     expect(fast.cls.div64).toBe(base.cls.div64 / 2);
     expect(fast.loadL1).toBe(base.loadL1 / 2);
+  });
+});
+
+describe('instruction classes', () => {
+  it('every class in the profile is charged by something in the CPU (no dead entries)', () => {
+    const src = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((d) => d.isDirectory() ? src(join(dir, d.name)) : d.name.endsWith('.ts') ? [readFileSync(join(dir, d.name), 'utf8')] : []);
+    const cpu = src(join(repoRoot, 'src', 'cpu')).join('\n');
+    const unused = INSTRUCTION_CLASSES.filter((k) => !cpu.includes(`'${k}'`) && !new RegExp(`cls\\.${k}\\b`).test(cpu));
+    expect(unused).toEqual([]);
   });
 });

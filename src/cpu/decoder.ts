@@ -52,11 +52,6 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
 
 const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs]);
 
-/** Mnemonics the CPU implements (for documentation and tests). */
-export function supportedMnemonics(): string[] {
-  return [...TABLE.keys()].map((m) => Mnemonic[m]!.toLowerCase()).sort();
-}
-
 let formatter: Formatter | null = null;
 export function formatInstruction(ins: Instruction): string {
   if (formatter === null) {
@@ -91,8 +86,6 @@ export class DecodeCache {
   private readonly blocks = new Map<number, Block>();
   private readonly byPage = new Map<number, Block[]>();
   private readonly instr = new Instruction();
-  /** Decoded-instruction count, for statistics and the decode-cache benchmark. */
-  decodedOps = 0;
   /**
    * When false, every block is decoded afresh each time it runs: the decode
    * cache is an optimization, and tests run guests both ways to show it
@@ -191,7 +184,6 @@ export class DecodeCache {
           break;
         }
         op = this.makeOp(ins);
-        this.decodedOps++;
         ops.push(op);
         if (atPageEnd && dec.position > inPage) crosses = true;
         if (dec.position >= window) break;
