@@ -19,6 +19,7 @@ import type { EventStream, StopReason } from '../sim/events.js';
 import { nextUp, type Tick } from '../sim/time.js';
 import type { DecodeCache } from './decoder.js';
 import { CoreMemory, LOAD_REPLAY } from './coreMemory.js';
+import type { TlbConfig } from './tlb.js';
 
 export { CR0_PE, CR0_MP, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
 
@@ -104,8 +105,8 @@ export class Core extends CoreMemory {
   private readonly bcTag = new Float64Array(BLOCK_CACHE_SIZE).fill(NaN);
   private readonly bcBlock: (Block | null)[] = new Array(BLOCK_CACHE_SIZE).fill(null);
 
-  constructor(id: number, mem: PhysicalMemory, memsys: MemorySystem, costs: TickCosts, readonly decode: DecodeCache, host: CoreHost) {
-    super(id, mem, memsys, costs, host);
+  constructor(id: number, mem: PhysicalMemory, memsys: MemorySystem, costs: TickCosts, readonly decode: DecodeCache, host: CoreHost, tlb: TlbConfig) {
+    super(id, mem, memsys, costs, host, tlb);
   }
 
   // ---------------------------------------------------------------- execution

@@ -1,6 +1,6 @@
 /**
  * The memory half of a core: architectural register and system state, linear
- * → physical translation with a data TLB and a timing-free ITLB, guest loads
+ * → physical translation with a data TLB (tlb.ts) and a timing-free ITLB, guest loads
  * and stores (page-crossing, MMIO, memory types, spin-detection hooks), the
  * operand and stack helpers the instruction handlers use. `Core` (core.ts)
  * extends it with execution, interrupts and exceptions.
@@ -9,6 +9,7 @@ import { LazyFlags } from './flags.js';
 import { K, type Op } from './op.js';
 import { Fault, Vector } from './fault.js';
 import { ACC_READ, ACC_WRITE, ACC_EXEC, walk, newWalkResult, type WalkResult } from './paging.js';
+import { Tlb, TLB_W, TLB_U, TLB_X, type TlbConfig } from './tlb.js';
 import { RSP } from './registers.js';
 import type { PhysicalMemory } from '../memory/physical.js';
 import type { MemorySystem } from '../memory/memorySystem.js';
@@ -24,10 +25,9 @@ export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE 
 
 const TWO32 = 4294967296;
 const CANONICAL_LIMIT = 2 ** 47;
-const TLB_SIZE = 256;
-const TLB_MASK = TLB_SIZE - 1;
-/** TLB permission bits: what an entry allows without a new walk. */
-const TLB_W = 1, TLB_U = 2, TLB_X = 4;
+/** The instruction-fetch translation cache (no timing): direct-mapped over 4 KiB page numbers. */
+const ITLB_SIZE = 256;
+const ITLB_MASK = ITLB_SIZE - 1;
 
 /** Thrown by a replayable load to unwind its op (see CoreMemory.replayableLoad). */
 export class LoadReplay {}
@@ -63,13 +63,13 @@ export abstract class CoreMemory extends LazyFlags {
   lastEa = 0;
 
 
-  // TLB: direct-mapped over virtual page numbers.
-  protected readonly tlbTag = new Float64Array(TLB_SIZE).fill(NaN);
-  protected readonly tlbFrame = new Float64Array(TLB_SIZE);
-  protected readonly tlbPerm = new Uint8Array(TLB_SIZE);
-  protected readonly itlbTag = new Float64Array(TLB_SIZE).fill(NaN);
-  protected readonly itlbFrame = new Float64Array(TLB_SIZE);
-  protected readonly itlbPerm = new Uint8Array(TLB_SIZE);
+  /** The data TLB, with the profile's capacities per page size. */
+  readonly tlb: Tlb;
+  // Fetch translations: 4 KiB page number → frame, permissions, and the size of the page (for INVLPG).
+  protected readonly itlbTag = new Float64Array(ITLB_SIZE).fill(NaN);
+  protected readonly itlbFrame = new Float64Array(ITLB_SIZE);
+  protected readonly itlbPerm = new Uint8Array(ITLB_SIZE);
+  protected readonly itlbShift = new Uint8Array(ITLB_SIZE);
   protected readonly walkOut: WalkResult = newWalkResult();
   readonly hiOut = new Int32Array(1);
 
@@ -93,8 +93,10 @@ export abstract class CoreMemory extends LazyFlags {
     readonly memsys: MemorySystem,
     readonly costs: TickCosts,
     readonly host: CoreHost,
+    tlb: TlbConfig,
   ) {
     super();
+    this.tlb = new Tlb(tlb);
     this.id = id;
     this.wants = host.events.wants;
     this.ramBytes = mem.ramBytes;
@@ -199,28 +201,38 @@ export abstract class CoreMemory extends LazyFlags {
 
   get paging(): boolean { return (this.cr0 & CR0_PG) !== 0; }
 
-  /** Linear → physical for an access of kind `acc`; raises #PF on a miss the walk cannot satisfy. */
+  /**
+   * Linear → physical for an access of kind `acc` through the data TLB
+   * (tlb.ts): a first-level hit is free, an STLB hit costs `tlb.stlbHit`, a
+   * miss walks the tables (`tlb.walk`); raises #PF when the walk fails.
+   */
   translate(lin: number, acc: number): number {
     if ((this.cr0 & CR0_PG) === 0) return lin;
     const vpn = Math.floor(lin / 4096);
-    const i = vpn & TLB_MASK;
     const need = (acc === ACC_WRITE ? TLB_W : acc === ACC_EXEC ? TLB_X : 0) | (this.cpl === 3 ? TLB_U : 0);
-    if (this.tlbTag[i] === vpn && (this.tlbPerm[i]! & need) === need) return this.tlbFrame[i]! + (lin - vpn * 4096);
-    return this.translateSlow(lin, acc, vpn, i);
+    const f = this.tlb.probe(vpn, need);
+    if (f >= 0) return f + (lin - vpn * 4096);
+    return this.translateSlow(lin, acc, vpn, need);
   }
 
-  protected translateSlow(lin: number, acc: number, vpn: number, i: number): number {
+  protected translateSlow(lin: number, acc: number, vpn: number, need: number): number {
+    const t = this.tlb;
+    const hit = t.lookup(lin, vpn, need);
+    if (hit >= 0) {
+      this.time += t.lastCost;
+      return hit + (lin - vpn * 4096);
+    }
     const w = walk(this.mem, this.cr3, lin, acc, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut);
-    this.time += this.costs.cls.tlbWalk;
+    this.time += this.costs.tlb.walk;
     if (w.frame < 0) {
       this.cr2 = lin;
       throw new Fault(Vector.PF, w.pfec, `page fault at linear 0x${hex(lin)}`);
     }
-    this.tlbTag[i] = vpn;
-    this.tlbFrame[i] = w.frame;
     // A write through an entry whose Dirty bit is clear must walk again to set it.
-    this.tlbPerm[i] = (w.writable && w.dirty ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
-    return w.frame + (lin - vpn * 4096);
+    const perm = (w.writable && w.dirty ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
+    const pageBytes = 2 ** w.pageShift;
+    const pageBase = w.frame - (Math.floor(lin / 4096) * 4096 - Math.floor(lin / pageBytes) * pageBytes);
+    return t.fill(lin, vpn, w.pageShift, pageBase, perm) + (lin - vpn * 4096);
   }
 
   /**
@@ -233,7 +245,7 @@ export abstract class CoreMemory extends LazyFlags {
   translateFetch(lin: number): number {
     if ((this.cr0 & CR0_PG) === 0) return lin;
     const vpn = Math.floor(lin / 4096);
-    const i = vpn & TLB_MASK;
+    const i = vpn & ITLB_MASK;
     const need = TLB_X | (this.cpl === 3 ? TLB_U : 0);
     if (this.itlbTag[i] === vpn && (this.itlbPerm[i]! & need) === need) return this.itlbFrame[i]! + (lin - vpn * 4096);
     const w = walk(this.mem, this.cr3, lin, ACC_EXEC, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut);
@@ -244,16 +256,23 @@ export abstract class CoreMemory extends LazyFlags {
     this.itlbTag[i] = vpn;
     this.itlbFrame[i] = w.frame;
     this.itlbPerm[i] = (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
+    this.itlbShift[i] = w.pageShift;
     return w.frame + (lin - vpn * 4096);
   }
 
-  flushTlb(): void { this.tlbTag.fill(NaN); this.itlbTag.fill(NaN); this.flushBlockCache(); }
+  flushTlb(): void { this.tlb.flush(); this.itlbTag.fill(NaN); this.flushBlockCache(); }
 
+  /** INVLPG (SDM Vol. 3A §4.10.4.1): every translation of the page containing `lin`, whatever its size. */
   flushTlbPage(lin: number): void {
-    const vpn = Math.floor(lin / 4096);
-    const i = vpn & TLB_MASK;
-    if (this.tlbTag[i] === vpn) this.tlbTag[i] = NaN;
-    if (this.itlbTag[i] === vpn) { this.itlbTag[i] = NaN; this.flushBlockCache(); }
+    this.tlb.invalidatePage(lin);
+    let dropped = false;
+    for (let i = 0; i < ITLB_SIZE; i++) {
+      const tag = this.itlbTag[i]!;
+      if (tag !== tag) continue;
+      const bytes = 2 ** this.itlbShift[i]!;
+      if (Math.floor(tag * 4096 / bytes) === Math.floor(lin / bytes)) { this.itlbTag[i] = NaN; dropped = true; }
+    }
+    if (dropped) this.flushBlockCache();
   }
 
   // ------------------------------------------------------------ memory access

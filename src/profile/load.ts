@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ProfileSchema, type Profile, INSTRUCTION_CLASSES, type InstructionClass } from './schema.js';
+import type { TlbConfig } from '../cpu/tlb.js';
 
 export const DEFAULT_PROFILE_PATH = fileURLToPath(new URL('../../profiles/haswell-e5-2658v3.json', import.meta.url));
 
@@ -48,6 +49,8 @@ export interface TickCosts {
   readonly loadL1: number;
   readonly storeL1: number;
   readonly unbackedAccess: number;
+  /** Data TLB: a first-level miss that hits the STLB, and a page walk. */
+  readonly tlb: { readonly stlbHit: number; readonly walk: number };
   /** Share of a core-to-core transfer spent before the request reaches the owning core (0..1). */
   readonly remoteRequestShare: number;
   readonly apic: {
@@ -94,6 +97,7 @@ export function tickCosts(p: Profile): TickCosts {
     loadL1: p.memory.loadL1.cycles * ratio,
     storeL1: p.memory.storeL1.cycles * ratio,
     unbackedAccess: p.memory.unbackedAccess.cycles * ratio,
+    tlb: { stlbHit: p.tlb.stlbHit.cycles * ratio, walk: p.tlb.walk.cycles * ratio },
     remoteRequestShare: p.memory.remoteRequestShare.value,
     apic: {
       ipiLatency: p.apic.ipiLatency.cycles * ratio,
@@ -102,5 +106,19 @@ export function tickCosts(p: Profile): TickCosts {
       ioapicMmioAccess: p.apic.ioapicMmioAccess.cycles * ratio,
       ticksPerTimerCount: p.clock.tscHz.value / p.apic.timerHz.value,
     },
+  };
+}
+
+/** The data TLB's shape and costs from the profile (src/cpu/tlb.ts). */
+export function tlbConfig(p: Profile): TlbConfig {
+  const t = p.tlb;
+  return {
+    l1: [
+      { entries: t.dtlb4kEntries.value, ways: t.dtlb4kWays.value },
+      { entries: t.dtlb2mEntries.value, ways: t.dtlb2mWays.value },
+      { entries: t.dtlb1gEntries.value, ways: t.dtlb1gWays.value },
+    ],
+    stlb: { entries: t.stlbEntries.value, ways: t.stlbWays.value },
+    stlbHit: tickCosts(p).tlb.stlbHit,
   };
 }

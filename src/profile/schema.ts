@@ -54,7 +54,7 @@ export const INSTRUCTION_CLASSES = [
   'setcc', 'cmov', 'imul', 'mulWide', 'div32', 'div64', 'cdq', 'push', 'pop', 'jcc', 'branchTaken', 'jmp',
   'jmpIndirect', 'call', 'ret', 'xchgReg', 'lockedRmw', 'cmpxchg', 'xadd', 'stringSetup', 'stringIteration',
   'nop', 'flagOp', 'pushfPopf', 'pause', 'rdtsc', 'rdtscp', 'cpuid', 'msr', 'fence', 'mfence', 'interruptFlag',
-  'hlt', 'portIo', 'controlRegister', 'iret', 'syscall', 'sysret', 'exceptionDelivery', 'software_int', 'tlbWalk',
+  'hlt', 'portIo', 'controlRegister', 'iret', 'syscall', 'sysret', 'exceptionDelivery', 'software_int',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];
 
@@ -89,6 +89,21 @@ export const ProfileSchema = z
         l2Ways: ValueEntry,
         l3BytesPerSocket: ValueEntry,
         l3Ways: ValueEntry,
+      })
+      .strict(),
+    // The data TLB (src/cpu/tlb.ts): capacities per page size and the cost of each level's miss.
+    tlb: z
+      .object({
+        dtlb4kEntries: ValueEntry,
+        dtlb4kWays: ValueEntry,
+        dtlb2mEntries: ValueEntry,
+        dtlb2mWays: ValueEntry,
+        dtlb1gEntries: ValueEntry,
+        dtlb1gWays: ValueEntry,
+        stlbEntries: ValueEntry,
+        stlbWays: ValueEntry,
+        stlbHit: CostEntry,
+        walk: CostEntry,
       })
       .strict(),
     instructionClasses: z.object(classShape).strict(),

@@ -15,7 +15,7 @@ import { DecodeCache, disassemble } from '../cpu/decoder.js';
 import { PhysicalMemory } from '../memory/physical.js';
 import type { MemorySystem } from '../memory/memorySystem.js';
 import { CoherentMemorySystem, coherenceConfig } from '../memory/coherence.js';
-import { tickCosts, type TickCosts } from '../profile/load.js';
+import { tickCosts, tlbConfig, type TickCosts } from '../profile/load.js';
 import type { Profile } from '../profile/schema.js';
 import { EventStream, type StopReason } from './events.js';
 import { EventQueue } from './scheduler.js';
@@ -118,7 +118,7 @@ export class Machine implements CoreHost {
     };
     this.decode = new DecodeCache(this.mem, this.costs);
     this.cores = [];
-    for (let i = 0; i < config.cores; i++) this.cores.push(new Core(i, this.mem, this.memsys, this.costs, this.decode, this));
+    for (let i = 0; i < config.cores; i++) this.cores.push(new Core(i, this.mem, this.memsys, this.costs, this.decode, this, tlbConfig(config.profile)));
     this.maxCycles = config.maxCycles ?? Infinity;
 
     // Interrupt hardware: one local APIC per core on one bus, an I/O APIC, and the PIT on its pin 2.
