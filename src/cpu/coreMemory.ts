@@ -279,7 +279,7 @@ export abstract class CoreMemory extends LazyFlags {
 
   /** Read `sz` bytes at linear `lin`; for sz 8 the high half goes to `tHi`. */
   read(lin: number, sz: number): number {
-    if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_READ);
+    if ((lin & 63) + sz > 64) return this.readSplit(lin, sz, ACC_READ);
     const pa = this.translate(lin, ACC_READ);
     if (this.wants.mem) return this.readObserved(lin, pa, sz);
     if (this.spinTrack) return this.readTracked(pa, sz);
@@ -307,7 +307,7 @@ export abstract class CoreMemory extends LazyFlags {
   /** Read for a read-modify-write: permission is checked for writing, as the SDM requires of RMW ops. */
   readForWrite(lin: number, sz: number): number {
     if (this.spinTrack) this.spin!.onDirty(this.self);
-    if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_WRITE);
+    if ((lin & 63) + sz > 64) return this.readSplit(lin, sz, ACC_WRITE);
     const pa = this.translate(lin, ACC_WRITE);
     if (this.wants.mem) this.emitMem(lin, pa, sz, false);
     if (pa + sz <= this.ramBytes) {
@@ -378,7 +378,7 @@ export abstract class CoreMemory extends LazyFlags {
   }
 
   write(lin: number, sz: number, v: number, vHi: number): void {
-    if ((lin & 0xfff) + sz > 4096) { this.writeSplit(lin, sz, v, vHi); return; }
+    if ((lin & 63) + sz > 64) { this.writeSplit(lin, sz, v, vHi); return; }
     const pa = this.translate(lin, ACC_WRITE);
     if (this.wants.mem) this.emitMem(lin, pa, sz, true);
     this.writePhys(pa, sz, v, vHi);
@@ -409,16 +409,29 @@ export abstract class CoreMemory extends LazyFlags {
     this.requestBlockExit();
   }
 
-  /** An access that crosses a page boundary: translate both pages first (so a fault leaves memory untouched), then go byte by byte. */
+  /**
+   * An access that straddles two 64-byte lines (and maybe two pages). Both
+   * pages are translated first, so a fault leaves memory untouched. The
+   * memory system charges each line touched once — a split access is two
+   * cache accesses — and a load that crosses a page also pays the page-split
+   * penalty (`memory.pageSplitLoad`). `acc` is ACC_READ for a load,
+   * ACC_WRITE for the read half of a read-modify-write (an RFO per line).
+   */
   protected readSplit(lin: number, sz: number, acc: number): number {
     if (this.spinTrack) this.spin!.onDirty(this.self);
-    const first = 4096 - (lin & 0xfff);
+    const first = 64 - (lin & 63);
     const pa0 = this.translate(lin, acc);
-    const pa1 = this.translate(lin + first, acc);
-    if (this.wants.mem) { this.emitMem(lin, pa0, first, false); this.emitMem(lin + first, pa1, sz - first, false); }
+    const pageSplit = (lin & 0xfff) + sz > 4096;
+    const pa1 = pageSplit ? this.translate(lin + first, acc) : pa0 + first;
+    if (this.wants.mem) {
+      if (pageSplit) { this.emitMem(lin, pa0, first, false); this.emitMem(lin + first, pa1, sz - first, false); }
+      else this.emitMem(lin, pa0, sz, false);
+    }
+    this.time += this.lineCost(pa0, acc) + this.lineCost(pa1, acc);
+    if (pageSplit) this.time += this.costs.pageSplitLoad;
     let lo = 0, hi = 0;
     for (let k = 0; k < sz; k++) {
-      const b = this.readPhys(k < first ? pa0 + k : pa1 + (k - first), 1);
+      const b = this.rawByte(k < first ? pa0 + k : pa1 + (k - first));
       if (k < 4) lo |= b << (8 * k); else hi |= b << (8 * (k - 4));
     }
     this.tHi = hi;
@@ -426,14 +439,52 @@ export abstract class CoreMemory extends LazyFlags {
   }
 
   protected writeSplit(lin: number, sz: number, v: number, vHi: number): void {
-    const first = 4096 - (lin & 0xfff);
+    if (this.spinTrack) this.spin!.onDirty(this.self);
+    const first = 64 - (lin & 63);
     const pa0 = this.translate(lin, ACC_WRITE);
-    const pa1 = this.translate(lin + first, ACC_WRITE);
-    if (this.wants.mem) { this.emitMem(lin, pa0, first, true); this.emitMem(lin + first, pa1, sz - first, true); }
+    const pageSplit = (lin & 0xfff) + sz > 4096;
+    const pa1 = pageSplit ? this.translate(lin + first, ACC_WRITE) : pa0 + first;
+    if (this.wants.mem) {
+      if (pageSplit) { this.emitMem(lin, pa0, first, true); this.emitMem(lin + first, pa1, sz - first, true); }
+      else this.emitMem(lin, pa0, sz, true);
+    }
+    this.time += this.lineCost(pa0, -1) + this.lineCost(pa1, -1);
     for (let k = 0; k < sz; k++) {
       const b = k < 4 ? (v >>> (8 * k)) & 0xff : (vHi >>> (8 * (k - 4))) & 0xff;
-      this.writePhys(k < first ? pa0 + k : pa1 + (k - first), 1, b, 0);
+      this.rawWriteByte(k < first ? pa0 + k : pa1 + (k - first), b);
     }
+  }
+
+  /**
+   * What one line of a split access costs: a load (ACC_READ), the read for
+   * ownership of a read-modify-write (ACC_WRITE) or a store (-1), by memory
+   * type; a device's own cost, or an unbacked address's.
+   */
+  private lineCost(pa: number, acc: number): Tick {
+    if (pa < this.ramBytes) {
+      if (this.memUncached[pa >>> 12] !== 0) return this.memsys.uncached(this.id, pa);
+      return acc === ACC_READ ? this.memsys.load(this.id, pa) : acc === ACC_WRITE ? this.memsys.rfo(this.id, pa) : this.memsys.store(this.id, pa);
+    }
+    const dc = this.mem.deviceCost(pa);
+    return dc >= 0 ? dc : this.costs.unbackedAccess;
+  }
+
+  /** One byte of a split load, already charged: RAM, or a one-byte device read. */
+  private rawByte(pa: number): number {
+    if (pa < this.ramBytes) return this.u8[pa]!;
+    return this.mem.readOther(this.id, pa, 1, this.hiOut) & 0xff;
+  }
+
+  /** One byte of a split store, already charged (the line's coherence effect happened in lineCost). */
+  private rawWriteByte(pa: number, b: number): void {
+    if (pa < this.ramBytes) {
+      const w = this.watchLines;
+      if (w !== null && w[pa >>> 6] !== 0) this.spin!.onWatchedWrite(this.self, pa);
+      if (this.codePages[pa >>> 12] !== 0) this.codeWritten(pa >>> 12);
+      this.u8[pa] = b;
+      return;
+    }
+    this.mem.writeOther(this.id, pa, 1, b, 0);
   }
 
   // ------------------------------------------------------------ operand access

@@ -45,7 +45,8 @@
  *    Not modelled: store-buffer-full stalls (streams of stores to cold lines
  *    are undercharged) and the drain a fence or locked instruction waits for.
  *  - Writebacks of dirty victims are free (write-back buffers hide them).
- *  - An access is charged for the line holding its first byte only.
+ *  - An access that straddles two lines is two accesses, one per line: the
+ *    core splits it (CoreMemory.readSplit / writeSplit) and asks for each.
  *
  * Fast path: a per-core direct-mapped filter (4096 slots keyed by the low
  * bits of the line) remembers where a line sits in that core's L1. An L1 hit

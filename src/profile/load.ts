@@ -49,6 +49,8 @@ export interface TickCosts {
   readonly loadL1: number;
   readonly storeL1: number;
   readonly unbackedAccess: number;
+  /** Extra cost of a load whose bytes span two pages (on top of one access per line). */
+  readonly pageSplitLoad: number;
   /** Data TLB: a first-level miss that hits the STLB, and a page walk. */
   readonly tlb: { readonly stlbHit: number; readonly walk: number };
   /** Share of a core-to-core transfer spent before the request reaches the owning core (0..1). */
@@ -97,6 +99,7 @@ export function tickCosts(p: Profile): TickCosts {
     loadL1: p.memory.loadL1.cycles * ratio,
     storeL1: p.memory.storeL1.cycles * ratio,
     unbackedAccess: p.memory.unbackedAccess.cycles * ratio,
+    pageSplitLoad: p.memory.pageSplitLoad.cycles * ratio,
     tlb: { stlbHit: p.tlb.stlbHit.cycles * ratio, walk: p.tlb.walk.cycles * ratio },
     remoteRequestShare: p.memory.remoteRequestShare.value,
     apic: {

@@ -73,6 +73,7 @@ export const ProfileSchema = z
         loadL1: CostEntry,
         storeL1: CostEntry,
         unbackedAccess: CostEntry,
+        pageSplitLoad: CostEntry,
         // Cache and coherence latencies (src/memory/coherence.ts).
         l2Hit: CostEntry,
         l3Hit: CostEntry,
