@@ -388,8 +388,10 @@ export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Out, { exec: portIo, cls: 'portIo', ends: true, setup: (op, ins) => { op.aux = 1; op.size = sizeOfAcc(ins.op1Register); } }],
   [[Mnemonic.Lfence, Mnemonic.Sfence], { exec: fence, cls: 'fence' }],
   [Mnemonic.Mfence, { exec: fence, cls: 'mfence' }],
-  [Mnemonic.Int3, { exec: int3, cls: 'software_int', ends: true }],
-  [Mnemonic.Int, { exec: intN, cls: 'software_int', ends: true }],
+  // INT3 / INT n are IDT vectoring and nothing else: their whole cost is the delivery's
+  // exceptionDelivery (Core.deliverEvent), so the op itself is charged nothing (one owner).
+  [Mnemonic.Int3, { exec: int3, cls: 'exceptionDelivery', selfTimed: true, ends: true }],
+  [Mnemonic.Int, { exec: intN, cls: 'exceptionDelivery', selfTimed: true, ends: true }],
   [Mnemonic.Ud2, { exec: ud2, cls: 'nop', ends: true }],
   [Mnemonic.Lgdt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(0), ends: true }],
   [Mnemonic.Lidt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(1), ends: true }],
