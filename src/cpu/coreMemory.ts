@@ -335,7 +335,7 @@ export abstract class CoreMemory extends LazyFlags {
       return this.readRam(pa, sz);
     }
     const dc = this.mem.deviceCost(pa);
-    this.time += dc >= 0 ? dc : this.memsys.uncached(this.id, pa);
+    this.time += dc >= 0 ? dc : this.costs.unbackedAccess; // a device's own cost, or a master abort
     const v = this.mem.readOther(this.id, pa, sz, this.hiOut);
     this.tHi = sz === 8 ? this.hiOut[0]! : 0;
     return v;
@@ -399,7 +399,7 @@ export abstract class CoreMemory extends LazyFlags {
       }
     }
     const dc = this.mem.deviceCost(pa);
-    this.time += dc >= 0 ? dc : this.memsys.uncached(this.id, pa);
+    this.time += dc >= 0 ? dc : this.costs.unbackedAccess; // a device's own cost, or a master abort
     this.mem.writeOther(this.id, pa, sz, sz === 1 ? v & 0xff : sz === 2 ? v & 0xffff : v, vHi);
   }
 

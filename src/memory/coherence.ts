@@ -207,7 +207,7 @@ export class CoherentMemorySystem implements MemorySystem {
     const c = costs.cache;
     this.cLoad = costs.loadL1;
     this.cStore = costs.storeL1;
-    this.cUncached = costs.unbackedAccess;
+    this.cUncached = costs.uncachedRam;
     this.cL2 = c.l2Hit;
     this.cL3 = c.l3Hit;
     this.cRemoteClean = c.remoteClean;

@@ -17,7 +17,7 @@ export interface MemorySystem {
    * store hits.
    */
   rfo(core: number, pa: number): Tick;
-  /** Cost of an access to a physical address that is not RAM. */
+  /** Cost of an access to RAM whose memory type is uncacheable (UC, from the MTRRs): it bypasses the caches. */
   uncached(core: number, pa: number): Tick;
   /** What a load would pay to fetch the line from another core's cache, else 0; changes nothing. */
   remoteLoadCost(core: number, pa: number): Tick;

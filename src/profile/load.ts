@@ -48,6 +48,9 @@ export interface TickCosts {
   readonly cache: CacheTicks;
   readonly loadL1: number;
   readonly storeL1: number;
+  /** A load or store to RAM whose memory type is UC (MTRRs): no cache, a memory round trip. */
+  readonly uncachedRam: number;
+  /** An access to a physical address no RAM or device backs (master abort). */
   readonly unbackedAccess: number;
   /** Extra cost of a load whose bytes span two pages (on top of one access per line). */
   readonly pageSplitLoad: number;
@@ -59,6 +62,8 @@ export interface TickCosts {
     readonly ipiLatency: number;
     readonly ipiLatencyCrossSocket: number;
     readonly xapicMmioAccess: number;
+    /** RDMSR/WRMSR of an x2APIC register (MSRs 800H-8FFH). */
+    readonly x2apicMsrAccess: number;
     readonly ioapicMmioAccess: number;
     /** TSC ticks per APIC timer count at divide-by-1. */
     readonly ticksPerTimerCount: number;
@@ -98,6 +103,7 @@ export function tickCosts(p: Profile): TickCosts {
     },
     loadL1: p.memory.loadL1.cycles * ratio,
     storeL1: p.memory.storeL1.cycles * ratio,
+    uncachedRam: p.memory.uncachedRam.cycles * ratio,
     unbackedAccess: p.memory.unbackedAccess.cycles * ratio,
     pageSplitLoad: p.memory.pageSplitLoad.cycles * ratio,
     tlb: { stlbHit: p.tlb.stlbHit.cycles * ratio, walk: p.tlb.walk.cycles * ratio },
@@ -106,6 +112,7 @@ export function tickCosts(p: Profile): TickCosts {
       ipiLatency: p.apic.ipiLatency.cycles * ratio,
       ipiLatencyCrossSocket: p.apic.ipiLatencyCrossSocket.cycles * ratio,
       xapicMmioAccess: p.apic.xapicMmioAccess.cycles * ratio,
+      x2apicMsrAccess: p.apic.x2apicMsrAccess.cycles * ratio,
       ioapicMmioAccess: p.apic.ioapicMmioAccess.cycles * ratio,
       ticksPerTimerCount: p.clock.tscHz.value / p.apic.timerHz.value,
     },

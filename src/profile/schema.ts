@@ -72,6 +72,7 @@ export const ProfileSchema = z
       .object({
         loadL1: CostEntry,
         storeL1: CostEntry,
+        uncachedRam: CostEntry,
         unbackedAccess: CostEntry,
         pageSplitLoad: CostEntry,
         // Cache and coherence latencies (src/memory/coherence.ts).
@@ -113,6 +114,7 @@ export const ProfileSchema = z
         ipiLatency: CostEntry,
         ipiLatencyCrossSocket: CostEntry,
         xapicMmioAccess: CostEntry,
+        x2apicMsrAccess: CostEntry,
         ioapicMmioAccess: CostEntry,
         timerHz: ValueEntry,
       })

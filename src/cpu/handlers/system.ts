@@ -68,7 +68,19 @@ function rdtscp(c: Core, _op: Op): void {
   c.setReg(RCX, 0, 4, aux, 0);
 }
 
+/**
+ * RDMSR/WRMSR time: an access to a local APIC register in x2APIC mode
+ * (MSRs 800H-8FFH) has its own cost (`apic.x2apicMsrAccess`): WRMSR to those
+ * is not serializing (SDM Vol. 3A §10.12.3 "MSR Access in x2APIC Mode"),
+ * unlike every other WRMSR (`msr`). Charged when the instruction starts, so
+ * one that faults costs the same.
+ */
+function msrTime(c: Core, index: number): void {
+  c.time += index >= 0x800 && index <= 0x8ff ? c.costs.apic.x2apicMsrAccess : c.costs.cls.msr;
+}
+
 function rdmsr(c: Core, _op: Op): void {
+  msrTime(c, c.lo[RCX]! >>> 0);
   requireRing0(c, 'RDMSR');
   const lo = c.msr.read(c.lo[RCX]! >>> 0);
   const hi = c.tHi;
@@ -77,6 +89,7 @@ function rdmsr(c: Core, _op: Op): void {
 }
 
 function wrmsr(c: Core, _op: Op): void {
+  msrTime(c, c.lo[RCX]! >>> 0);
   requireRing0(c, 'WRMSR');
   c.msr.write(c.lo[RCX]! >>> 0, c.lo[RAX]!, c.lo[RDX]!);
   c.requestBlockExit(); // EFER and friends change how the next instruction runs
@@ -381,8 +394,8 @@ export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Pause, { exec: pause, cls: 'pause', selfTimed: true, ends: true }],
   [Mnemonic.Rdtsc, { exec: rdtsc, cls: 'rdtsc' }],
   [Mnemonic.Rdtscp, { exec: rdtscp, cls: 'rdtscp' }],
-  [Mnemonic.Rdmsr, { exec: rdmsr, cls: 'msr' }],
-  [Mnemonic.Wrmsr, { exec: wrmsr, cls: 'msr', ends: true }],
+  [Mnemonic.Rdmsr, { exec: rdmsr, cls: 'msr', selfTimed: true }], // msrTime: APIC MSRs cost apic.x2apicMsrAccess
+  [Mnemonic.Wrmsr, { exec: wrmsr, cls: 'msr', selfTimed: true, ends: true }],
   [Mnemonic.Cpuid, { exec: cpuid, cls: 'cpuid' }],
   [Mnemonic.In, { exec: portIo, cls: 'portIo', setup: (op, ins) => { op.aux = 0; op.size = sizeOfAcc(ins.op0Register); } }],
   [Mnemonic.Out, { exec: portIo, cls: 'portIo', ends: true, setup: (op, ins) => { op.aux = 1; op.size = sizeOfAcc(ins.op1Register); } }],
