@@ -295,6 +295,32 @@ export class CoherentMemorySystem implements MemorySystem {
 
   uncached(_core: number, _pa: number): Tick { return this.cUncached; }
 
+  /**
+   * CLFLUSH (SDM Vol. 2A "CLFLUSH—Flush Cache Line"): invalidate the line
+   * in every cache of the coherence domain — every core's L1 and L2, every
+   * socket's L3 — writing it back first if it is dirty (writebacks are free
+   * here). The next access to it goes to DRAM. A sleeper polling the line is
+   * told, as for an L3 eviction: its next poll costs a miss.
+   */
+  flush(core: number, pa: number): void {
+    const line = pa >>> LINE_SHIFT;
+    if (line >= this.lines) return;
+    let holders = this.sharers[line]!;
+    const hadHolders = holders !== 0;
+    while (holders !== 0) {
+      const c = 31 - Math.clz32(holders);
+      holders &= ~(1 << c);
+      this.dropPrivate(c, line);
+    }
+    this.sharers[line] = 0;
+    this.owner[line] = 0;
+    for (let s = 0; s < this.sockets; s++) {
+      const i = this.l3Find(s, line);
+      if (i >= 0) this.l3Tag[i] = 0;
+    }
+    if (hadHolders && this.evictObserver !== null) this.evictObserver(core, line);
+  }
+
   // -------------------------------------------------------------- inspection
 
   /** Bumped by every store to the line (wraps at 2^32); 0 for an address that is not RAM. */

@@ -21,4 +21,6 @@ export interface MemorySystem {
   uncached(core: number, pa: number): Tick;
   /** What a load would pay to fetch the line from another core's cache, else 0; changes nothing. */
   remoteLoadCost(core: number, pa: number): Tick;
+  /** CLFLUSH by `core`: the line leaves every cache of the coherence domain (written back if dirty). */
+  flush(core: number, pa: number): void;
 }

@@ -55,6 +55,8 @@ export const INSTRUCTION_CLASSES = [
   'jmpIndirect', 'call', 'ret', 'xchgReg', 'lockedRmw', 'cmpxchg', 'xadd', 'stringSetup', 'stringIteration',
   'nop', 'flagOp', 'pushfPopf', 'pause', 'rdtsc', 'rdtscp', 'cpuid', 'msr', 'fence', 'mfence', 'interruptFlag',
   'hlt', 'portIo', 'controlRegister', 'iret', 'syscall', 'sysret', 'exceptionDelivery',
+  // Cost model (issue 8):
+  'clflush',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];
 

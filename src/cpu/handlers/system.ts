@@ -5,7 +5,7 @@
  * outside ring 0 (SDM Vol. 3A §5.9).
  */
 import { Code, Mnemonic, Register } from 'iced-x86';
-import { type Core, RunState, CR0_PG, CR0_PE } from '../core.js';
+import { type Core, RunState, CR0_PG, CR0_PE, ACC_READ } from '../core.js';
 import type { Op } from '../op.js';
 import { K } from '../op.js';
 import { Fault, Unsupported, Vector } from '../fault.js';
@@ -164,6 +164,20 @@ function portIo(c: Core, op: Op): void {
 
 /** Fences: this machine executes each core's accesses in program order, so they only cost time. */
 function fence(_c: Core, _op: Op): void {}
+
+/**
+ * CLFLUSH m8 (SDM Vol. 2A "CLFLUSH—Flush Cache Line"): the line leaves every
+ * cache of the coherence domain. Permission checks and faults are a byte
+ * load's (it sets Accessed, not Dirty); the memory type does not matter.
+ */
+function clflush(c: Core, op: Op): void {
+  if (c.spinTrack) c.spin!.onDirty(c);
+  const pa = c.translate(c.ea(op), ACC_READ);
+  if (pa < c.mem.ramBytes) c.memsys.flush(c.id, pa);
+}
+
+/** CLFLUSHOPT is not a Haswell instruction: CPUID.(EAX=07H,ECX=0):EBX[23] = 0, so it raises #UD (SDM Vol. 2A CLFLUSHOPT). */
+function clflushopt(_c: Core, _op: Op): void { throw new Fault(Vector.UD, null, 'CLFLUSHOPT (not on this CPU: CPUID.07H:EBX.CLFLUSHOPT = 0)'); }
 
 /** INT3 and INT n are traps: RIP already points past them when the gate is entered (SDM INT n/INT3). */
 function int3(_c: Core, _op: Op): void { throw new Fault(Vector.BP, null, 'INT3', true); }
@@ -417,7 +431,8 @@ export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Invlpg, { exec: invlpg, cls: 'controlRegister', ends: true }],
   [Mnemonic.Swapgs, { exec: swapgs, cls: 'controlRegister' }],
   [[Mnemonic.Wbinvd, Mnemonic.Invd], { exec: privilegedNop, cls: 'controlRegister' }],
-  [[Mnemonic.Clflush, Mnemonic.Clflushopt], { exec: fence, cls: 'fence' }],
+  [Mnemonic.Clflush, { exec: clflush, cls: 'clflush' }],
+  [Mnemonic.Clflushopt, { exec: clflushopt, cls: 'nop', ends: true }],
 ];
 
 function sizeOfAcc(r: Register): number {
