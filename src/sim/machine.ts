@@ -139,7 +139,7 @@ export class Machine implements CoreHost {
       return a;
     });
     this.mem.mapMmio(APIC_BASE_DEFAULT, 0x1000, new XapicPage(this.apics, this.costs.apic.xapicMmioAccess));
-    this.ioapic = new IoApic(this.bus, () => this.now(), this.costs.apic.ioapicMmioAccess);
+    this.ioapic = new IoApic(this.bus, (core) => this.cores[core]!.time, this.costs.apic.ioapicMmioAccess);
     this.mem.mapMmio(IOAPIC_BASE, 0x1000, this.ioapic);
     this.pit = new Pit(this.queue, this.ioapic, 2, config.profile.clock.tscHz.value / PIT_HZ);
 
