@@ -87,6 +87,16 @@ describe('data TLB model (src/cpu/tlb.ts)', () => {
   });
 });
 
+describe('the TLB fast path is an optimization', () => {
+  it.each([['tlb_pages', 'guest/costs/tlb_pages.c', 1], ['memory', 'guest/tests/memory.c', 1], ['smp_counter', 'guest/tests/smp_counter.c', 4]] as const)('%s: the same cycles with the filter off', (name, src, cores) => {
+    const img = buildGuestImage({ name, sources: [src] });
+    const on = runImage(img, { cores });
+    const off = runImage(img, { cores, beforeRun: (m) => { for (const c of m.cores) c.tlb.filterEnabled = false; } });
+    expect(off.console).toBe(on.console);
+    expect(off.cores).toEqual(on.cores);
+  });
+});
+
 describe('TLB costs in a guest (guest/costs/tlb_pages.c)', () => {
   // The same 2 MiB of memory swept with one load per 4 KiB page through 4 KiB, 2 MiB and 1 GiB
   // pages. Raising one TLB cost by Δ moves each sweep by Δ × (how often that cost is paid), so

@@ -80,6 +80,13 @@ export class Tlb {
   readonly fPerm = new Uint8Array(FILTER_SLOTS);
   /** Ticks the last `lookup` cost (0 for a first-level hit, stlbHit for an STLB hit). */
   lastCost: Tick = 0;
+  /**
+   * The filter is an optimization: with it off every translation takes the
+   * full lookup, and cycles are identical (test/tlb.test.ts runs guests both ways).
+   */
+  private useFilter = true;
+  get filterEnabled(): boolean { return this.useFilter; }
+  set filterEnabled(on: boolean) { this.useFilter = on; this.fVpn.fill(NaN); }
   /** Counters, for tests and statistics: first-level hits (lookups past the filter), STLB hits, fills after a walk. */
   readonly stats = { l1Hits: 0, stlbHits: 0, walks: 0 };
 
@@ -224,6 +231,7 @@ export class Tlb {
   private remember(vpn: number, i: number): number {
     const k = this.size[i]!;
     const frame = this.base[i]! + (vpn * 4096 - this.tag[i]! * BYTES[k]!);
+    if (!this.useFilter) return frame;
     const s = vpn & FILTER_MASK;
     this.fVpn[s] = vpn;
     this.fIdx[s] = i;
