@@ -4,18 +4,27 @@
  * status are examined.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGuestImage, repoRoot } from '../src/guest/build.js';
+import { buildGuestImage, firstWritableDir, repoRoot } from '../src/guest/build.js';
 import { parseMaxCycles, parseMemory } from '../src/cli/options.js';
 
 interface Outcome { status: number | null; stdout: string; stderr: string }
 
 function cli(...args: string[]): Promise<Outcome> {
+  return spawnOutcome(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], repoRoot);
+}
+
+/** The command as a user runs it: the package's bin script (or a link to it), from their own folder. */
+function bin(cwd: string, ...args: string[]): Promise<Outcome> {
+  return spawnOutcome(process.execPath, [join(repoRoot, 'bin', 'shinjuku-emu.js'), ...args], cwd);
+}
+
+function spawnOutcome(command: string, args: string[], cwd: string): Promise<Outcome> {
   return new Promise((done, fail) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot });
+    const p = spawn(command, args, { cwd });
     let stdout = '', stderr = '';
     p.stdout.setEncoding('latin1').on('data', (s: string) => { stdout += s; });
     p.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
@@ -57,11 +66,53 @@ beforeAll(() => {
   delete profile.clock.tscHz;
   badProfile = join(tmp, 'bad-profile.json');
   writeFileSync(badProfile, JSON.stringify(profile));
+  mkdirSync(join(tmp, 'user'));
+  writeFileSync(join(tmp, 'user', 'mine.c'), '#include "rt.h"\nint test_main(void) { rt_printf("my own guest\\n"); return 9; }\n');
+  mkdirSync(join(tmp, 'prefix', 'bin'), { recursive: true });
+  symlinkSync(join(repoRoot, 'bin', 'shinjuku-emu.js'), join(tmp, 'prefix', 'bin', 'shinjuku-emu'));
   broken = join(tmp, 'broken.c');
   writeFileSync(broken, '#include "rt.h"\nint test_main(void) { return undeclared_name; }\n');
 }, 120_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe.concurrent('the command from any folder (issue 9: it failed outside the checkout)', () => {
+  // A folder of the user's own, outside the checkout, holding their guest.
+  const userDir = () => join(tmp, 'user');
+
+  it('--help works from a folder outside the checkout', async ({ expect }) => {
+    const r = await bin(tmpdir(), '--help');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('shinjuku-emu run <image>');
+  });
+
+  it('runs a guest source given relative to the current folder', async ({ expect }) => {
+    const r = await bin(userDir(), 'run', 'mine.c', '--json');
+    expect(r.stderr).toBe('');
+    const [line, summary] = r.stdout.split('\n');
+    expect(line).toBe('my own guest');
+    expect(JSON.parse(summary!).exitStatus).toBe(9);
+    expect(r.status).toBe(9);
+  });
+
+  it('runs through a symbolic link to the bin script, as `npm link` and `npm install -g` install it', async ({ expect }) => {
+    // npm puts <prefix>/bin/shinjuku-emu -> ../lib/node_modules/shinjuku-emu/bin/shinjuku-emu.js;
+    // the link is executed directly (its #! line), from the user's folder.
+    const r = await spawnOutcome(join(tmp, 'prefix', 'bin', 'shinjuku-emu'), ['run', 'mine.c'], userDir());
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('my own guest\n');
+    expect(r.status).toBe(9);
+  });
+
+  it('keeps built images in a writable folder: the first of the candidates that can be made', ({ expect }) => {
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, '');
+    // Under a regular file no directory can be made, not even by root.
+    expect(firstWritableDir([join(file, 'cache'), join(tmp, 'cache-b')])).toBe(join(tmp, 'cache-b'));
+    expect(firstWritableDir([join(file, 'cache')])).toBeNull();
+  });
+});
 
 describe.concurrent('shinjuku-emu run', () => {
   it('streams the guest console and exits with the guest status', async ({ expect }) => {

@@ -12,7 +12,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +47,41 @@ export class GuestBuildError extends Error {
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const libDir = join(repoRoot, 'guest', 'lib');
 const runtimeSource = 'guest/lib/rt.c';
+
+/**
+ * The first of `candidates` that exists as (or can be made into) a writable
+ * directory, or null.
+ */
+export function firstWritableDir(candidates: string[]): string | null {
+  for (const dir of candidates) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+      return dir;
+    } catch {
+      // not creatable or not writable: try the next
+    }
+  }
+  return null;
+}
+
+let cacheDir: string | null = null;
+
+/**
+ * Where built images are kept: $SHINJUKU_CACHE if set, else .cache/guest in
+ * the package (a checkout), else the user's cache folder - a package
+ * installed with `sudo npm install -g` is not writable by the user who runs it.
+ */
+export function guestCacheDir(): string {
+  if (cacheDir !== null) return cacheDir;
+  const env = process.env.SHINJUKU_CACHE;
+  const candidates = env
+    ? [join(resolve(env), 'guest')]
+    : [join(repoRoot, '.cache', 'guest'), join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'shinjuku-emu', 'guest')];
+  cacheDir = firstWritableDir(candidates);
+  if (cacheDir === null) throw new ToolchainError(`guest build needs a writable cache folder; none of ${candidates.join(', ')} could be created (set SHINJUKU_CACHE to one that can)`);
+  return cacheDir;
+}
 
 /** Every .h under guest/ (outside guest/lib, hashed above), repo-relative and sorted. */
 function guestHeaders(): string[] {
@@ -167,7 +203,7 @@ function build(b: GuestBuild, kind: 'guest' | 'native'): string {
     field(h);
     field(readFileSync(join(repoRoot, h)));
   }
-  const dir = join(repoRoot, '.cache', 'guest', hash.digest('hex'));
+  const dir = join(guestCacheDir(), hash.digest('hex'));
   const out = join(dir, kind === 'guest' ? `${b.name}.elf` : b.name);
   if (existsSync(out)) return out;
 
