@@ -197,27 +197,40 @@ describe.concurrent('shinjuku-emu errors: one line, status 2, no stack trace', (
     ['a non-numeric core count', ['--cores', 'abc'], /--cores 'abc'/],
     ['too little memory', ['--memory', '1K'], /--memory 1K .*289 MiB to 3 GiB/],
     ['too much memory', ['--memory', '99G'], /--memory 99G .*289 MiB to 3 GiB/],
-    ['an unknown flag', ['--frobnicate'], /unknown option --frobnicate/],
+    // Named once, as typed (yargs also reports its camelCase twin 'bogusFlag').
+    ['an unknown flag', ['--bogus-flag'], /^shinjuku-emu: unknown option --bogus-flag$/],
     ['a cycle limit that is not a number', ['--max-cycles', 'lots'], /--max-cycles 'lots'/],
+    ['a flag without its value', ['--cores'], /^shinjuku-emu: --cores needs a value$/],
   ];
+  // Issue 9: each bad flag printed its line and then 36 lines of help, which pushed it off the screen.
   for (const [what, flags, message] of flagErrors) {
-    it(`rejects ${what} and shows the usage`, async ({ expect }) => {
+    it(`rejects ${what} in one line and points at --help`, async ({ expect }) => {
       const r = await cli('run', divzeroElf, ...flags);
       expect(r.status).toBe(2);
       expect(r.stdout).toBe('');
-      const [first, ...rest] = r.stderr.split('\n');
-      expect(first).toMatch(/^shinjuku-emu: /);
-      expect(first).toMatch(message);
-      expect(rest.join('\n')).toContain('shinjuku-emu run <image>');
+      const lines = r.stderr.split('\n');
+      expect(lines).toHaveLength(3); // two lines and the final newline
+      expect(lines[0]).toMatch(/^shinjuku-emu: /);
+      expect(lines[0]).toMatch(message);
+      expect(lines[1]).toBe("Try 'shinjuku-emu run --help' for more information.");
+      expect(lines[2]).toBe('');
       expectNoStackTrace(r.stderr);
     });
   }
 
+  it('names a missing <image> or required flag, with the pointer to that command\'s help', async ({ expect }) => {
+    const run = await cli('run');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe("shinjuku-emu: run needs an <image>: a guest ELF file, or a .c source to build\nTry 'shinjuku-emu run --help' for more information.\n");
+    const trace = await cli('trace', divzeroElf);
+    expect(trace.status).toBe(2);
+    expect(trace.stderr).toBe("shinjuku-emu: --out is required\nTry 'shinjuku-emu trace --help' for more information.\n");
+  });
+
   it('rejects an unknown command', async ({ expect }) => {
     const r = await cli('frobnicate');
     expect(r.status).toBe(2);
-    expect(r.stderr.split('\n')[0]).toMatch(/^shinjuku-emu: unknown command 'frobnicate'/);
-    expectNoStackTrace(r.stderr);
+    expect(r.stderr).toBe("shinjuku-emu: unknown command 'frobnicate' (commands: run, demo, debug, trace)\nTry 'shinjuku-emu --help' for more information.\n");
   });
 
   // Thunks: the temporary files only exist once beforeAll has run.
