@@ -4,7 +4,7 @@
  * status are examined.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,9 @@ let noNewline: string;
 let notElf: string;
 let badProfile: string;
 let broken: string;
+let halts: string;
+const noRam = () => join(tmp, 'noram.c');
+const icebp = () => join(tmp, 'icebp.c');
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'shinjuku-cli-'));
@@ -70,6 +73,11 @@ beforeAll(() => {
   writeFileSync(join(tmp, 'user', 'mine.c'), '#include "rt.h"\nint test_main(void) { rt_printf("my own guest\\n"); return 9; }\n');
   mkdirSync(join(tmp, 'prefix', 'bin'), { recursive: true });
   symlinkSync(join(repoRoot, 'bin', 'shinjuku-emu.js'), join(tmp, 'prefix', 'bin', 'shinjuku-emu'));
+  halts = join(tmp, 'halts.c');
+  writeFileSync(halts, '#include "rt.h"\nint test_main_smp(long core, long n) { (void)n; if (core == 0) rt_printf("halting\\n"); for (;;) __asm__ volatile("cli; hlt"); }\n');
+  // Neither has an IDT: the #UD and the #DB end in triple faults.
+  writeFileSync(noRam(), '#include "rt.h"\nint test_main(void) { ((void (*)(void))0xd0000000ul)(); return 1; }\n');
+  writeFileSync(icebp(), '#include "rt.h"\nint test_main(void) { __asm__ volatile(".byte 0xf1"); return 1; }\n');
   broken = join(tmp, 'broken.c');
   writeFileSync(broken, '#include "rt.h"\nint test_main(void) { return undeclared_name; }\n');
 }, 120_000);
@@ -170,17 +178,61 @@ describe.concurrent('shinjuku-emu run', () => {
     expect(r.stderr).toBe('shinjuku-emu: the guest did not finish within --max-cycles 100000 (cycle limit reached); raise --max-cycles or check for a runaway loop\n');
   });
 
-  it('reports a triple fault with core, cycle, RIP, instruction and cause; --json still stands alone', async ({ expect }) => {
+  it('reports a triple fault from the fault the guest raised, then why it was not delivered, then a hint; --json still stands alone', async ({ expect }) => {
+    // Issue 9: the report led with "triple fault ... #DF double fault (#DE divide error (...) could not be
+    // delivered: ...) could not be delivered: ...".
     const r = await cli('run', noNewline, '--json');
     expect(r.status).toBe(125);
-    const lines = r.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^shinjuku-emu: triple fault on core 0 at cycle \d+: RIP 0x[0-9a-f]+  idiv [^ ].* — .*#DE/);
-    expect(lines[0]).toContain('no IDT');
+    const lines = r.stderr.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^shinjuku-emu: #DE divide error on core 0 at cycle \d+: RIP 0x[0-9a-f]+  idiv [^ ].* — divide by zero$/);
+    expect(lines[1]).toBe('  it could not be delivered: no IDT loaded (IDTR limit 0); nor could the #DF that followed: triple fault, core 0 shut down');
+    // rt.h: an exception trapped by rt_trap_exceptions() prints "exception V (NAME)" and exits with 64 + V
+    expect(lines[2]).toBe('  hint: the guest has no IDT; with rt_trap_exceptions() (guest/lib/rt.h) called first it would print "exception 0 (#DE)" and exit with 64');
+    expect(lines[3]).toBe('');
     const out = r.stdout.split('\n');
     expect(out[0]).toBe('no newline');
     expect(JSON.parse(out[1]!).stopReason).toBe('triple-fault');
     expect(out.slice(2)).toEqual(['']);
+  });
+
+  it('starts the report on a new line when the guest output ends mid-line and both streams go to one file', async ({ expect }) => {
+    // `run ... >log 2>&1`: stdout and stderr are the same open file.
+    const log = join(tmp, 'both.log');
+    const fd = openSync(log, 'w');
+    try {
+      const status = await new Promise<number | null>((done, fail) => {
+        const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', noNewline], { cwd: repoRoot, stdio: ['ignore', fd, fd] });
+        p.on('error', fail);
+        p.on('close', done);
+      });
+      expect(status).toBe(125);
+    } finally {
+      closeSync(fd);
+    }
+    const lines = readFileSync(log, 'latin1').split('\n');
+    expect(lines[0]).toBe('no newline');
+    expect(lines[1]).toMatch(/^shinjuku-emu: #DE divide error on core 0/);
+  });
+
+  it('a guest whose cores all halt without an exit status exits with 121, not 0', async ({ expect }) => {
+    const r = await cli('run', halts, '--cores', '2');
+    expect(r.stdout).toBe('halting\n');
+    expect(r.status).toBe(121);
+    expect(r.stderr).toMatch(/^shinjuku-emu: every core had halted at cycle \d+ and no interrupt could wake one, but the guest never wrote an exit status \(port 0xf4\): exit status 121\n$/);
+    const help = await cli('run', '--help');
+    expect(help.stdout).toContain('121 every core halted without an exit status');
+  });
+
+  it('a jump to where there is no memory and INT1 (ICEBP) are faults, not unsupported instructions', async ({ expect }) => {
+    for (const [source, first] of [
+      [noRam, /^shinjuku-emu: #UD invalid opcode on core 0 at cycle \d+: RIP 0xd0000000  \(not in RAM\) — instruction fetch from physical 0xd0000000, where there is no memory: it reads as all ones, and FF FF is not an instruction$/],
+      [icebp, /^shinjuku-emu: #DB debug on core 0 at cycle \d+: RIP 0x[0-9a-f]+  int1 — INT1 \(ICEBP\)$/],
+    ] as const) {
+      const r = await cli('run', source());
+      expect(r.status, r.stderr).toBe(125);
+      expect(r.stderr.split('\n')[0]).toMatch(first);
+    }
   });
 
   it('accepts memory sizes in bytes and with binary suffixes', async ({ expect }) => {

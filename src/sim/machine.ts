@@ -11,6 +11,7 @@
  */
 import { Core, type CoreHost, RunState, CR0_PE, CR0_MP, CR0_NE, CR0_PG, CR4_PAE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_LME, EFER_LMA, hex } from '../cpu/core.js';
 import { DecodeCache, disassemble } from '../cpu/decoder.js';
+import type { Undelivered } from '../cpu/fault.js';
 import { PhysicalMemory } from '../memory/physical.js';
 import type { MemorySystem } from '../memory/memorySystem.js';
 import { CoherentMemorySystem, coherenceConfig } from '../memory/coherence.js';
@@ -73,6 +74,8 @@ export interface StopInfo {
   rip: number | null;
   disassembly: string | null;
   detail: string;
+  /** A triple fault: the events the core could not deliver, the one the program raised first. */
+  undelivered?: readonly Undelivered[];
 }
 
 export class Machine implements CoreHost {
@@ -239,7 +242,7 @@ export class Machine implements CoreHost {
     }
   }
 
-  stop(reason: StopReason, core: Core | null, detail: string): void {
+  stop(reason: StopReason, core: Core | null, detail: string, undelivered?: readonly Undelivered[]): void {
     this.finish({
       reason,
       exitStatus: null,
@@ -248,6 +251,7 @@ export class Machine implements CoreHost {
       rip: core ? core.rip : null,
       disassembly: core ? this.disassembleAt(core, core.rip) : null,
       detail,
+      ...(undelivered ? { undelivered } : {}),
     });
   }
 
