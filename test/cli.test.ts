@@ -138,10 +138,15 @@ describe.concurrent('shinjuku-emu run', () => {
     expect(r.status).toBe(DIVZERO_STATUS);
   });
 
-  it('links further sources given after a .c image', async ({ expect }) => {
+  it('links further sources given after a .c image, and the companions a source names itself', async ({ expect }) => {
     const r = await cli('run', 'guest/apic/ipi_xapic.c', 'guest/apic/idt.c', '--cores', '2');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('ipi_xapic: ok\n');
+    // guest/spin/idle.c names guest/apic/idt.c ("shinjuku-emu: link"): it runs from its own file
+    const idle = await cli('run', 'guest/spin/idle.c', '--cores', '2');
+    expect(idle.stderr).toBe('');
+    expect(idle.stdout).toContain('idle: ok\n');
+    expect(idle.status).toBe(0);
     const bad = await cli('run', 'guest/tests/divzero.c', 'guest/nothere.c');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("shinjuku-emu: source 'guest/nothere.c': no such file");

@@ -14,13 +14,17 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface GuestBuild {
   /** File name of the result (without extension); also names the build in error messages. */
   name: string;
-  /** Repo-relative source paths (.c or .S); guest/lib/rt.c is added automatically. */
+  /**
+   * Repo-relative source paths (.c or .S); guest/lib/rt.c is added
+   * automatically, and so are the companions the sources name (see
+   * withCompanions).
+   */
   sources: string[];
   cflags?: string[];
 }
@@ -166,13 +170,47 @@ function readSource(rel: string, buildName: string): Buffer {
   }
 }
 
+/**
+ * A line in a guest source that names other sources to build into the same
+ * image, relative to the naming file: `shinjuku-emu: link ../apic/idt.c` as
+ * the only text of a C comment (after // or inside a block comment).
+ */
+const LINK_DIRECTIVE = /^\s*(?:\/\/|\/\*|\*)\s*shinjuku-emu:\s*link\s+(.*?)\s*(?:\*\/\s*)?$/gm;
+
+/**
+ * `sources` followed by the companions they name with LINK_DIRECTIVE (and
+ * theirs), each once, so that a guest that needs e.g. guest/apic/idt.c
+ * builds from its own file alone. Paths stay repo-relative.
+ */
+export function withCompanions(sources: string[], buildName: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (rel: string, namedBy: string | null) => {
+    const abs = resolve(repoRoot, rel);
+    if (seen.has(abs)) return;
+    seen.add(abs);
+    out.push(rel);
+    let text: string;
+    try {
+      text = readFileSync(abs, 'latin1');
+    } catch {
+      throw new GuestBuildError(`guest build '${buildName}': ${namedBy ? `${namedBy} links ${rel}, which is not there` : `source file ${rel} not found`}`, '');
+    }
+    for (const m of text.matchAll(LINK_DIRECTIVE)) {
+      for (const p of m[1]!.split(/\s+/).filter(Boolean)) visit(relative(repoRoot, resolve(dirname(abs), p)), rel);
+    }
+  };
+  for (const src of sources) visit(src, null);
+  return out;
+}
+
 function build(b: GuestBuild, kind: 'guest' | 'native'): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(b.name)) {
     throw new GuestBuildError(`guest build name '${b.name}' must be a plain file name (letters, digits, _ . -)`, '');
   }
   const cc = compilerName();
   const version = compilerVersion(cc);
-  const sources = [...b.sources, runtimeSource];
+  const sources = [...withCompanions(b.sources, b.name), runtimeSource];
   const flags = [...(kind === 'guest' ? GUEST_FLAGS : NATIVE_FLAGS), ...(b.cflags ?? [])];
 
   // Everything in guest/lib may be #included by any source, so all of it keys
