@@ -3,8 +3,8 @@
  *
  * The same program source builds two ways:
  *   - as a guest image (freestanding, static ELF64; console = byte OUT to port
- *     0xE9, exit = 32-bit OUT to port 0xF4, the Bochs/QEMU convention that the
- *     peers in ../shared/peers also use), and
+ *     0xE9, exit = 32-bit OUT to port 0xF4, the Bochs/QEMU convention; the
+ *     guest ABI is in docs/architecture.md), and
  *   - natively on the x86-64 host with -DRT_NATIVE (console = stdout, exit =
  *     exit(2)), so that the two outputs can be compared byte for byte.
  *

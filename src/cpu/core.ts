@@ -2,7 +2,7 @@
  * One x86-64 logical core: architectural state, address translation with a
  * TLB, guest memory access, the execute loop and exception delivery.
  *
- * Time: `time` is this core's local clock in ticks (design.md §3). Each op adds
+ * Time: `time` is this core's local clock in ticks (docs/architecture.md). Each op adds
  * its class cost after its handler runs; each memory access adds what the
  * memory system says. The global scheduler (src/sim/machine.ts) calls `run`
  * with the limits that keep the core with the smallest (time, id) running.

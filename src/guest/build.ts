@@ -2,7 +2,7 @@
  * Builds guest programs (C sources under guest/) into images, on demand and cached.
  *
  * Two flavours of the same sources: a freestanding static ELF64 that the emulator
- * (and QEMU/Bochs through ../shared/peers) boots, and a normal host executable
+ * (and QEMU/Bochs through a multiboot loader) boots, and a normal host executable
  * (-DRT_NATIVE) whose output is the reference for differential tests.
  *
  * Builds are keyed by the content of everything that can change the output
@@ -102,7 +102,7 @@ function guestHeaders(): string[] {
 }
 
 /**
- * The guest ABI (../shared/peers/README.md): a static, non-PIE ELF64 with no libc.
+ * The guest ABI (docs/architecture.md): a static, non-PIE ELF64 with no libc.
  * -mgeneral-regs-only keeps SSE out of guest code so that context switches need
  * not save vector state; -mno-red-zone because interrupts are delivered on the
  * same stack in ring 0 (no stack switch), which would clobber a red zone;

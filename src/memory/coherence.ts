@@ -1,5 +1,5 @@
 /**
- * Caches and coherence (design.md §4 "Memory"): what a guest access costs
+ * Caches and coherence (docs/architecture.md, "Memory"): what a guest access costs
  * when it has to find its 64-byte line somewhere in a Haswell-EP hierarchy.
  *
  * Structure

@@ -38,7 +38,7 @@ export function loadProfile(file: string = DEFAULT_PROFILE_PATH): Profile {
 
 /**
  * Costs the hot paths read, already converted from core cycles to TSC ticks
- * (the reference clock, design.md §3): ticks = cycles × tscHz / coreHz.
+ * (the reference clock, docs/architecture.md "Time"): ticks = cycles × tscHz / coreHz.
  */
 export interface TickCosts {
   readonly ticksPerCoreCycle: number;

@@ -1,6 +1,6 @@
 /**
  * The machine profile: every cycle constant of the machine, each with its
- * source or the word `calibrated` and why (design.md §6). Validated with zod so
+ * source or the word `calibrated` and why (docs/cost-model.md). Validated with zod so
  * a bad file fails with the file name, the field path and what was expected.
  */
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
  * The machine: cores, physical memory, the memory system, the decode cache,
- * the device-event queue and the global scheduler (design.md §3).
+ * the device-event queue and the global scheduler (docs/architecture.md).
  *
  * Scheduling rule: the next thing to happen is the earliest of (a) the device
  * event with the smallest (tick, priority, sequence) and (b) the next
@@ -35,7 +35,7 @@ import { SpinDetector } from './spin.js';
 export const PORT_CONSOLE = 0xe9;
 export const PORT_EXIT = 0xf4;
 
-/** Boot structures in the reserved range, mirroring ../shared/peers/loader so one image runs on QEMU, Bochs and here. */
+/** Boot structures in the reserved range, where the multiboot loader for QEMU and Bochs puts them, so one image runs on all three. */
 export const BOOT = {
   /** `cli; hlt; jmp .-2`: where a core's entry function returns to. */
   haltStub: RESERVED_BASE,
@@ -164,8 +164,8 @@ export class Machine implements CoreHost {
   // ------------------------------------------------------------------- boot
 
   /**
-   * Load an ELF image and put every core in the state the peers' loader
-   * leaves it in (../shared/peers/README.md "Guest ABI"): long mode, ring 0,
+   * Load an ELF image and put every core in the state the guest ABI
+   * defines (docs/architecture.md, "Guest ABI"): long mode, ring 0,
    * identity-mapped 0–4 GiB with 2 MiB pages (3–4 GiB uncached), IF = 0,
    * RDI = core index, RSI = core count, own 1 MiB stack with RSP ≡ 8 (mod 16)
    * holding a return address into a halt stub, IDTR limit 0.
