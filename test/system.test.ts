@@ -544,4 +544,13 @@ describe('guests that end badly (guest/system/bad.c)', () => {
     expect(int1.stop.disassembly).toBe('int1');
     expect(int1.stop.undelivered?.map((u) => u.vector)).toEqual([1, 13, 8]);
   });
+
+  it('code fetched from device registers (the local APIC page) stops the run as a fault', () => {
+    const r = run(image('bad', ['-DBAD_NORAM', '-DNORAM_TARGET=0xfee00000ul']));
+    expect(r.console).toBe('calling 0xfee00000\n');
+    expect(r.stopReason).toBe('fault');
+    expect(r.exitStatus).toBe(STATUS.fault);
+    expect(r.stop.rip).toBe(0xfee00000);
+    expect(r.stop.detail).toBe('instruction fetch from local APIC (xAPIC page) registers (MMIO) at physical 0xfee00000: code runs only from RAM');
+  });
 });

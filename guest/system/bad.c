@@ -23,6 +23,10 @@
  *           an address reads as all ones (a PCI master abort), and FF FF is
  *           no instruction (FF /7 is reserved, SDM Vol. 2 Table A-6): #UD
  *           at 0xD0000000.
+ *           With -DNORAM_TARGET=0xfee00000ul it calls the local APIC's
+ *           registers instead: device registers are not code, and the run
+ *           stops with a fault report (Bochs 2.7 stops too: "running in
+ *           bogus memory").
  * BAD_INT1  (1 core): INT1 (ICEBP, F1): a #DB trap (SDM Vol. 2B INT1).
  * With -DTRAP as well, the last two first call rt_trap_exceptions(), so the
  * exception is printed ("exception 6 (#UD)", "exception 1 (#DB)") instead of
@@ -100,8 +104,11 @@ int test_main(void) {
   rt_trap_exceptions();
 #endif
 #ifdef BAD_NORAM
-  rt_printf("calling 0xd0000000\n");
-  ((void (*)(void))0xd0000000ul)();
+#ifndef NORAM_TARGET
+#define NORAM_TARGET 0xd0000000ul
+#endif
+  rt_printf("calling 0x%lx\n", (unsigned long)NORAM_TARGET);
+  ((void (*)(void))NORAM_TARGET)();
 #else
   rt_printf("before int1\n");
   __asm__ volatile(

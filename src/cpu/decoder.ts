@@ -133,7 +133,8 @@ export class DecodeCache {
    * Code fetched from outside RAM. Where nothing backs the address, the bytes
    * read as all ones, as every read there does (a PCI master abort), and
    * FF FF is no instruction (FF /7 is reserved): #UD, as Bochs raises too.
-   * A device's registers are not code: fetching from them ends the run.
+   * A device's registers are not code: fetching from them ends the run (as
+   * on Bochs, which stops "running in bogus memory").
    */
   private fetchOutsideRam(core: Core, pa: number): null {
     const where = `physical 0x${pa.toString(16)}`;
