@@ -411,7 +411,7 @@ export class Core extends CoreMemory {
   /** Shutdown (SDM Vol. 3A §6.15, Interrupt 8): the core stops and the run ends with a report. */
   private tripleFault(chain: Undelivered[], why: string): void {
     this.state = RunState.Stopped;
-    this.host.stop('triple-fault', this, `${describeUndelivered(chain)}${why}: triple fault`, chain);
+    this.host.stop('triple-fault', this, `${describeUndelivered(chain) || 'exception delivery'}${why}: triple fault`, chain);
   }
 
   /**
