@@ -29,6 +29,8 @@ import { runImage } from '../src/sim/run.js';
 import { loadProfile } from '../src/profile/load.js';
 import { MIN_MEMORY } from '../src/sim/machine.js';
 import { DebugSession, fingerprint } from '../src/debug/session.js';
+import { Debugger } from '../src/debug/debugger.js';
+import { visibleLength } from '../src/debug/format.js';
 
 interface Outcome { status: number | null; stdout: string; stderr: string }
 
@@ -279,6 +281,31 @@ describe.concurrent('debugger batch mode: one IPI, step by step', () => {
     expect(out.stdout).toMatch(/● catchpoint 1: IPI 0x40 sent by core 0 to core 1/);
     expect(out.stdout).toMatch(/delivery status\s+1 \(send pending\)/);
     expect(out.stdout).not.toMatch(/\x1b\[/); // no colour into a pipe
+  });
+});
+
+describe('info views fit a terminal', () => {
+  it('`info apic` fits 100 columns, whatever the APIC holds (issue 9: its lines ran past 160)', async () => {
+    const s = new DebugSession(new Uint8Array(readFileSync(elf)), { cores: 2, memoryBytes: MIN_MEMORY, profile: loadProfile() });
+    const texts: string[] = [];
+    const d = new Debugger(s, (r) => { expect(r.error).toBeUndefined(); texts.push(r.text); });
+    // Core 0 with its IPI in flight (ICR busy, a line for the flight).
+    for (const cmd of ['catch ipi', 'continue', 'info apic 0']) await d.run(cmd);
+    // Core 1 in x2APIC mode, software-disabled, with every vector pending, in service and level-triggered:
+    // the longest values each field can show.
+    const a = s.machine.apics[1]!;
+    a.wrmsr(0x1b, 0xfee00000 | (1 << 11) | (1 << 10), 0); // IA32_APIC_BASE: EN | EXTD (SDM Vol. 3A §10.12.1)
+    a.svr = 0xff;
+    for (const v of [a.irr, a.isr, a.tmr]) v.fill(0xffffffff);
+    await d.run('info apic 1');
+    const [withFlight, full] = [texts[2]!, texts[3]!];
+    expect(withFlight).toMatch(/in flight:\n  IPI 0x40 core 0 → core 1/);
+    expect(full).toMatch(/^core 1: local APIC, x2apic mode, .*software-disabled/);
+    for (const text of [withFlight, full]) {
+      for (const line of text.split('\n')) expect(visibleLength(line), line).toBeLessThanOrEqual(100);
+    }
+    // Wrapped, not cut: all 256 vectors of each register are there.
+    expect(full.match(/0x[0-9a-f]{2}(?= |$)/gm)!.filter((x) => x.length === 4).length).toBeGreaterThanOrEqual(3 * 256);
   });
 });
 

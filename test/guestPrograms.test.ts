@@ -49,6 +49,21 @@ describe('differential test programs, native reference runs', () => {
     });
   }
 
+  // Issue 9: a guest that defines main printed nothing and exited 0. Natively the C library calls main;
+  // the emulator must match (test/differential.test.ts compares the two runs byte for byte).
+  const entries: [string, string, number][] = [
+    ['hello_main', 'hello from main: 1 + ... + 100 = 5050\n', 42], // 100 * 101 / 2
+    ['main_precedence', 'main runs\n', 4],
+    ['no_entry', 'rt: the program defines no main(), test_main() or test_main_smp(): nothing to run\n', 1],
+  ];
+  for (const [name, stdout, status] of entries) {
+    it(`${name}: prints what its entry point says and exits with its status`, () => {
+      const r = runNative(name);
+      expect(r.stdout).toBe(stdout);
+      expect(r.status).toBe(status);
+    });
+  }
+
   it('sort prints the standard check values of its hashes and the prime count', () => {
     const r = runNative('sort');
     expect(r.status).toBe(0);

@@ -182,6 +182,19 @@ describe.concurrent('shinjuku-emu trace', () => {
     expect(r.stderr).toMatch(/--to 100 must be after --from 500/);
   });
 
+  it('checks the output path before the guest runs (issue 9: it failed only after the whole run)', async ({ expect }) => {
+    // forever.c prints a line and spins: had it run, stdout would hold that line and the run would take the whole limit.
+    const missing = join(tmp, 'no-such-folder', 'x.json');
+    const r = await cli(['trace', 'guest/demo/forever.c', '--max-cycles', '1e12', '-o', missing]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`shinjuku-emu: cannot write the trace to '${missing}': there is no folder '${join(tmp, 'no-such-folder')}'\n`);
+    const dir = await cli(['trace', 'guest/demo/forever.c', '--max-cycles', '1e12', '-o', tmp]);
+    expect(dir.status).toBe(2);
+    expect(dir.stdout).toBe('');
+    expect(dir.stderr).toBe(`shinjuku-emu: cannot write the trace to '${tmp}': it is a directory\n`);
+  });
+
   it("the debugger's `trace FILE` exports the session so far", async ({ expect }) => {
     const out = join(tmp, 'dbg.json');
     const r = await cli(['debug', walk, '--cores', '2', '--json'], `catch eoi\ncontinue\ntrace ${out}\n`);

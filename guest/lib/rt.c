@@ -273,7 +273,12 @@ int __popcountdi2(uint64_t x) {
 }
 #endif
 
-__attribute__((weak)) int test_main(void) { return 0; }
+/* Reached only when the program defines none of main, test_main and
+ * test_main_smp (see rt.h): say so rather than succeed silently. */
+__attribute__((weak)) int test_main(void) {
+  rt_puts("rt: the program defines no main(), test_main() or test_main_smp(): nothing to run\n");
+  return 1;
+}
 
 __attribute__((weak)) int test_main_smp(long core, long ncores) {
   (void)ncores;
@@ -285,12 +290,26 @@ __attribute__((weak)) int test_main_smp(long core, long ncores) {
 }
 
 #ifdef RT_NATIVE
-int main(void) { rt_exit(test_main_smp(0, 1)); }
+/* Weak: a program's own main replaces it, and the C library calls that one
+ * directly, as for any C program. */
+__attribute__((weak)) int main(void) { rt_exit(test_main_smp(0, 1)); }
 #else
-/* Entry point of the guest ABI (see ../shared/peers/README.md): every core
- * enters here in 64-bit ring 0 with RDI = core index and RSI = core count. */
+/* A program's main, if it has one (a weak reference: null when it has not). */
+extern int main(int argc, char **argv) __attribute__((weak));
+
+/* Entry point of the guest ABI (docs/architecture.md, "Guest ABI"): every
+ * core enters here in 64-bit ring 0 with RDI = core index and RSI = core
+ * count. main, when defined, is what runs - on core 0, as natively - and
+ * test_main / test_main_smp are not called. */
 void _start(long core, long ncores) {
-  int status = test_main_smp(core, ncores);
+  int status;
+  if (main) {
+    static char *argv[] = { 0 }; /* no command line: argc 0, argv[0] null (C11 5.1.2.2.1) */
+    if (core != 0) for (;;) __asm__ volatile("cli; hlt");
+    status = main(0, argv);
+  } else {
+    status = test_main_smp(core, ncores);
+  }
   if (core == 0) rt_exit(status);
   for (;;) __asm__ volatile("cli; hlt");
 }

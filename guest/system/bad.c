@@ -1,6 +1,6 @@
 /*
  * Guests that end badly, one behaviour per build (-DBAD_SSE, -DBAD_NOIDT,
- * -DBAD_LOOP, -DHALT_ONE, -DHALT_ALL). Each marks the instruction of
+ * -DBAD_LOOP, -DHALT_ONE, -DHALT_ALL, -DBAD_NORAM, -DBAD_INT1). Each marks the instruction of
  * interest with a global label so the test can find its address in the ELF
  * symbol table.
  *
@@ -18,6 +18,19 @@
  *           cores 0, 1 and 3 finish their work and core 0 exits normally.
  * HALT_ALL  (2 cores): every core executes CLI; HLT; nobody writes the exit
  *           port.
+ * BAD_NORAM (1 core): calls 0xD0000000, inside the identity map but where
+ *           the machine has neither RAM (at most 3 GiB) nor a device. Such
+ *           an address reads as all ones (a PCI master abort), and FF FF is
+ *           no instruction (FF /7 is reserved, SDM Vol. 2 Table A-6): #UD
+ *           at 0xD0000000.
+ *           With -DNORAM_TARGET=0xfee00000ul it calls the local APIC's
+ *           registers instead: device registers are not code, and the run
+ *           stops with a fault report (Bochs 2.7 stops too: "running in
+ *           bogus memory").
+ * BAD_INT1  (1 core): INT1 (ICEBP, F1): a #DB trap (SDM Vol. 2B INT1).
+ * With -DTRAP as well, the last two first call rt_trap_exceptions(), so the
+ * exception is printed ("exception 6 (#UD)", "exception 1 (#DB)") instead of
+ * ending in a triple fault.
  */
 #include "rt.h"
 
@@ -85,6 +98,28 @@ int test_main_smp(long core, long ncores) {
   return 1;
 }
 
+#elif defined(BAD_NORAM) || defined(BAD_INT1)
+int test_main(void) {
+#ifdef TRAP
+  rt_trap_exceptions();
+#endif
+#ifdef BAD_NORAM
+#ifndef NORAM_TARGET
+#define NORAM_TARGET 0xd0000000ul
+#endif
+  rt_printf("calling 0x%lx\n", (unsigned long)NORAM_TARGET);
+  ((void (*)(void))NORAM_TARGET)();
 #else
-#error "build with one of -DBAD_SSE -DBAD_NOIDT -DBAD_LOOP -DHALT_ONE -DHALT_ALL"
+  rt_printf("before int1\n");
+  __asm__ volatile(
+    ".globl bad_int1_insn\n"
+    "bad_int1_insn:\n"
+    "  .byte 0xf1\n");
+#endif
+  rt_printf("still running\n");
+  return 1;
+}
+
+#else
+#error "build with one of -DBAD_SSE -DBAD_NOIDT -DBAD_LOOP -DHALT_ONE -DHALT_ALL -DBAD_NORAM -DBAD_INT1"
 #endif

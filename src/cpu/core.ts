@@ -9,7 +9,7 @@
  */
 import { IF, TF } from './flags.js';
 import type { Op, Block } from './op.js';
-import { Fault, Unsupported, Vector, VECTOR_NAMES, hasErrorCode } from './fault.js';
+import { Fault, NO_IDT, Unsupported, Vector, VECTOR_NAMES, describeUndelivered, hasErrorCode, vectorShortName, type Undelivered } from './fault.js';
 import { ACC_READ, ACC_WRITE, ACC_EXEC } from './paging.js';
 import { SEG_CS, SEG_SS, SEG_FS, SEG_GS } from './registers.js';
 import type { PhysicalMemory } from '../memory/physical.js';
@@ -23,8 +23,13 @@ import type { TlbConfig } from './tlb.js';
 
 export { CR0_PE, CR0_MP, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
 
-/** What is being delivered: a fault or trap, INT n/INT3 (privilege-checked), or an external interrupt / NMI. */
-const enum EventKind { Exception = 0, Software = 1, External = 2 }
+/**
+ * What is being delivered: a fault or trap, INT n/INT3 (privilege-checked),
+ * an external interrupt / NMI, or INT1 (ICEBP): a #DB trap raised by an
+ * instruction but delivered like a hardware exception - no DPL check, EXT set
+ * (SDM Vol. 2A INT n/INTO/INT3/INT1, "does not apply to INT1").
+ */
+const enum EventKind { Exception = 0, Software = 1, External = 2, PrivilegedSoftware = 3 }
 
 /** SDM Vol. 3A Table 6-4: contributory exceptions. */
 function contributory(v: number): boolean { return v === 0 || (v >= 10 && v <= 13); }
@@ -43,8 +48,8 @@ export interface CoreHost {
   readonly coreCount: number;
   ioIn(core: number, port: number, size: number): number;
   ioOut(core: number, port: number, size: number, value: number): void;
-  /** End the whole run. */
-  stop(reason: StopReason, core: Core | null, detail: string): void;
+  /** End the whole run; a triple fault passes the events it could not deliver, the original first. */
+  stop(reason: StopReason, core: Core | null, detail: string, undelivered?: readonly Undelivered[]): void;
 }
 
 /** What drives the core's INTR input: the local APIC (hardware-to-hardware; no software above). */
@@ -310,7 +315,7 @@ export class Core extends CoreMemory {
     this.curOp = null;
     const ev = this.host.events;
     if (ev.wants.interrupt) ev.emit('interrupt', { core: this.id, vector, tick: this.time, rip: this.rip });
-    this.deliverEvent(vector, null, `interrupt vector 0x${vector.toString(16)}`, EventKind.External, this.rip, 0);
+    this.deliverEvent(vector, null, `interrupt vector 0x${vector.toString(16)}`, EventKind.External, this.rip, 0, null);
     return true;
   }
 
@@ -328,7 +333,8 @@ export class Core extends CoreMemory {
       this.rip = e.isTrap ? op.next : op.rip;
       this.time += op.cost;
       if (e.isTrap) this.instructions++;
-      this.raiseException(e.vector, e.errorCode, e.detail, e.isTrap, op.rip);
+      const kind = e.software ? EventKind.Software : e.isTrap ? EventKind.PrivilegedSoftware : EventKind.Exception;
+      this.deliverEvent(e.vector, e.errorCode, e.detail, kind, op.rip, 0, null);
       return;
     }
     if (e instanceof Unsupported) {
@@ -358,7 +364,7 @@ export class Core extends CoreMemory {
    * is a triple fault, which shuts the core down (the run stops with a report).
    */
   raiseException(vector: number, errorCode: number | null, detail: string, software = false, restartRip = this.rip): void {
-    this.deliverEvent(vector, errorCode, detail, software ? EventKind.Software : EventKind.Exception, restartRip, 0);
+    this.deliverEvent(vector, errorCode, detail, software ? EventKind.Software : EventKind.Exception, restartRip, 0, null);
   }
 
   /**
@@ -369,40 +375,44 @@ export class Core extends CoreMemory {
    * fault), which becomes #DF; a fault while delivering #DF shuts the core
    * down (triple fault). Faults raised by the delivery of an event external
    * to the program carry EXT = 1 in their error code; a fault while
-   * delivering INT n is reported at the INT instruction (`restartRip`).
+   * delivering INT n (or INT1) is reported at the instruction (`restartRip`).
+   * `failed` collects the events that could not be delivered, for the report
+   * of a triple fault (allocated only once something fails).
    */
-  private deliverEvent(vector: number, errorCode: number | null, detail: string, kind: EventKind, restartRip: number, depth: number): void {
+  private deliverEvent(vector: number, errorCode: number | null, detail: string, kind: EventKind, restartRip: number, depth: number, failed: Undelivered[] | null): void {
     if (this.spinTrack) this.spin!.onDirty(this);
     const ev = this.host.events;
     if (ev.wants.exception && kind !== EventKind.External) {
       ev.emit('exception', { core: this.id, tick: this.time, vector, name: VECTOR_NAMES[vector] ?? `vector ${vector}`, rip: this.rip, errorCode });
     }
-    if (depth > 8) { this.tripleFault(`${detail} (endless chain of faults while delivering exceptions)`); return; }
+    if (depth > 8) { this.tripleFault(failed ?? [], ' (an endless chain of faults while delivering exceptions)'); return; }
     try {
       const code = kind === EventKind.Exception && hasErrorCode(vector) ? (errorCode ?? 0) : null;
       this.deliverThroughIdt(vector, code, kind === EventKind.Software, kind !== EventKind.Software);
       this.time += this.costs.cls.exceptionDelivery;
     } catch (e) {
       if (!(e instanceof Fault)) throw e;
-      const what = `${VECTOR_NAMES[vector] ?? `vector ${vector}`} (${detail}) could not be delivered: ${e.detail}`;
-      if (kind === EventKind.Software) {
+      const chain = failed ?? [];
+      chain.push({ vector, detail, reason: e.detail });
+      if (kind === EventKind.Software || kind === EventKind.PrivilegedSoftware) {
         // INT n faulted while vectoring: the fault belongs to the INT instruction itself.
         this.rip = restartRip;
-        this.deliverEvent(e.vector, e.errorCode, what, EventKind.Exception, restartRip, depth + 1);
+        this.deliverEvent(e.vector, e.errorCode, e.detail, EventKind.Exception, restartRip, depth + 1, chain);
         return;
       }
-      if (vector === Vector.DF) { this.tripleFault(what); return; }
+      if (vector === Vector.DF) { this.tripleFault(chain, ''); return; }
       if (kind === EventKind.Exception && isDoubleFault(vector, e.vector)) {
-        this.deliverEvent(Vector.DF, 0, what, EventKind.Exception, restartRip, depth + 1);
+        this.deliverEvent(Vector.DF, 0, `${vectorShortName(e.vector)} while delivering ${vectorShortName(vector)}`, EventKind.Exception, restartRip, depth + 1, chain);
         return;
       }
-      this.deliverEvent(e.vector, e.errorCode, what, EventKind.Exception, restartRip, depth + 1);
+      this.deliverEvent(e.vector, e.errorCode, e.detail, EventKind.Exception, restartRip, depth + 1, chain);
     }
   }
 
-  private tripleFault(detail: string): void {
+  /** Shutdown (SDM Vol. 3A §6.15, Interrupt 8): the core stops and the run ends with a report. */
+  private tripleFault(chain: Undelivered[], why: string): void {
     this.state = RunState.Stopped;
-    this.host.stop('triple-fault', this, detail);
+    this.host.stop('triple-fault', this, `${describeUndelivered(chain) || 'exception delivery'}${why}: triple fault`, chain);
   }
 
   /**
@@ -415,7 +425,7 @@ export class Core extends CoreMemory {
     // Error code for a fault on the gate: IDT bit (1), EXT (0) (SDM Vol. 3A §6.13).
     const gateError = ((vector << 3) | 2 | (ext ? 1 : 0)) >>> 0;
     if (vector * 16 + 15 > this.idtrLimit) {
-      throw new Fault(Vector.GP, gateError, this.idtrLimit === 0 ? 'no IDT loaded (IDTR limit 0)' : `vector ${vector} is beyond the IDT limit`);
+      throw new Fault(Vector.GP, gateError, this.idtrLimit === 0 ? NO_IDT : `vector ${vector} is beyond the IDT limit`);
     }
     const g = this.idtrBase + vector * 16;
     const w0 = this.readSystem(g, 4), w1 = this.readSystem(g + 4, 4), w2 = this.readSystem(g + 8, 4);

@@ -122,12 +122,27 @@ export class DecodeCache {
     this.byPage.delete(ppn);
   }
 
-  private build(core: Core, rip: number, pa: number): Block | null {
-    if (pa + 1 > this.mem.ramBytes) {
-      core.host.stop('unsupported', core, `instruction fetch from physical 0x${pa.toString(16)}, which is not RAM`);
+  /**
+   * Code fetched from outside RAM. Where nothing backs the address, the bytes
+   * read as all ones, as every read there does (a PCI master abort), and
+   * FF FF is no instruction (FF /7 is reserved): #UD, as Bochs raises too.
+   * A device's registers are not code: fetching from them ends the run (as
+   * on Bochs, which stops "running in bogus memory").
+   */
+  private fetchOutsideRam(core: Core, pa: number): null {
+    const where = `physical 0x${pa.toString(16)}`;
+    const device = this.mem.findMmio(pa);
+    if (device) {
+      core.host.stop('fault', core, `instruction fetch from ${device.dev.name} registers (MMIO) at ${where}: code runs only from RAM`);
       core.yieldNow();
-      return null;
+    } else {
+      core.fetchFault(new Fault(Vector.UD, null, `instruction fetch from ${where}, where there is no memory: it reads as all ones, and FF FF is not an instruction`));
     }
+    return null;
+  }
+
+  private build(core: Core, rip: number, pa: number): Block | null {
+    if (pa + 1 > this.mem.ramBytes) return this.fetchOutsideRam(core, pa);
     const off = pa % 4096;
     const inPage = Math.min(4096 - off, this.mem.ramBytes - pa);
     // Decode from a window, not the whole page: iced copies its input into

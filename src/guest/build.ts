@@ -12,14 +12,19 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface GuestBuild {
   /** File name of the result (without extension); also names the build in error messages. */
   name: string;
-  /** Repo-relative source paths (.c or .S); guest/lib/rt.c is added automatically. */
+  /**
+   * Repo-relative source paths (.c or .S); guest/lib/rt.c is added
+   * automatically, and so are the companions the sources name (see
+   * withCompanions).
+   */
   sources: string[];
   cflags?: string[];
 }
@@ -47,6 +52,41 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const libDir = join(repoRoot, 'guest', 'lib');
 const runtimeSource = 'guest/lib/rt.c';
 
+/**
+ * The first of `candidates` that exists as (or can be made into) a writable
+ * directory, or null.
+ */
+export function firstWritableDir(candidates: string[]): string | null {
+  for (const dir of candidates) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+      return dir;
+    } catch {
+      // not creatable or not writable: try the next
+    }
+  }
+  return null;
+}
+
+let cacheDir: string | null = null;
+
+/**
+ * Where built images are kept: $SHINJUKU_CACHE if set, else .cache/guest in
+ * the package (a checkout), else the user's cache folder - a package
+ * installed with `sudo npm install -g` is not writable by the user who runs it.
+ */
+export function guestCacheDir(): string {
+  if (cacheDir !== null) return cacheDir;
+  const env = process.env.SHINJUKU_CACHE;
+  const candidates = env
+    ? [join(resolve(env), 'guest')]
+    : [join(repoRoot, '.cache', 'guest'), join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'shinjuku-emu', 'guest')];
+  cacheDir = firstWritableDir(candidates);
+  if (cacheDir === null) throw new ToolchainError(`guest build needs a writable cache folder; none of ${candidates.join(', ')} could be created (set SHINJUKU_CACHE to one that can)`);
+  return cacheDir;
+}
+
 /** Every .h under guest/ (outside guest/lib, hashed above), repo-relative and sorted. */
 function guestHeaders(): string[] {
   const out: string[] = [];
@@ -62,7 +102,7 @@ function guestHeaders(): string[] {
 }
 
 /**
- * The guest ABI (README.md "Guest programs"): a static, non-PIE ELF64 with no libc.
+ * The guest ABI (docs/architecture.md): a static, non-PIE ELF64 with no libc.
  * -mgeneral-regs-only keeps SSE out of guest code so that context switches need
  * not save vector state; -mno-red-zone because interrupts are delivered on the
  * same stack in ring 0 (no stack switch), which would clobber a red zone;
@@ -130,13 +170,47 @@ function readSource(rel: string, buildName: string): Buffer {
   }
 }
 
+/**
+ * A line in a guest source that names other sources to build into the same
+ * image, relative to the naming file: `shinjuku-emu: link ../apic/idt.c` as
+ * the only text of a C comment (after // or inside a block comment).
+ */
+const LINK_DIRECTIVE = /^\s*(?:\/\/|\/\*|\*)\s*shinjuku-emu:\s*link\s+(.*?)\s*(?:\*\/\s*)?$/gm;
+
+/**
+ * `sources` followed by the companions they name with LINK_DIRECTIVE (and
+ * theirs), each once, so that a guest that needs e.g. guest/apic/idt.c
+ * builds from its own file alone. Paths stay repo-relative.
+ */
+export function withCompanions(sources: string[], buildName: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (rel: string, namedBy: string | null) => {
+    const abs = resolve(repoRoot, rel);
+    if (seen.has(abs)) return;
+    seen.add(abs);
+    out.push(rel);
+    let text: string;
+    try {
+      text = readFileSync(abs, 'latin1');
+    } catch {
+      throw new GuestBuildError(`guest build '${buildName}': ${namedBy ? `${namedBy} links ${rel}, which is not there` : `source file ${rel} not found`}`, '');
+    }
+    for (const m of text.matchAll(LINK_DIRECTIVE)) {
+      for (const p of m[1]!.split(/\s+/).filter(Boolean)) visit(relative(repoRoot, resolve(dirname(abs), p)), rel);
+    }
+  };
+  for (const src of sources) visit(src, null);
+  return out;
+}
+
 function build(b: GuestBuild, kind: 'guest' | 'native'): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(b.name)) {
     throw new GuestBuildError(`guest build name '${b.name}' must be a plain file name (letters, digits, _ . -)`, '');
   }
   const cc = compilerName();
   const version = compilerVersion(cc);
-  const sources = [...b.sources, runtimeSource];
+  const sources = [...withCompanions(b.sources, b.name), runtimeSource];
   const flags = [...(kind === 'guest' ? GUEST_FLAGS : NATIVE_FLAGS), ...(b.cflags ?? [])];
 
   // Everything in guest/lib may be #included by any source, so all of it keys
@@ -167,7 +241,7 @@ function build(b: GuestBuild, kind: 'guest' | 'native'): string {
     field(h);
     field(readFileSync(join(repoRoot, h)));
   }
-  const dir = join(repoRoot, '.cache', 'guest', hash.digest('hex'));
+  const dir = join(guestCacheDir(), hash.digest('hex'));
   const out = join(dir, kind === 'guest' ? `${b.name}.elf` : b.name);
   if (existsSync(out)) return out;
 

@@ -3,8 +3,8 @@
  *
  * The checks are the ones the multiboot loader that boots the same images on
  * QEMU and Bochs makes, in the same order and with the same wording, so an
- * image that this emulator refuses is refused on QEMU and Bochs too, with the
- * same message.
+ * image that this emulator refuses is refused there too, with the same
+ * message (docs/architecture.md, "Guest ABI", says what an image must be).
  * Field offsets follow the System V gABI, "ELF-64 Object File Format" 1.5:
  * Elf64_Ehdr is 64 bytes, Elf64_Phdr 56, Elf64_Shdr 64, Elf64_Sym 24.
  */

@@ -12,6 +12,7 @@
  */
 import { Core, type CoreHost, RunState, CR0_PE, CR0_MP, CR0_NE, CR0_PG, CR4_PAE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_LME, EFER_LMA, hex } from '../cpu/core.js';
 import { DecodeCache, disassemble } from '../cpu/decoder.js';
+import type { Undelivered } from '../cpu/fault.js';
 import { PhysicalMemory } from '../memory/physical.js';
 import type { MemorySystem } from '../memory/memorySystem.js';
 import { CoherentMemorySystem, coherenceConfig } from '../memory/coherence.js';
@@ -74,6 +75,8 @@ export interface StopInfo {
   rip: number | null;
   disassembly: string | null;
   detail: string;
+  /** A triple fault: the events the core could not deliver, the one the program raised first. */
+  undelivered?: readonly Undelivered[];
 }
 
 export class Machine implements CoreHost {
@@ -162,8 +165,8 @@ export class Machine implements CoreHost {
   // ------------------------------------------------------------------- boot
 
   /**
-   * Load an ELF image and put every core in the state the peers' loader
-   * leaves it in (docs/architecture.md "Boot"): long mode, ring 0,
+   * Load an ELF image and put every core in the state the guest ABI
+   * defines (docs/architecture.md, "Guest ABI"): long mode, ring 0,
    * identity-mapped 0–4 GiB with 2 MiB pages (3–4 GiB uncached), IF = 0,
    * RDI = core index, RSI = core count, own 1 MiB stack with RSP ≡ 8 (mod 16)
    * holding a return address into a halt stub, IDTR limit 0.
@@ -240,7 +243,7 @@ export class Machine implements CoreHost {
     }
   }
 
-  stop(reason: StopReason, core: Core | null, detail: string): void {
+  stop(reason: StopReason, core: Core | null, detail: string, undelivered?: readonly Undelivered[]): void {
     this.finish({
       reason,
       exitStatus: null,
@@ -249,6 +252,7 @@ export class Machine implements CoreHost {
       rip: core ? core.rip : null,
       disassembly: core ? this.disassembleAt(core, core.rip) : null,
       detail,
+      ...(undelivered ? { undelivered } : {}),
     });
   }
 

@@ -182,6 +182,13 @@ function clflushopt(_c: Core, _op: Op): void { throw new Fault(Vector.UD, null, 
 /** INT3 and INT n are traps: RIP already points past them when the gate is entered (SDM INT n/INT3). */
 function int3(_c: Core, _op: Op): void { throw new Fault(Vector.BP, null, 'INT3', true); }
 function intN(_c: Core, op: Op): void { throw new Fault(op.immLo & 0xff, null, `INT ${op.immLo & 0xff}`, true); }
+/**
+ * INT1 (ICEBP, F1): a #DB trap. Unlike INT3 and INT n it is not a software
+ * interrupt: delivery skips the gate DPL check and sets EXT in any error
+ * code, as for a hardware exception, and it sets no DR6 bit (SDM Vol. 2A
+ * INT n/INTO/INT3/INT1).
+ */
+function int1(_c: Core, _op: Op): void { throw new Fault(Vector.DB, null, 'INT1 (ICEBP)', true, false); }
 function ud2(_c: Core, _op: Op): void { throw new Fault(Vector.UD, null, 'UD2'); }
 
 /**
@@ -419,6 +426,7 @@ export const systemSpecs: SpecEntry[] = [
   // exceptionDelivery (Core.deliverEvent), so the op itself is charged nothing (one owner).
   [Mnemonic.Int3, { exec: int3, cls: 'exceptionDelivery', selfTimed: true, ends: true }],
   [Mnemonic.Int, { exec: intN, cls: 'exceptionDelivery', selfTimed: true, ends: true }],
+  [Mnemonic.Int1, { exec: int1, cls: 'exceptionDelivery', selfTimed: true, ends: true }],
   [Mnemonic.Ud2, { exec: ud2, cls: 'nop', ends: true }],
   [Mnemonic.Lgdt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(0), ends: true }],
   [Mnemonic.Lidt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(1), ends: true }],
