@@ -1,0 +1,150 @@
+/**
+ * x87 FPU state against the host CPU and the SDM: the control/status/tag
+ * words and the FNSTENV/FNSAVE images (guest/fpu/x87_state.c, native vs
+ * emulator, byte for byte), #MF delivery of an unmasked exception
+ * (guest/fpu/x87_mf.c: SIGFPE with trap number 16 natively), #NM from
+ * CR0.EM/MP/TS (guest/fpu/x87_nm.c: ring 0, expected lines from SDM Vol. 3A
+ * Table 2-2; QEMU 7.2 printed the same), and the x87 bytes of the FXSAVE
+ * area (X87State.fxsaveLegacy) against the host's FXSAVE for the same
+ * FRSTOR image (guest/fpu/fxsave_native.c).
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { buildGuestImage, buildNativeProgram, type GuestBuild } from '../src/guest/build.js';
+import { runImage } from '../src/sim/run.js';
+import { X87State, FCW_INIT } from '../src/cpu/fpu/x87.js';
+import { loadProfile } from '../src/profile/load.js';
+
+const MEMORY_BYTES = 512 * 1024 * 1024;
+
+function native(b: GuestBuild): { console: string; status: number } {
+  const r = spawnSync(buildNativeProgram(b), [], { encoding: 'latin1', maxBuffer: 1 << 26 });
+  if (r.error) throw r.error;
+  if (r.status === null) throw new Error(`native ${b.name} was killed by ${r.signal}`);
+  return { console: r.stdout, status: r.status };
+}
+
+function guest(b: GuestBuild, maxCycles = 2e9) {
+  return runImage(buildGuestImage(b), { cores: 1, memoryBytes: MEMORY_BYTES, maxCycles });
+}
+
+function sameAsHost(b: GuestBuild): void {
+  const want = native(b);
+  const got = guest(b);
+  expect(got.console, `console of ${b.name} (stop: ${got.stopReason}: ${got.stop.detail})`).toBe(want.console);
+  expect(got.exitStatus).toBe(want.status);
+}
+
+describe('x87 state and its memory images: emulator vs host CPU', () => {
+  it('FNINIT, FLDCW/FNSTCW, FNSTSW, FNCLEX, FNSTENV/FLDENV, FNSAVE/FRSTOR, FINCSTP/FDECSTP, FFREE, FXCH, waiting forms', () => {
+    sameAsHost({ name: 'x87_state', sources: ['guest/fpu/x87_state.c'] });
+  });
+
+  it('an unmasked exception is reported as #MF at the next waiting instruction (CR0.NE = 1)', () => {
+    const b = { name: 'x87_mf', sources: ['guest/fpu/x87_mf.c'] };
+    sameAsHost(b);
+    expect(native(b).console).toContain('exception 16 (#MF)');
+  });
+});
+
+describe('CR0.EM / MP / TS (guest/fpu/x87_nm.c)', () => {
+  // SDM Vol. 3A Table 2-2: EM or TS → #NM for every x87 instruction; WAIT → #NM only if MP and TS.
+  const cases: [number, string][] = [
+    [1, 'TS=1: fld1\nexception 7 (#NM)\n'],
+    [2, 'EM=1: fld1\nexception 7 (#NM)\n'],
+    [3, 'TS=1: fninit\nexception 7 (#NM)\n'],
+    [4, 'EM=1: fnstsw ax\nexception 7 (#NM)\n'],
+    [5, 'MP=1 TS=1: fwait\nexception 7 (#NM)\n'],
+    [6, 'MP=0 TS=1: fwait\nno exception\n'],
+    [7, 'EM=1 MP=1: fwait\nno exception\n'],
+    [8, 'TS=1, then clts: fld1\nno exception\n'],
+  ];
+  for (const [n, text] of cases) {
+    it(text.split('\n')[0]!, () => {
+      const r = guest({ name: `x87_nm_${n}`, sources: ['guest/fpu/x87_nm.c'], cflags: [`-DCASE=${n}`] }, 1e9);
+      expect(r.console).toBe(text);
+      expect(r.exitStatus).toBe(text.includes('#NM') ? 71 : 0);
+    });
+  }
+});
+
+describe('X87State: FXSAVE area and XSAVE init tracking', () => {
+  const hexBytes = (s: string) => Uint8Array.from(s.match(/../g)!.map((h) => parseInt(h, 16)));
+
+  it('fxsaveLegacy writes the x87 bytes the host FXSAVE64 / FXSAVE write for the same FRSTOR image', () => {
+    const out = native({ name: 'fxsave_native', sources: ['guest/fpu/fxsave_native.c'] }).console.trim().split('\n');
+    expect(out.length).toBe(12);
+    for (let k = 0; k < out.length; k += 3) {
+      const image = hexBytes(out[k]!.replace('image:', ''));
+      const f = new X87State();
+      f.loadState(new DataView(image.buffer), 0);
+      const pending = (f.statusWord() & 0x80) !== 0;
+      for (const [line, rexW] of [[out[k + 1]!, true], [out[k + 2]!, false]] as const) {
+        const host = hexBytes(line.slice(line.indexOf(':') + 1));
+        const buf = new Uint8Array(160).fill(0xaa);
+        f.fxsaveLegacy(buf, 0, rexW);
+        // Not compared: MXCSR and MXCSR_MASK (24-31, the SIMD side's); in the REX.W=0 form FCS and FDS
+        // (12-13, 20-21), which this AMD host stores and the modelled Haswell deprecates to 0 (SDM Vol. 1
+        // §8.1.8, CPUID.(EAX=07H,ECX=0):EBX[13]); and with no exception pending FOP/FIP/FDP (6-23), which
+        // AMD CPUs do not store then (AMD APM Vol. 5 FXSAVE), while Intel's FXSAVE always does.
+        const skip = (i: number) => (i >= 24 && i < 32) || (!rexW && (i === 12 || i === 13 || i === 20 || i === 21)) || (!pending && i >= 6 && i < 24);
+        for (let i = 0; i < 160; i++) {
+          if (skip(i)) continue;
+          expect(buf[i], `${line.slice(0, line.indexOf(':'))} byte ${i} of state ${k / 3}`).toBe(host[i]);
+        }
+        if (!pending) {
+          // What Intel stores: the pointers as FRSTOR loaded them (FIP bytes 8.., FDP 16..).
+          const dv = new DataView(buf.buffer);
+          expect(dv.getUint32(8, true)).toBe(new DataView(image.buffer).getUint32(12, true));
+          expect(dv.getUint32(16, true)).toBe(new DataView(image.buffer).getUint32(20, true));
+        }
+      }
+      // And back: fxrstorLegacy of that area gives the same state.
+      const area = new Uint8Array(512);
+      f.fxsaveLegacy(area, 0);
+      const g = new X87State();
+      g.fxrstorLegacy(area, 0);
+      const a = new DataView(new ArrayBuffer(108)), b = new DataView(new ArrayBuffer(108));
+      f.storeState(a, 0); g.storeState(b, 0);
+      expect(new Uint8Array(b.buffer)).toEqual(new Uint8Array(a.buffer));
+    }
+  });
+
+  it('isInitState: true exactly in the FNINIT configuration with zero registers', () => {
+    const f = new X87State();
+    expect(f.isInitState()).toBe(true);
+    f.push(0x3fff, 1n << 63n);
+    expect(f.isInitState()).toBe(false);
+    f.init();
+    expect(f.isInitState()).toBe(false); // FNINIT keeps the register contents
+    f.setPhys(7, 0, 0n); f.init();
+    expect(f.isInitState()).toBe(true);
+    f.setControlWord(0x027f);
+    expect(f.isInitState()).toBe(false);
+    f.setControlWord(FCW_INIT);
+    f.fip = 0x401000;
+    expect(f.isInitState()).toBe(false);
+  });
+});
+
+describe('x87 costs come from the profile (guest/fpu/x87_cost.c)', () => {
+  it('FNSTENV, FLDENV and the pair cost their classes plus 7 doubleword accesses each, per loop iteration', () => {
+    const r = guest({ name: 'x87_cost', sources: ['guest/fpu/x87_cost.c'] });
+    expect(r.exitStatus).toBe(0);
+    const p = loadProfile();
+    const c = p.instructionClasses;
+    const ticks = p.clock.tscHz.value / p.clock.coreHz.value;
+    const loop = c.alu.cycles + c.jcc.cycles + c.branchTaken.cycles; // dec; jnz (taken)
+    const save = c.x87Stenv.cycles + 7 * p.memory.storeL1.cycles;
+    const load = c.x87Ldenv.cycles + 7 * p.memory.loadL1.cycles;
+    const want: Record<string, number> = { fnstenv: save + loop, fldenv: load + loop, 'fnstenv+fldenv': save + load + loop };
+    for (const line of r.console.trim().split('\n')) {
+      const m = /^(\S+): loop 1000 (\d+) 2000 (\d+) 3000 (\d+)$/.exec(line);
+      expect(m, line).not.toBeNull();
+      const [d1, d2, d3] = [Number(m![2]), Number(m![3]), Number(m![4])];
+      // RDTSC returns whole ticks: allow 2 ticks of rounding over 1000 iterations.
+      expect(Math.abs(d3 - d2 - (d2 - d1)), line).toBeLessThanOrEqual(2);
+      expect(Math.abs(d2 - d1 - 1000 * want[m![1]!]! * ticks), line).toBeLessThanOrEqual(2);
+    }
+  });
+});
