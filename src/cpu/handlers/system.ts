@@ -104,14 +104,14 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
   switch (leaf >>> 0) {
     case 0: return [0xd, 0x756e6547, 0x6c65746e, 0x49656e69]; // "GenuineIntel" in EBX, EDX, ECX order
     case 7: {
-      // EBX: BMI1(3); FCS/FDS deprecated (13: the x87 stores them as 0, a Haswell de-feature bit).
-      const ebx = (1 << 3) /* BMI1: TZCNT */ | (1 << 13) /* ZERO_FCS_FDS */;
+      // EBX: BMI1(3), BMI2(8); FCS/FDS deprecated (13: the x87 stores them as 0, a Haswell de-feature bit).
+      const ebx = (1 << 3) /* BMI1: TZCNT */ | (1 << 8) /* BMI2 */ | (1 << 13) /* ZERO_FCS_FDS */;
       return sub === 0 ? [0, ebx, 0, 0] : [0, 0, 0, 0];
     }
     case 1: {
       const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
       const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
-      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24); /* TSC-deadline timer */
+      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 22) /* MOVBE */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24); /* TSC-deadline timer */
       // EDX: FPU(0) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) MTRR(12) PGE(13) CMOV(15) PAT(16) CLFSH(19)
       const edx = (1 << 0) /* FPU: x87 (src/cpu/fpu) */ | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
       return [eax, ebx, ecx, edx];
