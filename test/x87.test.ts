@@ -12,7 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildGuestImage, buildNativeProgram, type GuestBuild } from '../src/guest/build.js';
 import { runImage } from '../src/sim/run.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { X87State, FCW_INIT } from '../src/cpu/fpu/x87.js';
+import { supportedMnemonics } from '../src/cpu/decoder.js';
+import { repoRoot } from '../src/guest/build.js';
 import { loadProfile } from '../src/profile/load.js';
 
 const MEMORY_BYTES = 512 * 1024 * 1024;
@@ -44,6 +48,59 @@ describe('x87 state and its memory images: emulator vs host CPU', () => {
     const b = { name: 'x87_mf', sources: ['guest/fpu/x87_mf.c'] };
     sameAsHost(b);
     expect(native(b).console).toContain('exception 16 (#MF)');
+  });
+});
+
+/** Up to `max` differing lines of two outputs. */
+function differingLines(want: string, got: string, max: number): string[] {
+  const w = want.split('\n'), g = got.split('\n');
+  const out: string[] = [];
+  let count = 0;
+  for (let i = 0; i < Math.max(w.length, g.length); i++) {
+    if (w[i] === g[i]) continue;
+    count++;
+    if (out.length < max) out.push(`line ${i + 1}:\n  want ${w[i] ?? '<missing>'}\n  got  ${g[i] ?? '<missing>'}`);
+  }
+  if (count > out.length) out.push(`... ${count - out.length} more differing lines`);
+  return out;
+}
+
+const ORACLE: GuestBuild = { name: 'x87_oracle', sources: ['guest/fpu/x87_oracle.c'] };
+const SUMMARY = /^(\S+) ([0-9a-f]{4}): n=(\d+) h=([0-9a-f]{16})$/;
+
+describe('x87 oracle: every x87 instruction on edge operands, every rounding and precision control, vs the host CPU', () => {
+  it('guest output equals the native output exactly', () => {
+    const want = native(ORACLE);
+    const got = guest(ORACLE, 1e12);
+    if (got.console !== want.console) {
+      const first = want.console.split('\n').find((l, i) => l !== got.console.split('\n')[i]);
+      const mn = first ? SUMMARY.exec(first)?.[1] : undefined;
+      let detail = '';
+      if (mn) {
+        // Verbose re-run of the first differing instruction on both sides: its first differing cases.
+        const b = { ...ORACLE, name: 'x87_oracle-verbose', cflags: ['-DX87_VERBOSE', `-DX87_ONLY="${mn}"`] };
+        const vw = native(b), vg = guest(b, 1e13);
+        detail = `\n\nverbose re-run of '${mn}' (format: cw, a = ST0, b = ST1, memory operands -> ` +
+          `FSW, FTW, ST0, ST1, memory results, flags):\n` + differingLines(vw.console, vg.console, 6).join('\n');
+      }
+      expect(got.console, `x87 oracle mismatch (stop: ${got.stopReason})\n` + differingLines(want.console, got.console, 10).join('\n') + detail)
+        .toBe(want.console);
+    }
+    expect(got.exitStatus).toBe(want.status);
+  });
+
+  it('the reference has a case for every x87 instruction the machine implements', () => {
+    const out = native(ORACLE).console.trim().split('\n');
+    for (const line of out.slice(0, -1)) {
+      const m = SUMMARY.exec(line);
+      expect(m, line).not.toBeNull();
+      expect(Number(m![3]), line).toBeGreaterThan(0);
+    }
+    // Every implemented x87 mnemonic appears in the oracle or in the state test (AT&T size suffixes allowed).
+    const src = ['guest/fpu/x87_oracle.c', 'guest/fpu/x87_state.c'].map((f) => readFileSync(join(repoRoot, f), 'utf8')).join('\n');
+    const x87 = supportedMnemonics().filter((m) => /^f/.test(m) && !/^fxsave|^fxrstor/.test(m));
+    expect(x87.length).toBeGreaterThan(80);
+    for (const m of x87) expect(new RegExp(`[\\s"](${m})(s|l|t|ll)?[\\s"]`).test(src), m).toBe(true);
   });
 });
 

@@ -205,6 +205,49 @@ int test_main(void) {
     dump("registers after fxch", save + 28, 80);
   }
 
+  /* The last-instruction pointers (SDM Vol. 1 §8.1.8-8.1.9): FIP and FOP of the last non-control
+   * instruction, FDP of the last one with a memory operand. Stored relative to the instruction
+   * and to the operand (dvar, ivar); no system call between the instruction and FNSTENV. */
+  {
+    static double dvar = 2.5;
+    static int32_t ivar = 7;
+    static uint16_t cwvar = 0x037f;
+    uint64_t at, last_at = 0, last_da = 0;
+    /* kind: 0 non-control without memory operand, 1 with dvar, 2 with ivar, 3 control. FIP is shown
+     * relative to the last non-control instruction, FDP to the last memory operand. */
+#define POINTERS(label, kind, insn)                                                           \
+    __asm__ volatile("lea 1f(%%rip), %0\n1: " insn "\n fnstenv %1" : "=&r"(at), "=m"(env)      \
+                     : "m"(dvar), "m"(ivar), "m"(cwvar) : "memory");                           \
+    if (kind != 3) last_at = at;                                                              \
+    if (kind == 1) last_da = (uintptr_t)&dvar;                                                \
+    if (kind == 2) last_da = (uintptr_t)&ivar;                                                \
+    put32(env + 12, get32(env + 12) - (uint32_t)last_at);                                     \
+    put32(env + 20, get32(env + 20) - (uint32_t)last_da);                                     \
+    dump(label, env, 28);                                                                     \
+    __asm__ volatile("fldcw %0" : : "m"(cwvar)); /* FNSTENV masked the exceptions */
+    __asm__ volatile("fninit");
+    POINTERS("fldl dvar", 1, "fldl %2")
+    POINTERS("faddl dvar", 1, "faddl %2")
+    POINTERS("fld1 (fdp kept)", 0, "fld1")
+    POINTERS("fxch", 0, "fxch %%st(1)")
+    POINTERS("fnop", 0, "fnop")
+    POINTERS("fcomi", 0, "fcomi %%st(1), %%st")
+    POINTERS("fsqrt", 0, "fsqrt")
+    POINTERS("fstpl dvar", 1, "fstpl %2")
+    POINTERS("fildl ivar", 2, "fildl %3")
+    POINTERS("fistpl ivar", 2, "fistpl %3")
+    POINTERS("fldcw (control: pointers kept)", 3, "fldcw %4")
+    POINTERS("ffree", 0, "ffree %%st(3)")
+    POINTERS("fincstp", 0, "fincstp")
+    POINTERS("fclex (control)", 3, "fnclex")
+    POINTERS("fwait (control)", 3, "fwait")
+    POINTERS("fldz", 0, "fldz")
+    POINTERS("fstp st1", 0, "fstp %%st(1)")
+    POINTERS("fucompp", 0, "fucompp")
+#undef POINTERS
+    __asm__ volatile("fninit");
+  }
+
   /* Waiting forms with nothing pending behave like the no-wait forms. */
   __asm__ volatile("finit");
   {

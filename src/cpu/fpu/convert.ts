@@ -57,7 +57,7 @@ export function fromBinary(bits: bigint, fmt: Format, cw: number, raw: boolean):
   if (exp === 0) {
     if (frac === 0n) { result(s, 0n); return; }
     conv.denormal = true;
-    if (!raw && raise(DE, cw)) return;
+    if (!raw) out.flags |= DE; // masked or not, FLD loads the value (the host does; so does Bochs)
     // Denormal: frac × 2^(emin − fracBits), normalized in the extended format.
     const n = bitLength(frac);
     const E = fmt.emin - fracBits + n - 1;
@@ -104,7 +104,8 @@ export function toBinary(se: number, sig: bigint, fmt: Format, cw: number): void
   const rc = (cw >>> 10) & 3;
   roundTo(se >>> 15, sig, unpackE(se), false, fmt.pfull, fmt, rc, cw);
   // An unmasked overflow or underflow on a store to memory leaves the destination unchanged (SDM Vol. 1 §4.9.1.4–5).
-  if ((out.flags & 0x18) !== 0 && (out.flags & 0x18 & ~cw) !== 0) { out.store = false; return; }
+  // Nor is inexact reported then (the host flags OE or UE alone).
+  if ((out.flags & 0x18) !== 0 && (out.flags & 0x18 & ~cw) !== 0) { out.store = false; out.flags &= ~PE; out.c1 = 0; return; }
   const exp = BigInt(out.se & EXP_MAX);
   const frac = out.sig & ((1n << BigInt(fracBits)) - 1n);
   out.sig = signBit | (exp << BigInt(fracBits)) | frac;
@@ -222,11 +223,12 @@ export function toBcdBytes(se: number, sig: bigint, cw: number, b: Uint8Array): 
 // ------------------------------------------------------------ constants
 
 /**
- * The constants of FLD1/FLDL2T/FLDL2E/FLDPI/FLDLG2/FLDLN2/FLDZ (SDM Vol. 2
- * FLD1/FLDL2T/...: "the constant is rounded ... as specified by the RC
- * field"; the processor holds them internally with 66 significand bits, SDM
- * Vol. 1 §8.3.8). Computed once, exactly enough, with BigInt series; then
- * rounded to 66 bits (the internal value) and from there by RC to 64.
+ * The constants of FLDL2T/FLDL2E/FLDPI/FLDLG2/FLDLN2 (SDM Vol. 2
+ * FLD1/FLDL2T/...: the constant is rounded as the RC field says). Computed
+ * once with BigInt series to 200 fraction bits, then rounded from that (as
+ * an irrational value: never a tie) to 64 bits. The host agrees in every
+ * rounding mode; a 66-bit internal constant rounded twice would not (log10 2
+ * has 1000... after its 66th bit).
  */
 const FRAC = 200n;
 const ONE = 1n << FRAC;
@@ -259,17 +261,13 @@ const CONSTANTS: Record<string, bigint> = {
   l2t: (LN10 << FRAC) / LN2, // log2(10)
 };
 
-/** Load constant `name` (fixed-point value with FRAC fraction bits) into `out`, rounded by RC from its 66-bit internal form. */
+/** Load constant `name` into `out`, rounded by RC; no exception (SDM Vol. 2 FLD1...: only #IS). */
 export function constant(name: 'pi' | 'ln2' | 'lg2' | 'l2e' | 'l2t', cw: number): void {
   begin();
-  const v = CONSTANTS[name]!;
-  const n = bitLength(v);
-  // The 66-bit internal constant (round to nearest from the true value), then the RC rounding to 64 bits.
-  const m66 = (v + (1n << BigInt(n - 67))) >> BigInt(n - 66);
-  const e66 = n - 66 - Number(FRAC);
-  const flagsBefore = out.flags;
-  roundTo(0, m66, e66, false, 64, EXT, (cw >>> 10) & 3, cw | 0x3f);
-  out.flags = flagsBefore; // the constants raise no exception (SDM Vol. 2 FLD1...: "Floating-Point Exceptions: #IS")
+  // The low 8 of the 200 bits may be off by the series' truncations: keep 190, the rest is sticky.
+  const v = CONSTANTS[name]! >> 10n;
+  roundTo(0, v, -Number(FRAC) + 10, true, 64, EXT, (cw >>> 10) & 3, cw | 0x3f);
+  out.flags = 0;
   out.c1 = 0;
 }
 
@@ -394,8 +392,10 @@ export function remainder(aSe: number, aSig: bigint, bSe: number, bSig: bigint, 
   if (isNaNCls(a) || isNaNCls(b)) { nan2(aSe, aSig, a, bSe, bSig, b, cw); return; }
   if (a === Cls.Inf || b === Cls.Zero) { if (!raise(IE, cw)) result(INDEFINITE_SE, INDEFINITE_SIG); return; }
   if ((a === Cls.Denormal || b === Cls.Denormal) && raise(DE, cw)) return;
-  if (a === Cls.Zero || b === Cls.Inf) { result(aSe, aSig); return; }
   const sa = aSe >>> 15;
+  if (a === Cls.Zero) { result(aSe, aSig); return; }
+  // A finite dividend with an infinite divisor is its own remainder, normalized (a pseudo-denormal comes back as the normal encoding).
+  if (b === Cls.Inf) { packExact(sa, aSig, unpackE(aSe), cw); return; }
   const ea = unpackE(aSe), eb = unpackE(bSe);
   const na = bitLength(aSig), nb = bitLength(bSig);
   const D = (ea + na) - (eb + nb); // difference of the true exponents
@@ -410,7 +410,7 @@ export function remainder(aSe: number, aSig: bigint, bSe: number, bSig: bigint, 
     const r = A2 - Q * B2;
     prem.incomplete = true;
     prem.q = Number(Q & 7n);
-    packExact(sa, r, baseE);
+    packExact(sa, r, baseE, cw);
     return;
   }
   const e = Math.min(ea, eb);
@@ -425,12 +425,14 @@ export function remainder(aSe: number, aSig: bigint, bSe: number, bSig: bigint, 
   }
   prem.q = Number(Q & 7n);
   if (r === 0n) { result(sa << 15, 0n); return; } // a zero remainder has the dividend's sign
-  packExact(sign, r, e);
+  packExact(sign, r, e, cw);
 }
 
-/** Pack an exact remainder (it fits in 64 bits, or it is a denormal on the extended grid): no rounding, no flags. */
-function packExact(sign: number, m: bigint, e: number): void {
-  const flags = out.flags;
-  roundTo(sign, m, e, false, 64, EXT, RC_NEAREST, 0x3f);
-  out.flags = flags;
+/**
+ * Pack an exact remainder (it fits in 64 bits, or it is a denormal on the
+ * extended grid): no rounding, so no inexact; a tiny result still raises an
+ * unmasked underflow with the adjusted exponent (the host does: FPREM lists #U).
+ */
+function packExact(sign: number, m: bigint, e: number, cw: number): void {
+  roundTo(sign, m, e, false, 64, EXT, RC_NEAREST, cw);
 }

@@ -160,7 +160,8 @@ function roundShift(m: bigint, shift: number, sticky: boolean, sign: number, rc:
  * Round (-1)^sign × m × 2^e (m > 0, with `sticky` as in roundShift) to `p`
  * significand bits in format `fmt` (p < fmt.pfull: x87 precision control,
  * which narrows the significand but keeps the format's exponent range; SDM
- * Vol. 1 §8.1.5.2). Denormal results lie on the format's own denormal grid.
+ * Vol. 1 §8.1.5.2): a p-bit format with fmt's exponent range, denormals
+ * included (their last bit is 2^(emin − p + 1)).
  *
  * Numeric exceptions (SDM Vol. 1 §4.9.1.4–6): overflow when the result
  * rounded with unbounded exponent is above the largest finite value;
@@ -180,7 +181,9 @@ export function roundTo(sign: number, m: bigint, e: number, sticky: boolean, p: 
   const inexactU = inexact, upU = roundedUp;
   const ErU = lsbU + bitLength(qU) - 1;
   if (ErU > fmt.emax) {
-    if ((cw & OE) === 0) {
+    // Unmasked: the result with its exponent adjusted, unless even that is out of range (only
+    // FSCALE gets there): then the masked response, as the host does.
+    if ((cw & OE) === 0 && ErU - fmt.adjust <= fmt.emax) {
       out.flags |= OE | (inexactU ? PE : 0);
       out.c1 = upU ? 1 : 0;
       packFinite(sign, qU, lsbU - fmt.adjust, fmt);
@@ -191,7 +194,7 @@ export function roundTo(sign: number, m: bigint, e: number, sticky: boolean, p: 
     return;
   }
   const tiny = ErU < fmt.emin;
-  if (tiny && (cw & UE) === 0) {
+  if (tiny && (cw & UE) === 0 && ErU + fmt.adjust >= fmt.emin) {
     // Unmasked underflow: the significand rounded to p bits, exponent adjusted up.
     out.flags |= UE | (inexactU ? PE : 0);
     out.c1 = upU ? 1 : 0;
@@ -204,8 +207,10 @@ export function roundTo(sign: number, m: bigint, e: number, sticky: boolean, p: 
     packFinite(sign, qU, lsbU, fmt);
     return;
   }
-  // The delivered result lies on the denormal grid (or rounds up into the normal range).
-  const lsb = Math.max(lsbU, fmt.emin - (fmt.pfull - 1));
+  // The delivered result lies on the denormal grid of a p-bit format with this exponent range
+  // (under precision control that grid is coarser than the extended one: the host rounds
+  // 2^-16445 + 0 to 0 with PC = 53 bits), or rounds up into the normal range.
+  const lsb = Math.max(lsbU, fmt.emin - (p - 1));
   const q = roundShift(m, lsb - e, sticky, sign, rc);
   if (inexact) out.flags |= PE | (tiny ? UE : 0);
   out.c1 = roundedUp ? 1 : 0;

@@ -283,8 +283,9 @@ function fld(c: Core, op: Op): void {
     out.flags = 0; out.store = true;
     se = f.stSe(op.r0); sig = f.stSig(op.r0);
   }
-  if (!out.store) { f.sw |= out.flags; return; } // unmasked #IA / #D on the conversion: nothing pushed
+  // An unmasked #IA on the conversion pushes nothing; an unmasked #D still loads the value (as the host does).
   f.sw |= out.flags;
+  if (!out.store && (out.flags & IE) !== 0) return;
   pushChecked(f, se, sig);
 }
 
