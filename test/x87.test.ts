@@ -104,6 +104,29 @@ describe('x87 oracle: every x87 instruction on edge operands, every rounding and
   });
 });
 
+/**
+ * gcc's x87 code for ordinary C (long double, and double/float with -mfpmath=387) runs with
+ * outputs identical to native. -mno-sse keeps the native build on the same x87 instructions
+ * (the x86-64 ABI would pass double in XMM registers); the flags work with and without the
+ * guests' -mgeneral-regs-only.
+ */
+const X87_CFLAGS = ['-m80387', '-mno-sse', '-mfpmath=387', '-fno-math-errno'];
+describe('long double programs: emulator vs host CPU (guest/fpu/longdouble.c)', () => {
+  for (const extra of [[], ['-O3'], ['-march=haswell'], ['-O3', '-march=haswell']]) {
+    it(`series, Newton, a 4x4 matrix, conversions, compares, rounding modes (${(extra.includes('-O3') ? extra : ['-O2', ...extra]).join(' ')})`, () => {
+      sameAsHost({ name: 'longdouble', sources: ['guest/fpu/longdouble.c'], cflags: [...X87_CFLAGS, ...extra] });
+    });
+  }
+});
+
+describe('integer programs built for the modelled CPU (-march=haswell: BMI1/BMI2, MOVBE, LZCNT/TZCNT, POPCNT)', () => {
+  for (const name of ['arith', 'builtins', 'memory']) {
+    it(`guest/tests/${name}.c`, () => {
+      sameAsHost({ name: `${name}-haswell`, sources: [`guest/tests/${name}.c`], cflags: ['-march=haswell'] });
+    });
+  }
+});
+
 describe('CR0.EM / MP / TS (guest/fpu/x87_nm.c)', () => {
   // SDM Vol. 3A Table 2-2: EM or TS → #NM for every x87 instruction; WAIT → #NM only if MP and TS.
   const cases: [number, string][] = [
