@@ -17,6 +17,9 @@ import { join } from 'node:path';
 import { X87State, FCW_INIT } from '../src/cpu/fpu/x87.js';
 import { supportedMnemonics } from '../src/cpu/decoder.js';
 import { repoRoot } from '../src/guest/build.js';
+import { DebugSession } from '../src/debug/session.js';
+import { Debugger, type Result } from '../src/debug/debugger.js';
+import { setColorLevel } from '../src/debug/format.js';
 import { loadProfile } from '../src/profile/load.js';
 
 const MEMORY_BYTES = 512 * 1024 * 1024;
@@ -226,5 +229,36 @@ describe('x87 costs come from the profile (guest/fpu/x87_cost.c)', () => {
       expect(Math.abs(d3 - d2 - (d2 - d1)), line).toBeLessThanOrEqual(2);
       expect(Math.abs(d2 - d1 - 1000 * want[m![1]!]! * ticks), line).toBeLessThanOrEqual(2);
     }
+  });
+});
+
+describe('debugger: info fpu and the x87 names in expressions (guest/fpu/x87_debug.c)', () => {
+  it('shows the stack in ST(i) order with tags and values, and the control and status words decoded', async () => {
+    setColorLevel(0);
+    const elf = buildGuestImage({ name: 'x87_debug', sources: ['guest/fpu/x87_debug.c'] });
+    const s = new DebugSession(new Uint8Array(readFileSync(elf)), { cores: 1, memoryBytes: MEMORY_BYTES, profile: loadProfile() });
+    const results: Result[] = [];
+    const d = new Debugger(s, (r) => results.push(r));
+    for (const cmd of ['break fpu_here', 'continue', 'info fpu', 'print st3', 'print st5', 'print fcw', 'print ftop', 'print $st4'])
+      expect(await d.run(cmd), cmd).toBe(true);
+    const info = results[2]!;
+    // The stack the guest built (pushes: -2.5, 0, 1, pi, QNaN, then 1 and 0 and FDIVRP 1/0 → +inf with ZE).
+    const regs = info.data.registers as { st: number; physical: number; tag: string; raw: string; value: string | null }[];
+    expect(regs.map((r) => r.tag)).toEqual(['special', 'special', 'valid', 'valid', 'zero', 'valid', 'empty', 'empty']);
+    expect(regs.map((r) => r.raw).slice(0, 6)).toEqual([
+      '7fff:8000000000000000', '7fff:c000000000000123', '4000:c90fdaa22168c235', '3fff:8000000000000000', '0000:0000000000000000', 'c000:a000000000000000']);
+    // FLDPI rounds pi up with RC = up: C90FDAA22168C234C4... → ...C235 (SDM Vol. 2 FLDPI); its decimal
+    // value 3.14159265358979323851... to 20 digits.
+    expect(regs.map((r) => r.value).slice(0, 6)).toEqual(['inf', 'qnan(0x123)', '3.1415926535897932385e+0', '1e+0', '0', '-2.5e+0']);
+    // TOP: 8 pushes, one pop → 2 (physical R2 is ST(0)).
+    expect(regs[0]!.physical).toBe(2);
+    expect(info.data.top).toBe(2);
+    expect(info.data.rounding).toBe('up');
+    expect(info.data.precision).toBe('53-bit');
+    // FSW: ZE (bit 2) from 1/0, TOP 2 (bits 13:11), C1 = 0 (nothing rounded).
+    expect(info.text).toContain('FSW 0x1004: flags ZE; C3 C2 C1 C0 = 0 0 0 0; TOP 2; ES 0');
+    expect(info.text).toContain('FCW 0x0a7f: masks IM DM ZM OM UM PM; precision 53-bit; rounding up');
+    // Expressions: st3 = 1, st5 = -2.5 truncated to -2 (as a 64-bit value), fcw, ftop, $st4 = 0.
+    expect(results.slice(3).map((r) => r.data.decimal)).toEqual(['1', '18446744073709551614', String(0x0a7f), '2', '0']);
   });
 });
