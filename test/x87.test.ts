@@ -130,6 +130,15 @@ describe('integer programs built for the modelled CPU (-march=haswell: BMI1/BMI2
   }
 });
 
+describe('x87 instructions the machine does not implement', () => {
+  it('FSIN (a transcendental: microcode-specific results) stops the run naming the instruction', () => {
+    const r = guest({ name: 'x87_fsin', sources: ['guest/fpu/x87_fsin.c'] });
+    expect(r.console).toBe('before fsin\n');
+    expect(r.stopReason).toBe('unsupported');
+    expect(r.stop.detail).toBe('unsupported instruction: fsin');
+  });
+});
+
 describe('CR0.EM / MP / TS (guest/fpu/x87_nm.c)', () => {
   // SDM Vol. 3A Table 2-2: EM or TS → #NM for every x87 instruction; WAIT → #NM only if MP and TS.
   const cases: [number, string][] = [
