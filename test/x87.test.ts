@@ -151,6 +151,13 @@ describe('CR0.EM / MP / TS (guest/fpu/x87_nm.c)', () => {
     [7, 'EM=1 MP=1: fwait\nno exception\n'],
     [8, 'TS=1, then clts: fld1\nno exception\n'],
   ];
+  it('CR0.NE = 0 (FERR# / IRQ 13 error reporting, not modelled) stops the run at the waiting instruction, saying so', () => {
+    const r = guest({ name: 'x87_nm_9', sources: ['guest/fpu/x87_nm.c'], cflags: ['-DCASE=9'] }, 1e9);
+    expect(r.console).toBe('NE=0: 1/0 with ZM clear, then fwait\n');
+    expect(r.stopReason).toBe('unsupported');
+    expect(r.stop.detail).toContain('CR0.NE = 0');
+    expect(r.stop.disassembly).toBe('fwait');
+  });
   for (const [n, text] of cases) {
     it(text.split('\n')[0]!, () => {
       const r = guest({ name: `x87_nm_${n}`, sources: ['guest/fpu/x87_nm.c'], cflags: [`-DCASE=${n}`] }, 1e9);
