@@ -216,7 +216,7 @@ describe('X87State: FXSAVE area and XSAVE init tracking', () => {
     expect(f.isInitState()).toBe(false);
     f.init();
     expect(f.isInitState()).toBe(false); // FNINIT keeps the register contents
-    f.setPhys(7, 0, 0n); f.init();
+    f.init(true); // XRSTOR's initialization also clears the data registers
     expect(f.isInitState()).toBe(true);
     f.setControlWord(0x027f);
     expect(f.isInitState()).toBe(false);

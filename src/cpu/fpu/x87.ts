@@ -133,8 +133,15 @@ export class X87State {
 
   // ------------------------------------------------------------ FNINIT
 
-  /** FNINIT (SDM Vol. 2 FINIT/FNINIT): FCW 037FH, FSW 0, all tags empty, pointers and opcode 0; the data registers are kept. */
-  init(): void {
+  /**
+   * FNINIT (SDM Vol. 2 FINIT/FNINIT): FCW 037FH, FSW 0, all tags empty,
+   * pointers and opcode 0; the data registers are kept. With
+   * `clearRegisters` also the data registers become 0: the x87 initial
+   * configuration XRSTOR establishes for a component not in XSTATE_BV (SDM
+   * Vol. 1 §13.6), after which isInitState() is true.
+   */
+  init(clearRegisters = false): void {
+    if (clearRegisters) { this.sigLo.fill(0); this.sigHi.fill(0); this.se.fill(0); }
     this.cw = FCW_INIT;
     this.sw = 0;
     this.top = 0;
