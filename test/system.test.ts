@@ -415,6 +415,12 @@ describe('CPUID, TSC, TSC_AUX (guest/system/cpuinfo.c)', () => {
     [4, 'popcnt 1: popcnt(0xff00ff) 16'],
     [5, 'cmov 1: cmovne 0x2'],
     [6, 'lahf 1: ah after 1-2 0x97'],
+    // 0x8000000000000001 << (65 mod 64) = 2; sar 1 = 0xc000000000000000; shr 1 = 0x4000000000000000;
+    // ror 4 = 0x1800000000000000; × 6 = 3:0x6 (hi 3, lo 6); pdep(0xb, 0xf0f0) = 0xb0; pext(0xa0b0, 0xf0f0) = 0xab;
+    // bzhi(~0, 12) = 0xfff.
+    [7, 'bmi2 1: shlx 0x2 sarx 0xc000000000000000 shrx 0x4000000000000000 rorx 0x1800000000000000 mulx 0x3:6 pdep 0xb0 pext 0xab bzhi 0xfff'],
+    [8, 'movbe 1: movbe 0xefcdab8967452301'],
+    [9, 'fpu 1: fld1+fld1 2 fsw after fninit 0x0'],
   ];
   for (const [n, line] of features) {
     it(`advertised feature executes: ${line.slice(0, line.indexOf(' '))}`, () => {

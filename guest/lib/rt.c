@@ -1,5 +1,8 @@
 /* See rt.h. Kept deliberately small: every instruction here runs on the
  * emulated machine, so the console path is a plain byte loop. */
+#ifdef RT_NATIVE
+#define _GNU_SOURCE /* REG_TRAPNO in <sys/ucontext.h> */
+#endif
 #include "rt.h"
 
 #ifdef RT_NATIVE
@@ -81,6 +84,7 @@ static const char *const exception_names[32] = {
 #ifdef RT_NATIVE
 #include <signal.h>
 #include <string.h>
+#include <sys/ucontext.h>
 /* _exit, not exit: this runs inside a signal handler, where only
  * async-signal-safe calls are allowed (output already goes straight to write). */
 static _Noreturn void report_vector(unsigned v) {
@@ -89,15 +93,21 @@ static _Noreturn void report_vector(unsigned v) {
 }
 /* How Linux reports each exception to user space: #DE -> SIGFPE, #BP (int3)
  * -> SIGTRAP, #UD -> SIGILL, #GP -> SIGSEGV (or SIGBUS). A page fault is also
- * SIGSEGV, so natively it looks like #GP; the test programs do not fault. */
-static void on_signal(int sig) {
-  report_vector(sig == SIGFPE ? 0 : sig == SIGTRAP ? 3 : sig == SIGILL ? 6 : 13);
+ * SIGSEGV, so natively it looks like #GP; the test programs do not fault.
+ * SIGFPE also reports the x87 error #MF (and SIMD #XM): the signal frame's
+ * trap number (uc_mcontext.gregs[REG_TRAPNO], the vector the kernel took)
+ * tells them from #DE. */
+static void on_signal(int sig, siginfo_t *info, void *uctx) {
+  (void)info;
+  if (sig == SIGFPE) report_vector((unsigned)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_TRAPNO] & 31);
+  report_vector(sig == SIGTRAP ? 3 : sig == SIGILL ? 6 : 13);
 }
 void rt_trap_exceptions(void) {
   static const int sigs[] = { SIGFPE, SIGTRAP, SIGILL, SIGSEGV, SIGBUS };
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
+  sa.sa_sigaction = on_signal;
+  sa.sa_flags = SA_SIGINFO;
   sigemptyset(&sa.sa_mask);
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, 0);
 }

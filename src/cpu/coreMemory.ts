@@ -19,7 +19,7 @@ import type { Tick } from '../sim/time.js';
 import { MsrFile, mtrrType, MT_WB } from './msr.js';
 import type { Core, CoreHost, SpinHooks } from './core.js';
 
-export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
+export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
 export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10;
 export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
 

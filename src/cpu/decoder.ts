@@ -23,6 +23,8 @@ import { dataSpecs } from './handlers/data.js';
 import { controlSpecs } from './handlers/control.js';
 import { stringSpecs } from './handlers/string.js';
 import { systemSpecs, movCr, movSeg } from './handlers/system.js';
+import { x87Specs } from './handlers/x87.js';
+import { x87ArithSpecs } from './handlers/x87arith.js';
 
 const MAX_BLOCK_OPS = 64;
 
@@ -50,7 +52,14 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
   return t;
 }
 
-const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs]);
+const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs,
+  x87Specs, x87ArithSpecs, // x87 FPU (issue 13)
+]);
+
+/** Mnemonics the CPU implements (lower case), for coverage tests of the instruction oracles. */
+export function supportedMnemonics(): string[] {
+  return [...TABLE.keys()].map((m) => Mnemonic[m]!.toLowerCase()).sort();
+}
 
 let formatter: Formatter | null = null;
 export function formatInstruction(ins: Instruction): string {
@@ -72,6 +81,23 @@ export function disassemble(bytes: Uint8Array, rip: number): { text: string; len
 }
 
 const u64ToPair = (v: bigint): [number, number] => [Number(v & 0xffffffffn) | 0, Number((v >> 32n) & 0xffffffffn) | 0];
+
+/**
+ * The x87 FOP of an instruction (SDM Vol. 1 §8.1.9, Figure 8-8): the low 3
+ * bits of its D8–DF escape byte and its ModR/M byte; 0 for other
+ * instructions. Prefixes (including REX and the 9B of the waiting forms)
+ * come before the escape byte.
+ */
+function x87Opcode(bytes: Uint8Array, start: number, len: number): number {
+  for (let i = start; i < start + len - 1; i++) {
+    const b = bytes[i]!;
+    if (b >= 0xd8 && b <= 0xdf) return ((b & 7) << 8) | bytes[i + 1]!;
+    const prefix = b === 0x66 || b === 0x67 || b === 0xf2 || b === 0xf3 || b === 0xf0 || b === 0x9b ||
+      b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65 || (b >= 0x40 && b <= 0x4f);
+    if (!prefix) return 0;
+  }
+  return 0;
+}
 
 function unsupportedOp(text: string, why: string): (c: Core, op: Op) => void {
   return () => { throw new Unsupported(`${why}: ${text}`); };
@@ -199,6 +225,7 @@ export class DecodeCache {
           break;
         }
         op = this.makeOp(ins);
+        op.fop = x87Opcode(bytes, start, op.len);
         ops.push(op);
         if (atPageEnd && dec.position > inPage) crosses = true;
         if (dec.position >= window) break;
@@ -246,7 +273,8 @@ export class DecodeCache {
         case OpKind.Register: {
           const reg = ins.opRegister(i);
           const info = gprInfo(reg);
-          if (info) { k = K.Reg; r = info.index; h = info.highByte ? 8 : 0; if (i === 0 || size === 0) size = size || info.size; if (i === 1) op.size2 = info.size; }
+          if (reg >= Register.ST0 && reg <= Register.ST7) { k = K.Reg; r = reg - Register.ST0; } // x87 ST(i)
+          else if (info) { k = K.Reg; r = info.index; h = info.highByte ? 8 : 0; if (i === 0 || size === 0) size = size || info.size; if (i === 1) op.size2 = info.size; }
           else { k = K.Reg; r = -1; special.push(reg); }
           break;
         }

@@ -51,6 +51,8 @@ export class Op {
   mDisp = 0;
   /** ALU sub-operation, condition code, or other per-handler selector. */
   aux = 0;
+  /** x87 instructions: the 11-bit opcode FNSTENV/FXSAVE report as FOP (SDM Vol. 1 §8.1.9). */
+  fop = 0;
   /** Direct branch target. */
   target = 0;
   /** 0 none, 1 REP/REPE, 2 REPNE. */

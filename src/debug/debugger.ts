@@ -14,6 +14,7 @@ import { ExprError } from './expr.js';
 import {
   backtrace, coreArg, coresTable, disas, examine, infoView, infoViews, out, parseXFormat, pointText, regs, renderStop, timeline, type Output, type XFormat,
 } from './views.js';
+import './fpuView.js'; // registers `info fpu`
 import { buildChromeTrace } from './trace.js';
 
 export interface Result {

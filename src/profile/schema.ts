@@ -57,6 +57,13 @@ export const INSTRUCTION_CLASSES = [
   'hlt', 'portIo', 'controlRegister', 'iret', 'syscall', 'sysret', 'exceptionDelivery',
   // Cost model (issue 8):
   'clflush',
+  // x87 FPU (issue 13, x87 part)
+  'x87Wait', 'x87Init', 'x87Clex', 'x87Ldcw', 'x87Stcw', 'x87Stsw', 'x87Stenv', 'x87Ldenv', 'x87Save', 'x87Rstor',
+  'x87Stack', 'x87Move', 'x87Load', 'x87Store', 'x87Ild', 'x87Ist', 'x87Bld', 'x87Bstp', 'x87Const', 'x87Zero', 'x87Xch',
+  'x87Cmov', 'x87Add', 'x87Mul', 'x87Div', 'x87IntArith', 'x87IntDiv', 'x87Sign', 'x87Sqrt', 'x87Rndint', 'x87Scale',
+  'x87Xtract', 'x87Prem', 'x87Prem1', 'x87Compare', 'x87IntCompare', 'x87Comi', 'x87Xam',
+  // BMI2 and MOVBE (issue 13, x87 part)
+  'bmi2Shift', 'bzhi', 'mulx', 'pdepPext', 'movbe',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];
 

@@ -5,7 +5,7 @@
  * outside ring 0 (SDM Vol. 3A §5.9).
  */
 import { Code, Mnemonic, Register } from 'iced-x86';
-import { type Core, RunState, CR0_PG, CR0_PE, ACC_READ } from '../core.js';
+import { type Core, RunState, CR0_PG, CR0_PE, CR0_TS, ACC_READ } from '../core.js';
 import type { Op } from '../op.js';
 import { K } from '../op.js';
 import { Fault, Unsupported, Vector } from '../fault.js';
@@ -116,13 +116,17 @@ function brandWords(leaf: number): number[] {
 export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: number): [number, number, number, number] {
   switch (leaf >>> 0) {
     case 0: return [0xd, 0x756e6547, 0x6c65746e, 0x49656e69]; // "GenuineIntel" in EBX, EDX, ECX order
-    case 7: return sub === 0 ? [0, 1 << 3 /* BMI1: TZCNT */, 0, 0] : [0, 0, 0, 0];
+    case 7: {
+      // EBX: BMI1(3), BMI2(8); FCS/FDS deprecated (13: the x87 stores them as 0, a Haswell de-feature bit).
+      const ebx = (1 << 3) /* BMI1: TZCNT */ | (1 << 8) /* BMI2 */ | (1 << 13) /* ZERO_FCS_FDS */;
+      return sub === 0 ? [0, ebx, 0, 0] : [0, 0, 0, 0];
+    }
     case 1: {
       const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
       const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
-      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24); /* TSC-deadline timer */
-      // EDX: TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) MTRR(12) PGE(13) CMOV(15) PAT(16) CLFSH(19)
-      const edx = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
+      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 22) /* MOVBE */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24); /* TSC-deadline timer */
+      // EDX: FPU(0) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) MTRR(12) PGE(13) CMOV(15) PAT(16) CLFSH(19)
+      const edx = (1 << 0) /* FPU: x87 (src/cpu/fpu) */ | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
       return [eax, ebx, ecx, edx];
     }
     case 0x80000000: return [0x80000008, 0, 0, 0];
@@ -349,6 +353,12 @@ function swapgs(c: Core, _op: Op): void {
   c.segBase[5] = kHi * TWO32 + (k >>> 0);
 }
 
+/** CLTS (SDM Vol. 2 CLTS): clear CR0.TS, ring 0 only. */
+function clts(c: Core, _op: Op): void {
+  requireRing0(c, 'CLTS');
+  c.cr0 = (c.cr0 & ~CR0_TS) >>> 0;
+}
+
 function privilegedNop(c: Core, op: Op): void { requireRing0(c, `mnemonic ${op.mnemonic}`); }
 
 /** MOV to/from a segment register: selectors only (64-bit mode ignores data-segment bases except FS/GS, whose bases come from MSRs). */
@@ -438,6 +448,7 @@ export const systemSpecs: SpecEntry[] = [
   [[Mnemonic.Sysret, Mnemonic.Sysretq], { exec: sysret, cls: 'sysret', ends: true }],
   [Mnemonic.Invlpg, { exec: invlpg, cls: 'controlRegister', ends: true }],
   [Mnemonic.Swapgs, { exec: swapgs, cls: 'controlRegister' }],
+  [Mnemonic.Clts, { exec: clts, cls: 'controlRegister' }],
   [[Mnemonic.Wbinvd, Mnemonic.Invd], { exec: privilegedNop, cls: 'controlRegister' }],
   [Mnemonic.Clflush, { exec: clflush, cls: 'clflush' }],
   [Mnemonic.Clflushopt, { exec: clflushopt, cls: 'nop', ends: true }],
