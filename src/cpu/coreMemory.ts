@@ -17,9 +17,12 @@ import type { EventStream } from '../sim/events.js';
 import type { Tick } from '../sim/time.js';
 import { MsrFile, mtrrType, MT_WB } from './msr.js';
 import type { Core, CoreHost, SpinHooks } from './core.js';
+import { X87State } from './fpu/x87.js';
+import { MXCSR_DEFAULT } from './simd/mxcsr.js';
+import { VecViews } from './simd/views.js';
 
-export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
-export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10;
+export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
+export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10, CR4_OSXSAVE = 1 << 18;
 export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
 
 const TWO32 = 4294967296;
@@ -49,6 +52,27 @@ export abstract class CoreMemory extends LazyFlags {
   idtrBase = 0; idtrLimit = 0;
   trSel = 0; trBase = 0; trLimit = 0;
   readonly msr: MsrFile;
+
+  /**
+   * Vector registers, designed as YMM0–15 from the start: 16 × 32 bytes, XMMn
+   * is the low 16 bytes of YMMn (SDM Vol. 1 §14.1.1). One buffer, typed views
+   * over it: integer views move and compare bits (NaN payloads survive), the
+   * float views are read only for numbers that are not NaN.
+   */
+  readonly xmm = new Uint32Array(16 * 8);
+  readonly xv = new VecViews(this.xmm.buffer);
+  /** Scratch for a vector source operand (a register copy or a memory load), with the same views. */
+  readonly vs = new Uint32Array(8);
+  readonly sv = new VecViews(this.vs.buffer);
+  /** Scratch for a result assembled before it is committed (an unmasked #XM leaves the destination unchanged). */
+  readonly vr = new Uint32Array(8);
+  readonly rv = new VecViews(this.vr.buffer);
+  /** MXCSR (SDM Vol. 1 §10.2.3): flags 5:0, DAZ 6, masks 12:7, RC 14:13, FTZ 15. */
+  mxcsr = MXCSR_DEFAULT;
+  /** XCR0 (SDM Vol. 1 §13.3): bit 0 (x87) is always set. */
+  xcr0 = 1;
+  /** The x87 FPU (FNINIT state at reset). */
+  readonly x87 = new X87State();
 
   /** Local time in ticks. */
   time: Tick = 0;
@@ -415,6 +439,56 @@ export abstract class CoreMemory extends LazyFlags {
       const b = k < 4 ? (v >>> (8 * k)) & 0xff : (vHi >>> (8 * (k - 4))) & 0xff;
       this.writePhys(k < first ? pa0 + k : pa1 + (k - first), 1, b, 0);
     }
+  }
+
+  // ----------------------------------------------------- vector memory access
+
+  /**
+   * Load `n` (16 or 32) bytes at linear `lin` into dwords `dst[at..]`. One
+   * access is charged, for the line of the first byte (as every access here);
+   * an access that crosses a page goes dword by dword after both pages are
+   * translated, so a fault changes nothing.
+   */
+  readVec(lin: number, n: number, dst: Uint32Array, at: number): void {
+    if ((lin & 0xfff) + n > 4096) {
+      this.translate(lin, ACC_READ);
+      this.translate(lin + n - 1, ACC_READ);
+      for (let k = 0; k < n; k += 4) dst[at + (k >> 2)] = this.read(lin + k, 4);
+      return;
+    }
+    const pa = this.translate(lin, ACC_READ);
+    if (this.wants.mem) this.emitMem(lin, pa, n, false);
+    if (this.spinTrack) this.spin!.onDirty(this.self); // spin detection follows scalar loads only
+    if (pa + n <= this.ramBytes) {
+      this.time += this.memUncached[pa >>> 12] === 0 ? this.memsys.load(this.id, pa) : this.memsys.uncached(this.id, pa);
+      const dv = this.dv;
+      for (let k = 0; k < n; k += 4) dst[at + (k >> 2)] = dv.getUint32(pa + k, true);
+      return;
+    }
+    for (let k = 0; k < n; k += 4) dst[at + (k >> 2)] = this.readPhys(pa + k, 4);
+  }
+
+  /** Store dwords `src[at..]` as `n` (16 or 32) bytes at linear `lin`; one access charged. */
+  writeVec(lin: number, n: number, src: Uint32Array, at: number): void {
+    if ((lin & 0xfff) + n > 4096) {
+      this.translate(lin, ACC_WRITE);
+      this.translate(lin + n - 1, ACC_WRITE);
+      for (let k = 0; k < n; k += 4) this.write(lin + k, 4, src[at + (k >> 2)]!, 0);
+      return;
+    }
+    const pa = this.translate(lin, ACC_WRITE);
+    if (this.wants.mem) this.emitMem(lin, pa, n, true);
+    if (this.spinTrack) this.spin!.onDirty(this.self);
+    if (pa + n <= this.ramBytes) {
+      this.time += this.memUncached[pa >>> 12] === 0 ? this.memsys.store(this.id, pa) : this.memsys.uncached(this.id, pa);
+      const w = this.watchLines;
+      if (w !== null && (w[pa >>> 6]! | w[(pa + n - 1) >>> 6]!) !== 0) this.spin!.onWatchedWrite(this.self, pa);
+      if (this.codePages[pa >>> 12] !== 0) this.codeWritten(pa >>> 12);
+      const dv = this.dv;
+      for (let k = 0; k < n; k += 4) dv.setUint32(pa + k, src[at + (k >> 2)]!, true);
+      return;
+    }
+    for (let k = 0; k < n; k += 4) this.writePhys(pa + k, 4, src[at + (k >> 2)]! | 0, 0);
   }
 
   // ------------------------------------------------------------ operand access

@@ -8,11 +8,11 @@
  * physical page that holds decoded code (PhysicalMemory.codePages) drop that
  * page's blocks: self-modifying code and code loaded at run time just work.
  */
-import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl } from 'iced-x86';
+import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl, EncodingKind } from 'iced-x86';
 import { Block, K, Op } from './op.js';
 import type { Core } from './core.js';
 import { Fault, Unsupported, Vector } from './fault.js';
-import { gprInfo, segIndex, SEG_FS, SEG_GS } from './registers.js';
+import { gprInfo, vecInfo, segIndex, SEG_FS, SEG_GS } from './registers.js';
 import type { OpSpec, SpecEntry } from './handlers/spec.js';
 import type { PhysicalMemory } from '../memory/physical.js';
 import type { TickCosts } from '../profile/load.js';
@@ -23,6 +23,11 @@ import { dataSpecs } from './handlers/data.js';
 import { controlSpecs } from './handlers/control.js';
 import { stringSpecs } from './handlers/string.js';
 import { systemSpecs, movCr, movSeg } from './handlers/system.js';
+// SSE/AVX and extended state (issue 13, SIMD part)
+import { sseMoveSpecs, sseStringAliases } from './handlers/sseMove.js';
+import { sseIntSpecs } from './handlers/sseInt.js';
+import { sseFloatSpecs, sseFloatStringAliases } from './handlers/sseFloat.js';
+import { xsaveSpecs } from './handlers/xsave.js';
 
 const MAX_BLOCK_OPS = 64;
 
@@ -50,7 +55,10 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
   return t;
 }
 
-const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs]);
+const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs,
+  sseMoveSpecs, sseIntSpecs, sseFloatSpecs, xsaveSpecs]);
+/** MOVSD/CMPSD name both a string instruction and an SSE2 one: with an XMM operand the SSE2 entry applies. */
+const VECTOR_ALIASES = buildTable([sseStringAliases, sseFloatStringAliases]);
 
 /** Mnemonics the CPU implements (for documentation and tests). */
 export function supportedMnemonics(): string[] {
@@ -231,7 +239,11 @@ export class DecodeCache {
     let size = 0;
     let unsupported: string | null = null;
     const special: Register[] = [];
-    const n = Math.min(ins.opCount, 3);
+    const n = Math.min(ins.opCount, 4);
+    if (ins.opCount > 4) unsupported = 'instruction with more than four operands';
+    const enc = ins.encoding;
+    if (enc === EncodingKind.VEX) op.vex = true;
+    else if (enc !== EncodingKind.Legacy) unsupported = `${EncodingKind[enc]}-encoded instruction`;
     for (let i = 0; i < n; i++) {
       const kind = ins.opKind(i);
       let k = K.None, r = 0, h = 0;
@@ -240,7 +252,11 @@ export class DecodeCache {
           const reg = ins.opRegister(i);
           const info = gprInfo(reg);
           if (info) { k = K.Reg; r = info.index; h = info.highByte ? 8 : 0; if (i === 0 || size === 0) size = size || info.size; if (i === 1) op.size2 = info.size; }
-          else { k = K.Reg; r = -1; special.push(reg); }
+          else {
+            const v = vecInfo(reg);
+            if (v) { k = K.Vec; r = v.index; if (v.size > op.vl) op.vl = v.size; }
+            else { k = K.Reg; r = -1; special.push(reg); }
+          }
           break;
         }
         case OpKind.Memory: {
@@ -275,6 +291,7 @@ export class DecodeCache {
             }
           }
           const msz = MemorySizeExt.size(ins.memorySize);
+          op.msz = msz;
           if (i === 0 || size === 0) size = size || msz;
           if (i === 1) op.size2 = msz;
           break;
@@ -298,11 +315,12 @@ export class DecodeCache {
       }
       if (i === 0) { op.k0 = k; op.r0 = r; op.h0 = h; }
       else if (i === 1) { op.k1 = k; op.r1 = r; op.h1 = h; }
-      else { op.k2 = k; op.r2 = r; op.h2 = h; }
+      else if (i === 2) { op.k2 = k; op.r2 = r; op.h2 = h; }
+      else { op.k3 = k; op.r3 = r; }
     }
     op.size = size === 1 || size === 2 || size === 4 || size === 8 ? size : 8;
 
-    let spec = TABLE.get(ins.mnemonic);
+    let spec = (op.k0 === K.Vec || op.k1 === K.Vec) && VECTOR_ALIASES.get(ins.mnemonic) || TABLE.get(ins.mnemonic);
     if (ins.mnemonic === Mnemonic.Mov && special.length > 0) spec = this.movSpecial(op, ins, special);
     else if (special.length > 0 && spec) unsupported ??= `register operand ${Register[special[0]!]}`;
     if (!spec || unsupported) {

@@ -55,6 +55,13 @@ export const INSTRUCTION_CLASSES = [
   'jmpIndirect', 'call', 'ret', 'xchgReg', 'lockedRmw', 'cmpxchg', 'xadd', 'stringSetup', 'stringIteration',
   'nop', 'flagOp', 'pushfPopf', 'pause', 'rdtsc', 'rdtscp', 'cpuid', 'msr', 'fence', 'mfence', 'interruptFlag',
   'hlt', 'portIo', 'controlRegister', 'iret', 'syscall', 'sysret', 'exceptionDelivery', 'software_int', 'tlbWalk', 'decodeMiss',
+  // SSE/AVX and extended-state classes (issue 13, SIMD part)
+  'vecMove', 'vecLogic', 'vecShuffle', 'vecToGpr', 'vecIntAlu', 'vecIntMul',
+  'vecIntMulLong', 'vecHorizontal', 'vecShift', 'vecShiftVar', 'vecBlendVar', 'vecTest',
+  'vecFpAdd', 'vecFpMul', 'vecFpDivSingle', 'vecFpDivSingleY', 'vecFpDivDouble', 'vecFpDivDoubleY',
+  'vecFpSqrtSingle', 'vecFpSqrtSingleY', 'vecFpSqrtDouble', 'vecFpSqrtDoubleY', 'vecFpHorizontal', 'vecComi',
+  'vecCvt', 'vecFpRound', 'vecFpDot', 'vecFpRcp', 'ldmxcsr', 'stmxcsr',
+  'fxsave', 'fxrstor', 'xgetbv', 'xsetbv',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];
 
