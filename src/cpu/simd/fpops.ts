@@ -53,7 +53,7 @@ function prodErr(a: number, b: number, p: number): number {
 export function arith32(op: FOp, a: number, b: number, mx: number): number {
   if (((mx >> MX_RC_SHIFT) & 3) === 0) {
     const ea = (a >>> 23) & 0xff, eb = (b >>> 23) & 0xff;
-    if (ea - 1 < 254 && (op === FOp.Sqrt || eb - 1 < 254)) {
+    if ((ea - 1) >>> 0 < 254 && (op === FOp.Sqrt || (eb - 1) >>> 0 < 254)) {
       const x = toF32(a), y = toF32(b);
       let r = 0, inexact = false;
       switch (op) {
@@ -102,9 +102,10 @@ function slow32(op: FOp, a: number, b: number, mx: number): number {
  */
 function minMax32(op: FOp, a: number, b: number, mx: number): number {
   const ca = cls32(a), cb = cls32(b);
+  // DAZ flushes first: a NaN in the other operand returns the flushed second operand.
+  if (mx & MX_DAZ) { if (ca === sf.Cls.Denormal) a &= 0x80000000; if (cb === sf.Cls.Denormal) b &= 0x80000000; }
   if (ca >= sf.Cls.QNaN || cb >= sf.Cls.QNaN) { env.flags |= MX_IE; return b; }
-  if (ca === sf.Cls.Denormal) { if (mx & MX_DAZ) a &= 0x80000000; else env.flags |= MX_DE; }
-  if (cb === sf.Cls.Denormal) { if (mx & MX_DAZ) b &= 0x80000000; else env.flags |= MX_DE; }
+  if ((mx & MX_DAZ) === 0 && (ca === sf.Cls.Denormal || cb === sf.Cls.Denormal)) env.flags |= MX_DE;
   const x = toF32(a), y = toF32(b);
   if (op === FOp.Min) return x < y ? a : b;
   return x > y ? a : b;
@@ -130,7 +131,7 @@ export function cls64(hi: number, lo: number): sf.Cls {
 export function arith64(op: FOp, ahi: number, alo: number, bhi: number, blo: number, mx: number): void {
   if (((mx >> MX_RC_SHIFT) & 3) === 0) {
     const ea = (ahi >>> 20) & 0x7ff, eb = (bhi >>> 20) & 0x7ff;
-    if (ea - 1 < 2046 && (op === FOp.Sqrt || eb - 1 < 2046)) {
+    if ((ea - 1) >>> 0 < 2046 && (op === FOp.Sqrt || (eb - 1) >>> 0 < 2046)) {
       const x = toF64(ahi, alo), y = toF64(bhi, blo);
       let r = 0, inexact = false, ok = true;
       switch (op) {
@@ -191,9 +192,12 @@ function slow64(op: FOp, ahi: number, alo: number, bhi: number, blo: number, mx:
 
 function minMax64(op: FOp, ahi: number, alo: number, bhi: number, blo: number, mx: number): void {
   const ca = cls64(ahi, alo), cb = cls64(bhi, blo);
+  if (mx & MX_DAZ) {
+    if (ca === sf.Cls.Denormal) { ahi &= 0x80000000; alo = 0; }
+    if (cb === sf.Cls.Denormal) { bhi &= 0x80000000; blo = 0; }
+  }
   if (ca >= sf.Cls.QNaN || cb >= sf.Cls.QNaN) { env.flags |= MX_IE; r64.hi = bhi; r64.lo = blo; return; }
-  if (ca === sf.Cls.Denormal) { if (mx & MX_DAZ) { ahi &= 0x80000000; alo = 0; } else env.flags |= MX_DE; }
-  if (cb === sf.Cls.Denormal) { if (mx & MX_DAZ) { bhi &= 0x80000000; blo = 0; } else env.flags |= MX_DE; }
+  if ((mx & MX_DAZ) === 0 && (ca === sf.Cls.Denormal || cb === sf.Cls.Denormal)) env.flags |= MX_DE;
   const x = toF64(ahi, alo), y = toF64(bhi, blo);
   const takeA = op === FOp.Min ? x < y : x > y;
   r64.hi = takeA ? ahi : bhi; r64.lo = takeA ? alo : blo;
@@ -309,7 +313,7 @@ export function cvt32to64(a: number, mx: number): void { set64(sf.convert(big32(
 export function cvt64to32(hi: number, lo: number, mx: number): number {
   if (((mx >> MX_RC_SHIFT) & 3) === 0) {
     const e = (hi >>> 20) & 0x7ff;
-    if (e - 1 < 2046) {
+    if ((e - 1) >>> 0 < 2046) {
       const x = toF64(hi, lo);
       const r = Math.fround(x);
       const ar = Math.abs(r);
@@ -324,12 +328,13 @@ export function cvt64to32(hi: number, lo: number, mx: number): number {
 
 /** Signed int32 → binary32 (CVTSI2SS, CVTDQ2PS). */
 export function i32to32(v: number, mx: number): number {
+  v |= 0;
   if (((mx >> MX_RC_SHIFT) & 3) === 0) {
     const r = Math.fround(v);
     if (r !== v) env.flags |= MX_PE;
     return fromF32(r);
   }
-  return Number(sf.fromInt(BigInt(v | 0), F32, mx)) | 0;
+  return Number(sf.fromInt(BigInt(v), F32, mx)) | 0;
 }
 
 /** Signed int32 → binary64: always exact (CVTSI2SD r32, CVTDQ2PD). */
@@ -349,7 +354,7 @@ export function i64to64(hi: number, lo: number, mx: number): void {
  */
 export function f32toI32(a: number, mx: number, rc: number): number {
   const e = (a >>> 23) & 0xff;
-  if (e - 1 < 254 && rc === 3) {
+  if ((e - 1) >>> 0 < 254 && rc === 3) {
     const x = toF32(a);
     if (x > -2147483648 && x < 2147483648) {
       const t = Math.trunc(x);
@@ -362,7 +367,7 @@ export function f32toI32(a: number, mx: number, rc: number): number {
 
 export function f64toI32(hi: number, lo: number, mx: number, rc: number): number {
   const e = (hi >>> 20) & 0x7ff;
-  if (e - 1 < 2046 && rc === 3) {
+  if ((e - 1) >>> 0 < 2046 && rc === 3) {
     const x = toF64(hi, lo);
     if (x > -2147483649 && x < 2147483648) {
       const t = Math.trunc(x);

@@ -158,11 +158,13 @@ export function roundPack(sign: number, sig: bigint, exp: number, f: Fmt, mx: nu
 
 /**
  * Pre-computation part shared by the arithmetic operations: NaN operands
- * (SDM Vol. 1 Table 4-7, SSE column), then DAZ or the denormal flag. Returns
- * the NaN result, or null with the (possibly flushed) operands' classes in
- * `pre`.
+ * (SDM Vol. 1 Table 4-7, SSE column), then DAZ. Returns the NaN result, or
+ * null with the (possibly flushed) operands and their classes in `pre`;
+ * `pre.de` says a denormal operand was seen. The caller raises DE only when
+ * the operation goes on to compute: a division by zero reports ZE alone and
+ * the square root of a negative denormal IE alone (as the host CPU does).
  */
-const pre = { a: 0n, b: 0n, ca: Cls.Zero, cb: Cls.Zero };
+const pre = { a: 0n, b: 0n, ca: Cls.Zero, cb: Cls.Zero, de: false };
 function nanOrPrepare(a: bigint, b: bigint, f: Fmt, mx: number, twoOperands: boolean): bigint | null {
   let ca = classify(a, f);
   let cb = twoOperands ? classify(b, f) : Cls.Zero;
@@ -170,13 +172,14 @@ function nanOrPrepare(a: bigint, b: bigint, f: Fmt, mx: number, twoOperands: boo
     if (ca === Cls.SNaN || cb === Cls.SNaN) env.flags |= MX_IE;
     return isNaNCls(ca) ? quiet(a, f) : quiet(b, f);
   }
+  let de = false;
   if (ca === Cls.Denormal) {
-    if (mx & MX_DAZ) { a &= f.signBit; ca = Cls.Zero; } else env.flags |= MX_DE;
+    if (mx & MX_DAZ) { a &= f.signBit; ca = Cls.Zero; } else de = true;
   }
   if (cb === Cls.Denormal) {
-    if (mx & MX_DAZ) { b &= f.signBit; cb = Cls.Zero; } else env.flags |= MX_DE;
+    if (mx & MX_DAZ) { b &= f.signBit; cb = Cls.Zero; } else de = true;
   }
-  pre.a = a; pre.b = b; pre.ca = ca; pre.cb = cb;
+  pre.a = a; pre.b = b; pre.ca = ca; pre.cb = cb; pre.de = de;
   return null;
 }
 
@@ -187,6 +190,7 @@ export function add(a: bigint, b: bigint, f: Fmt, mx: number, subtract: boolean)
   if (n !== null) return n;
   ({ a, b } = pre);
   const { ca, cb } = pre;
+  if (pre.de) env.flags |= MX_DE;
   const sa = signOf(a, f);
   const sb = signOf(b, f) ^ (subtract ? 1 : 0);
   if (ca === Cls.Inf || cb === Cls.Inf) {
@@ -221,6 +225,7 @@ export function mul(a: bigint, b: bigint, f: Fmt, mx: number): bigint {
   if (n !== null) return n;
   ({ a, b } = pre);
   const { ca, cb } = pre;
+  if (pre.de) env.flags |= MX_DE;
   const sign = signOf(a, f) ^ signOf(b, f);
   if (ca === Cls.Inf || cb === Cls.Inf) {
     if (ca === Cls.Zero || cb === Cls.Zero) return invalid(f);
@@ -237,13 +242,14 @@ export function div(a: bigint, b: bigint, f: Fmt, mx: number): bigint {
   ({ a, b } = pre);
   const { ca, cb } = pre;
   const sign = signOf(a, f) ^ signOf(b, f);
-  if (ca === Cls.Inf) return cb === Cls.Inf ? invalid(f) : infOf(sign, f);
-  if (cb === Cls.Inf) return zeroOf(sign, f);
+  if (ca === Cls.Inf) { if (cb === Cls.Inf) return invalid(f); if (pre.de) env.flags |= MX_DE; return infOf(sign, f); }
+  if (cb === Cls.Inf) { if (pre.de) env.flags |= MX_DE; return zeroOf(sign, f); }
   if (cb === Cls.Zero) {
     if (ca === Cls.Zero) return invalid(f);
     env.flags |= MX_ZE;
     return infOf(sign, f);
   }
+  if (pre.de) env.flags |= MX_DE;
   if (ca === Cls.Zero) return zeroOf(sign, f);
   const ua = unpackSig(a, f), ub = unpackSig(b, f);
   // Enough quotient bits for p + 2 rounding bits whatever the operands' normalization, plus a sticky bit.
@@ -262,6 +268,7 @@ export function sqrt(a: bigint, f: Fmt, mx: number): bigint {
   const sign = signOf(a, f);
   if (ca === Cls.Zero) return a; // √(±0) = ±0
   if (sign) return invalid(f);
+  if (pre.de) env.flags |= MX_DE;
   if (ca === Cls.Inf) return a;
   let { sig, exp } = unpackSig(a, f);
   if (exp & 1) { sig <<= 1n; exp -= 1; }
