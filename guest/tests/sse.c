@@ -151,6 +151,28 @@ static void record(io_t *p) {
     p->r.v = x; p->mxo = mo;                                                   \
   }
 
+/* store forms: r (memory) = garbage; insn b, r */
+#define T_MS(name, insn)                                                       \
+  static void name(io_t *p) {                                                  \
+    uint32_t mo; p->r.q[0] = 0xdeadbeefcafebabeull; p->r.q[1] = 0x0badf00d0badf00dull; \
+    __asm__ volatile(MXI insn " %[b], %[r]" MXO                                \
+                     : [r] "+m"(p->r), [mo] "=m"(mo) : [b] "x"(p->b.v), [mi] "m"(p->mxi) : "memory"); \
+    p->mxo = mo;                                                               \
+  }
+/* MASKMOVDQU b, a: bytes of b selected by a's top bits, stored at [RDI] = r */
+static void maskmovdqu(io_t *p) {
+  uint32_t mo; p->r.q[0] = 0xdeadbeefcafebabeull; p->r.q[1] = 0x0badf00d0badf00dull;
+  __asm__ volatile(MXI "maskmovdqu %[a], %[b]" MXO
+                   : [mo] "=m"(mo) : [b] "x"(p->b.v), [a] "x"(p->a.v), "D"(&p->r), [mi] "m"(p->mxi) : "memory");
+  p->mxo = mo;
+}
+/* MOVNTI m64, r */
+static void movnti(io_t *p) {
+  p->r.q[0] = 0xdeadbeefcafebabeull; p->r.q[1] = 0;
+  __asm__ volatile("movnti %[g], %[r]" : [r] "=m"(p->r.q[0]) : [g] "r"(p->g) : "memory");
+  p->mxo = 0;
+}
+
 /* ---- floating point ---- */
 #define FP4(n) T_VV(n##ss, #n "ss") T_VV(n##sd, #n "sd") T_VV(n##ps, #n "ps") T_VV(n##pd, #n "pd")
 FP4(add) FP4(sub) FP4(mul) FP4(div) FP4(min) FP4(max) FP4(sqrt)
@@ -179,6 +201,12 @@ T_VV(movq_x, "movq") T_VM(movq_m, "movq") T_VM(movlps_m, "movlps") T_VM(movhps_m
 T_VM(movlpd_m, "movlpd") T_VM(movhpd_m, "movhpd") T_VV(movhlps, "movhlps") T_VV(movlhps, "movlhps")
 T_VV(movddup, "movddup") T_VV(movsldup, "movsldup") T_VV(movshdup, "movshdup")
 T_VM(movups_m, "movups") T_VM(movdqu_m, "movdqu") T_VM(lddqu_m, "lddqu")
+T_VM(movaps_m, "movaps") T_VM(movapd_m, "movapd") T_VM(movdqa_m, "movdqa") T_VM(movupd_m, "movupd") T_VM(movntdqa_m, "movntdqa")
+T_VV(movaps, "movaps") T_VV(movdqa, "movdqa")
+T_MS(movaps_s, "movaps") T_MS(movups_s, "movups") T_MS(movapd_s, "movapd") T_MS(movupd_s, "movupd") T_MS(movdqa_s, "movdqa")
+T_MS(movdqu_s, "movdqu") T_MS(movntps_s, "movntps") T_MS(movntpd_s, "movntpd") T_MS(movntdq_s, "movntdq")
+T_MS(movss_s, "movss") T_MS(movsd_s, "movsd") T_MS(movlps_s, "movlps") T_MS(movhps_s, "movhps") T_MS(movlpd_s, "movlpd")
+T_MS(movhpd_s, "movhpd") T_MS(movq_s, "movq") T_MS(movd_s, "movd")
 T_VR(movd_r, "movd", "k") T_VR(movq_r, "movq", "q") T_RV(movd_x, "movd", "k") T_RV(movq_gx, "movq", "q")
 T_VR(movmskps, "movmskps", "k") T_VR(movmskpd, "movmskpd", "k") T_VR(pmovmskb, "pmovmskb", "k")
 T_VV(andps, "andps") T_VV(andnps, "andnps") T_VV(orps, "orps") T_VV(xorps, "xorps")
@@ -255,6 +283,15 @@ static const uint64_t EINT[] = {
 /* MXCSR settings: masks all set; RC 0..3; DAZ (bit 6), FTZ (bit 15). */
 static const uint32_t MXS[] = { 0x1f80, 0x3f80, 0x5f80, 0x7f80, 0x1fc0, 0x9f80, 0x9fc0, 0xdfc0 };
 #define NMX (sizeof MXS / sizeof MXS[0])
+/* Which settings a line runs under (bit m = MXS[m]): everything for the
+ * arithmetic and conversions; compares, min/max and ROUND with an immediate
+ * rounding mode do not read RC, so they run under RN, DAZ and DAZ+FTZ; the
+ * packed forms share the scalar element code and run under RN, RZ and
+ * DAZ+FTZ (round up) to check the lanes. */
+#define ALL 0xff
+#define NORC 0x51
+#define LANES 0x89
+static unsigned mxsel = ALL;
 
 /* pseudo-random integers (a fixed LCG: the same sequence on both sides) */
 static uint64_t lcg = 0x9e3779b97f4a7c15ull;
@@ -265,9 +302,10 @@ static const uint64_t UPPER0 = 0x1111111122222222ull, UPPER1 = 0x333333334444444
 /* scalar binary32: low element from the table, upper elements a pattern */
 static void run_ss(const char *name, fn_t f) {
   if (!selected(name)) return;
+  unsigned sel = mxsel; mxsel = ALL;
   begin(name);
   io_t p;
-  for (unsigned m = 0; m < NMX; m++)
+  for (unsigned m = 0; m < NMX; m++) if ((sel >> m) & 1)
     for (unsigned i = 0; i < N32; i++)
       for (unsigned j = 0; j < N32; j++) {
         p.a.q[0] = UPPER0 << 32 | E32[i]; p.a.q[1] = UPPER1;
@@ -279,9 +317,10 @@ static void run_ss(const char *name, fn_t f) {
 }
 static void run_sd(const char *name, fn_t f) {
   if (!selected(name)) return;
+  unsigned sel = mxsel; mxsel = ALL;
   begin(name);
   io_t p;
-  for (unsigned m = 0; m < NMX; m++)
+  for (unsigned m = 0; m < NMX; m++) if ((sel >> m) & 1)
     for (unsigned i = 0; i < N64; i++)
       for (unsigned j = 0; j < N64; j++) {
         p.a.q[0] = E64[i]; p.a.q[1] = UPPER1;
@@ -294,9 +333,10 @@ static void run_sd(const char *name, fn_t f) {
 /* packed: lane k of case (i, j) pairs E[i + k] with E[j + 3k] (mod N) */
 static void run_ps(const char *name, fn_t f) {
   if (!selected(name)) return;
+  unsigned sel = mxsel; mxsel = ALL;
   begin(name);
   io_t p;
-  for (unsigned m = 0; m < NMX; m++)
+  for (unsigned m = 0; m < NMX; m++) if ((sel >> m) & 1)
     for (unsigned i = 0; i < N32; i += 2)
       for (unsigned j = 0; j < N32; j++) {
         for (unsigned k = 0; k < 4; k++) { p.a.u[k] = E32[(i + k) % N32]; p.b.u[k] = E32[(j + 3 * k) % N32]; }
@@ -307,9 +347,10 @@ static void run_ps(const char *name, fn_t f) {
 }
 static void run_pd(const char *name, fn_t f) {
   if (!selected(name)) return;
+  unsigned sel = mxsel; mxsel = ALL;
   begin(name);
   io_t p;
-  for (unsigned m = 0; m < NMX; m++)
+  for (unsigned m = 0; m < NMX; m++) if ((sel >> m) & 1)
     for (unsigned i = 0; i < N64; i += 2)
       for (unsigned j = 0; j < N64; j++) {
         for (unsigned k = 0; k < 2; k++) { p.a.q[k] = E64[(i + k) % N64]; p.b.q[k] = E64[(j + 5 * k) % N64]; }
@@ -321,9 +362,10 @@ static void run_pd(const char *name, fn_t f) {
 /* GPR source: integers from the table, and binary32/64 bit patterns as integers */
 static void run_gx(const char *name, fn_t f) {
   if (!selected(name)) return;
+  unsigned sel = mxsel; mxsel = ALL;
   begin(name);
   io_t p;
-  for (unsigned m = 0; m < NMX; m++)
+  for (unsigned m = 0; m < NMX; m++) if ((sel >> m) & 1)
     for (unsigned i = 0; i < NINT + 16; i++) {
       p.a.q[0] = 0x0123456789abcdefull; p.a.q[1] = UPPER1;
       p.b.q[0] = p.b.q[1] = 0;
@@ -388,27 +430,30 @@ int test_main(void) {
   init_iv();
 #define SS(n) run_ss(#n, n);
 #define SD(n) run_sd(#n, n);
-#define PS(n) run_ps(#n, n);
-#define PD(n) run_pd(#n, n);
+#define PS(n) mxsel = LANES; run_ps(#n, n);
+#define PD(n) mxsel = LANES; run_pd(#n, n);
+#define PSA(n) run_ps(#n, n);
+#define PDA(n) run_pd(#n, n);
+#define NR(x) mxsel = NORC; x
 #define GX(n) run_gx(#n, n);
 #define IVV(n) run_iv(#n, n);
-  SS(addss) SS(subss) SS(mulss) SS(divss) SS(minss) SS(maxss) SS(sqrtss) SS(addss_m)
-  SD(addsd) SD(subsd) SD(mulsd) SD(divsd) SD(minsd) SD(maxsd) SD(sqrtsd) SD(mulsd_m) SD(sqrtsd_m)
+  SS(addss) SS(subss) SS(mulss) SS(divss) NR(SS(minss)) NR(SS(maxss)) SS(sqrtss) SS(addss_m)
+  SD(addsd) SD(subsd) SD(mulsd) SD(divsd) NR(SD(minsd)) NR(SD(maxsd)) SD(sqrtsd) SD(mulsd_m) SD(sqrtsd_m)
   PS(addps) PS(subps) PS(mulps) PS(divps) PS(minps) PS(maxps) PS(sqrtps) PS(divps_m)
   PD(addpd) PD(subpd) PD(mulpd) PD(divpd) PD(minpd) PD(maxpd) PD(sqrtpd)
   PS(addsubps) PD(addsubpd) PS(haddps) PD(haddpd) PS(hsubps) PD(hsubpd)
-  SS(cmpss_0) SS(cmpss_1) SS(cmpss_2) SS(cmpss_3) SS(cmpss_4) SS(cmpss_5) SS(cmpss_6) SS(cmpss_7)
-  SD(cmpsd_0) SD(cmpsd_1) SD(cmpsd_2) SD(cmpsd_3) SD(cmpsd_4) SD(cmpsd_5) SD(cmpsd_6) SD(cmpsd_7)
-  PS(cmpps_0) PS(cmpps_1) PS(cmpps_2) PS(cmpps_3) PS(cmpps_4) PS(cmpps_5) PS(cmpps_6) PS(cmpps_7)
-  PD(cmppd_0) PD(cmppd_1) PD(cmppd_2) PD(cmppd_3) PD(cmppd_4) PD(cmppd_5) PD(cmppd_6) PD(cmppd_7)
-  SS(comiss) SS(ucomiss) SD(comisd) SD(ucomisd)
+  NR(SS(cmpss_0)) NR(SS(cmpss_1)) NR(SS(cmpss_2)) NR(SS(cmpss_3)) NR(SS(cmpss_4)) NR(SS(cmpss_5)) NR(SS(cmpss_6)) NR(SS(cmpss_7))
+  NR(SD(cmpsd_0)) NR(SD(cmpsd_1)) NR(SD(cmpsd_2)) NR(SD(cmpsd_3)) NR(SD(cmpsd_4)) NR(SD(cmpsd_5)) NR(SD(cmpsd_6)) NR(SD(cmpsd_7))
+  NR(PSA(cmpps_0)) NR(PSA(cmpps_1)) NR(PSA(cmpps_2)) NR(PSA(cmpps_3)) NR(PSA(cmpps_4)) NR(PSA(cmpps_5)) NR(PSA(cmpps_6)) NR(PSA(cmpps_7))
+  NR(PDA(cmppd_0)) NR(PDA(cmppd_1)) NR(PDA(cmppd_2)) NR(PDA(cmppd_3)) NR(PDA(cmppd_4)) NR(PDA(cmppd_5)) NR(PDA(cmppd_6)) NR(PDA(cmppd_7))
+  NR(SS(comiss)) NR(SS(ucomiss)) NR(SD(comisd)) NR(SD(ucomisd))
   SS(cvtss2sd) SD(cvtsd2ss) PS(cvtps2pd) PD(cvtpd2ps) PS(cvtps2dq) PS(cvttps2dq) PD(cvtpd2dq) PD(cvttpd2dq)
   IVV(cvtdq2ps) IVV(cvtdq2pd)
   SS(cvtss2si32) SS(cvtss2si64) SS(cvttss2si32) SS(cvttss2si64)
   SD(cvtsd2si32) SD(cvtsd2si64) SD(cvttsd2si32) SD(cvttsd2si64)
   GX(cvtsi2ss32) GX(cvtsi2ss64) GX(cvtsi2sd32) GX(cvtsi2sd64)
-  SS(roundss_0) SS(roundss_1) SS(roundss_2) SS(roundss_3) SS(roundss_4) SS(roundss_9) SS(roundss_12)
-  SD(roundsd_0) SD(roundsd_1) SD(roundsd_2) SD(roundsd_3) SD(roundsd_4) SD(roundsd_9) SD(roundsd_12)
+  NR(SS(roundss_0)) NR(SS(roundss_1)) NR(SS(roundss_2)) NR(SS(roundss_3)) SS(roundss_4) NR(SS(roundss_9)) NR(SS(roundss_12))
+  NR(SD(roundsd_0)) NR(SD(roundsd_1)) NR(SD(roundsd_2)) NR(SD(roundsd_3)) SD(roundsd_4) NR(SD(roundsd_9)) NR(SD(roundsd_12))
   PS(roundps_0) PS(roundps_4) PS(roundps_9) PD(roundpd_1) PD(roundpd_4) PD(roundpd_12)
   PS(dpps_ff) PS(dpps_35) PD(dppd_33) PD(dppd_12)
   run_approx("rcpps", rcpps, 0, 0); run_approx("rsqrtps", rsqrtps, 1, 0);
@@ -417,6 +462,10 @@ int test_main(void) {
   IVV(movlpd_m) IVV(movhpd_m) IVV(movhlps) IVV(movlhps) IVV(movddup) IVV(movsldup) IVV(movshdup)
   IVV(movups_m) IVV(movdqu_m) IVV(lddqu_m) IVV(movd_r) IVV(movq_r) IVV(movd_x) IVV(movq_gx)
   IVV(movmskps) IVV(movmskpd) IVV(pmovmskb)
+  IVV(movaps_m) IVV(movapd_m) IVV(movdqa_m) IVV(movupd_m) IVV(movntdqa_m) IVV(movaps) IVV(movdqa)
+  IVV(movaps_s) IVV(movups_s) IVV(movapd_s) IVV(movupd_s) IVV(movdqa_s) IVV(movdqu_s) IVV(movntps_s) IVV(movntpd_s)
+  IVV(movntdq_s) IVV(movss_s) IVV(movsd_s) IVV(movlps_s) IVV(movhps_s) IVV(movlpd_s) IVV(movhpd_s) IVV(movq_s) IVV(movd_s)
+  IVV(maskmovdqu) IVV(movnti)
   IVV(andps) IVV(andnps) IVV(orps) IVV(xorps) IVV(andpd) IVV(andnpd) IVV(orpd) IVV(xorpd)
   IVV(pand) IVV(pandn) IVV(por) IVV(pxor)
   IVV(pshufd_1b) IVV(pshufd_e4) IVV(pshuflw_93) IVV(pshufhw_39) IVV(shufps_4e) IVV(shufps_b1) IVV(shufpd_1) IVV(shufpd_2)

@@ -25,7 +25,7 @@ const f64v = new Float64Array(u32.buffer);
 const MIN_NORMAL32 = 2 ** -126;
 const MAX32 = 3.4028234663852886e38;
 const MIN_NORMAL64 = 2 ** -1022;
-/** Dekker products are exact when partial products stay well inside the double range. */
+/** Dekker products are exact when the operands, the product and the partial products stay well inside the double range. */
 const DEKKER_LO = 2 ** -960;
 const DEKKER_HI = 2 ** 995;
 const SPLIT = 134217729; // 2^27 + 1 (Veltkamp)
@@ -152,12 +152,12 @@ export function arith64(op: FOp, ahi: number, alo: number, bhi: number, blo: num
         case FOp.Div: {
           r = x / y;
           const ar = Math.abs(r);
-          ok = ar >= DEKKER_LO && ar < DEKKER_HI && Math.abs(y) < DEKKER_HI && Math.abs(x) >= DEKKER_LO;
+          ok = ar >= DEKKER_LO && ar < DEKKER_HI && Math.abs(y) < DEKKER_HI && Math.abs(x) >= DEKKER_LO && Math.abs(x) < DEKKER_HI;
           if (ok) { const p = r * y; inexact = p !== x || prodErr(r, y, p) !== 0; }
           break;
         }
         case FOp.Sqrt: {
-          if (x < DEKKER_LO) { ok = false; break; }
+          if (x < DEKKER_LO || x >= DEKKER_HI) { ok = false; break; }
           r = Math.sqrt(x);
           const p = r * r;
           inexact = p !== x || prodErr(r, r, p) !== 0;
