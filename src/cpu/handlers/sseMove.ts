@@ -132,7 +132,7 @@ function movMask(c: Core, op: Op): void {
 function maskMov(c: Core, op: Op): void {
   simdAvail(c, op);
   const base = c.hi[RDI]! * 4294967296 + (c.lo[RDI]! >>> 0);
-  const u8 = c.xv.u8, d = op.r0 << 5, m = op.r1 << 5;
+  const u8 = c.xv.u8, d = op.r1 << 5, m = op.r2 << 5; // iced: op0 is the implicit [RDI]
   for (let i = 0; i < 16; i++) if (u8[m + i]! & 0x80) c.write(base + i, 1, u8[d + i]!, 0);
 }
 
