@@ -116,12 +116,13 @@ const umMasked = (mx: number): boolean => ((mx >> MX_MASK_SHIFT) & MX_UE) !== 0;
 
 /**
  * Round the exact value (−1)^sign × sig × 2^exp (sig > 0) to format `f`
- * under MXCSR `mx` (RC, FTZ, UM), raising OE/UE/PE as SDM Vol. 1 §4.9.1.4
- * (overflow: the result is ±∞ or the largest finite number by rounding
- * direction), §4.9.1.5 (underflow: tininess detected after rounding; with
- * UM masked UE needs the denormalized result to be inexact) and §10.2.3.3
- * (FTZ: with UM masked, a tiny result becomes a zero of its sign and both UE
- * and PE are set).
+ * under MXCSR `mx` (RC, FTZ, UM, OM), raising OE/UE/PE as SDM Vol. 1
+ * §4.9.1.4 (overflow: the result is ±∞ or the largest finite number by
+ * rounding direction), §4.9.1.5 (underflow: tininess detected after
+ * rounding; with UM masked UE needs the denormalized result to be inexact)
+ * and §10.2.3.3 (FTZ: with UM masked, a tiny result becomes a zero of its
+ * sign and both UE and PE are set). With OM or UM unmasked the exception is
+ * reported alone, without PE (what the host CPU's #XM shows in MXCSR).
  */
 export function roundPack(sign: number, sig: bigint, exp: number, f: Fmt, mx: number): bigint {
   const rc = rcOf(mx);
@@ -135,7 +136,8 @@ export function roundPack(sign: number, sig: bigint, exp: number, f: Fmt, mx: nu
   const signBits = sign ? f.signBit : 0n;
   if (E >= f.emin) {
     if (E > f.emax) {
-      env.flags |= MX_OE | MX_PE;
+      // Unmasked, overflow is reported alone (the instruction then faults with its destination unchanged).
+      env.flags |= ((mx >> MX_MASK_SHIFT) & MX_OE) !== 0 ? MX_OE | MX_PE : MX_OE;
       const toInf = rc === Rc.Nearest || (rc === Rc.Up && sign === 0) || (rc === Rc.Down && sign === 1);
       return toInf ? infOf(sign, f) : maxFinite(sign, f);
     }
@@ -150,8 +152,9 @@ export function roundPack(sign: number, sig: bigint, exp: number, f: Fmt, mx: nu
   }
   const d = roundShift(sig, f.emin - (p - 1) - exp, sign, rc);
   inexact = d.inexact;
-  if (inexact) env.flags |= MX_PE | MX_UE;
-  else if (!masked) env.flags |= MX_UE;
+  // Unmasked, a tiny result is reported as UE alone, exact or not.
+  if (!masked) env.flags |= MX_UE;
+  else if (inexact) env.flags |= MX_PE | MX_UE;
   // d.q < 2^(p-1) is a denormal; d.q = 2^(p-1) lands exactly on the smallest normal's encoding.
   return signBits | d.q;
 }
