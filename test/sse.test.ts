@@ -1,6 +1,6 @@
 /**
  * SSE oracle (guest/tests/sse.c): every implemented SSE/SSE2/SSE3/SSSE3/
- * SSE4.1 instruction runs on edge operands under several MXCSR settings
+ * SSE4.1/SSE4.2 instruction runs on edge operands under several MXCSR settings
  * (every rounding mode, DAZ, FTZ); results, RFLAGS where defined and the
  * whole MXCSR are hashed per instruction form. The host CPU running the
  * native build is the reference; the emulator must print the same lines.
@@ -17,6 +17,7 @@ import { Mnemonic } from 'iced-x86';
 import { sseMoveSpecs, sseStringAliases } from '../src/cpu/handlers/sseMove.js';
 import { sseIntSpecs } from '../src/cpu/handlers/sseInt.js';
 import { sseFloatSpecs, sseFloatStringAliases } from '../src/cpu/handlers/sseFloat.js';
+import { sse42Specs } from '../src/cpu/handlers/sse42.js';
 
 const SSE: GuestBuild = { name: 'sse', sources: ['guest/tests/sse.c'] };
 const MEMORY_BYTES = 512 * 1024 * 1024;
@@ -78,7 +79,7 @@ describe('SSE oracle: emulator vs host CPU', () => {
     // LDMXCSR/STMXCSR run in every case (and their #GP in test/fpstate.test.ts).
     const elsewhere = new Set(['ldmxcsr', 'stmxcsr']);
     const covered = new Set([...seen].map((n) => n.replace(/_.*$/, '').replace(/(32|64)$/, '')));
-    const legacy = [...sseMoveSpecs, ...sseIntSpecs, ...sseFloatSpecs, ...sseStringAliases, ...sseFloatStringAliases]
+    const legacy = [...sseMoveSpecs, ...sseIntSpecs, ...sseFloatSpecs, ...sse42Specs, ...sseStringAliases, ...sseFloatStringAliases]
       .flatMap(([m]) => (Array.isArray(m) ? m : [m]))
       .map((m) => Mnemonic[m]!.toLowerCase())
       .filter((m) => !m.startsWith('v'));

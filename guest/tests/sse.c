@@ -1,6 +1,6 @@
 /*
  * sse.c — instruction-by-instruction oracle for the SSE family (SSE, SSE2,
- * SSE3, SSSE3, SSE4.1), like flags.c for the integer ALU.
+ * SSE3, SSSE3, SSE4.1, SSE4.2), like flags.c for the integer ALU.
  *
  * Every test runs one instruction (GNU inline asm) on edge operands with a
  * chosen MXCSR loaded by LDMXCSR just before it, and reads MXCSR back with
@@ -254,6 +254,36 @@ T_VVI(pblendw_a5, "pblendw", 0xa5) T_VVI(blendps_6, "blendps", 6) T_VVI(blendpd_
 T_VV0(pblendvb, "pblendvb") T_VV0(blendvps, "blendvps") T_VV0(blendvpd, "blendvpd")
 T_FL(ptest, "ptest") T_VV(phminposuw, "phminposuw") T_VVI(mpsadbw_5, "mpsadbw", 5) T_VVI(mpsadbw_2, "mpsadbw", 2)
 
+/* SSE4.2 strings: x = a (operand 1), b (operand 2); lengths in RAX/RDX from g;
+ * ECX (index forms) or XMM0 (mask forms) and RFLAGS. */
+#define T_STR(name, insn, imm, wide)                                           \
+  static void name(io_t *p) {                                                  \
+    uint64_t f, cx = 0xdeadbeefcafebabeull; uint32_t mo;                       \
+    register v2di x0 __asm__("xmm0") = p->b.v ^ p->a.v;                        \
+    uint64_t la = (int64_t)(int8_t)(p->g & 0xff), ld = (int64_t)(int8_t)(p->g >> 8); \
+    if (wide && (p->g & 0x10000)) la = 0x8000000000000005ull;                  \
+    __asm__ volatile(MXI ASM_RZ insn " $" #imm ", %[b], %[x]\n\tpushfq\n\tpop %[f]" ASM_RZE MXO \
+                     : [f] "=&r"(f), "+c"(cx), "+x"(x0), [mo] "=m"(mo)         \
+                     : [x] "x"(p->a.v), [b] "x"(p->b.v), "a"(la), "d"(ld), [mi] "m"(p->mxi) : "cc"); \
+    p->r.v = x0; p->g = cx; p->f = f & 0x8d5; p->mxo = mo;                     \
+  }
+#define STR4(imm)                                                              \
+  T_STR(pcmpestri_##imm, "pcmpestri", imm, 0) T_STR(pcmpestrm_##imm, "pcmpestrm", imm, 0) \
+  T_STR(pcmpistri_##imm, "pcmpistri", imm, 0) T_STR(pcmpistrm_##imm, "pcmpistrm", imm, 0)
+STR4(0x00) STR4(0x01) STR4(0x02) STR4(0x03) STR4(0x04) STR4(0x05) STR4(0x08) STR4(0x09)
+STR4(0x0c) STR4(0x0d) STR4(0x14) STR4(0x18) STR4(0x1a) STR4(0x34) STR4(0x38) STR4(0x3c)
+STR4(0x40) STR4(0x42) STR4(0x44) STR4(0x4c) STR4(0x70) STR4(0x7d)
+T_STR(pcmpestri64_0c, "pcmpestriq", 0x0c, 1) T_STR(pcmpestrm64_44, "pcmpestrmq", 0x44, 1)
+/* CRC32: g = crc in, b.q[0] = data */
+#define T_CRC(name, insn, dreg, sreg)                                          \
+  static void name(io_t *p) {                                                  \
+    uint64_t g = p->g;                                                         \
+    __asm__(insn " %" sreg "[s], %" dreg "[g]" : [g] "+r"(g) : [s] "r"(p->b.q[0])); \
+    p->g = g; p->mxo = 0;                                                      \
+  }
+T_CRC(crc32b, "crc32b", "k", "b") T_CRC(crc32w, "crc32w", "k", "w") T_CRC(crc32l, "crc32l", "k", "k")
+T_CRC(crc32q, "crc32q", "q", "q") T_CRC(crc32bq, "crc32b", "q", "b")
+
 /* ---- operands ------------------------------------------------------------ */
 static const uint32_t E32[] = {
   0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3fc00000, 0x40400000, 0x3eaaaaab, 0x00000001,
@@ -398,6 +428,45 @@ static void run_iv(const char *name, fn_t f) {
     }
   end();
 }
+/* strings: vectors of short texts with zero bytes/words at chosen places,
+ * explicit lengths from a table (negative, zero, partial, beyond 16) */
+static v128 SV[12];
+static const int16_t LENS[] = { 0, 1, 3, 7, 8, 15, 16, 17, -5, -100, 100 };
+static void init_sv(void) {
+  static const char *txt[] = { "hello, world!!!", "abc\0defg", "zzzzzzzzzzzzzzzz", "az09AZ", "lo, w", "", "world", "hel" };
+  for (unsigned i = 0; i < 8; i++) { SV[i].q[0] = SV[i].q[1] = 0; for (unsigned k = 0; k < 16 && txt[i][k]; k++) SV[i].b[k] = (uint8_t)txt[i][k]; }
+  if (1) SV[2].b[15] = 'z';
+  SV[8].q[0] = 0x0041007a00300039ull; SV[8].q[1] = 0x0000fff0ffff8000ull; /* word ranges, a zero word */
+  SV[9].q[0] = 0x7f80c1ff00017fffull; SV[9].q[1] = 0x1234567880808080ull;
+  SV[10].q[0] = 0x6c6c6568ull; SV[10].q[1] = 0;
+  SV[11].q[0] = 0xffffffffffffffffull; SV[11].q[1] = 0x0102030405060708ull;
+}
+static void run_str(const char *name, fn_t f) {
+  if (!selected(name)) return;
+  begin(name);
+  io_t p;
+  for (unsigned i = 0; i < 12; i++)
+    for (unsigned j = 0; j < 12; j++)
+      for (unsigned l = 0; l < 3; l++) {
+        p.a = SV[i]; p.b = SV[j]; p.mxi = 0x1f80; p.f = 0;
+        p.g = (uint64_t)(uint8_t)LENS[(i + l * 5) % 11] | (uint64_t)(uint8_t)LENS[(j + l * 3) % 11] << 8 | (uint64_t)(l == 2) << 16;
+        f(&p); record(&p);
+      }
+  end();
+}
+static void run_crc(const char *name, fn_t f) {
+  if (!selected(name)) return;
+  begin(name);
+  io_t p;
+  for (unsigned i = 0; i < 64; i++) {
+    p.a.q[0] = p.a.q[1] = 0; p.r.q[0] = p.r.q[1] = 0; p.f = 0; p.mxi = 0;
+    p.g = i < 4 ? (uint64_t[]){ 0, ~0ull, 0xffffffffull, 0x1234567800000000ull }[i] : rnd();
+    p.b.q[0] = rnd(); p.b.q[1] = 0;
+    f(&p); record(&p);
+  }
+  end();
+}
+
 /* RCPPS/RSQRTPS: the bits are implementation-specific; hash the SDM's bound
  * |relative error| <= 1.5 * 2^-12 (pass/fail per element) and the special
  * cases (zero, infinity, NaN, negative for RSQRT) bit for bit. */
@@ -492,6 +561,14 @@ int test_main(void) {
   IVV(pmovzxbw) IVV(pmovzxbd) IVV(pmovzxbq) IVV(pmovzxwd) IVV(pmovzxwq) IVV(pmovzxdq)
   IVV(pblendw_a5) IVV(blendps_6) IVV(blendpd_1) IVV(pblendvb) IVV(blendvps) IVV(blendvpd)
   IVV(ptest) IVV(phminposuw) IVV(mpsadbw_5) IVV(mpsadbw_2)
+  init_sv();
+#define STRR(imm) run_str("pcmpestri_" #imm, pcmpestri_##imm); run_str("pcmpestrm_" #imm, pcmpestrm_##imm); \
+  run_str("pcmpistri_" #imm, pcmpistri_##imm); run_str("pcmpistrm_" #imm, pcmpistrm_##imm);
+  STRR(0x00) STRR(0x01) STRR(0x02) STRR(0x03) STRR(0x04) STRR(0x05) STRR(0x08) STRR(0x09)
+  STRR(0x0c) STRR(0x0d) STRR(0x14) STRR(0x18) STRR(0x1a) STRR(0x34) STRR(0x38) STRR(0x3c)
+  STRR(0x40) STRR(0x42) STRR(0x44) STRR(0x4c) STRR(0x70) STRR(0x7d)
+  run_str("pcmpestri64_0c", pcmpestri64_0c); run_str("pcmpestrm64_44", pcmpestrm64_44);
+  run_crc("crc32b", crc32b); run_crc("crc32w", crc32w); run_crc("crc32l", crc32l); run_crc("crc32q", crc32q); run_crc("crc32bq", crc32bq);
   rt_printf("total: n=%lu h=%016llx\n", ntotal, (unsigned long long)htotal);
   return 0;
 }

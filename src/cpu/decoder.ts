@@ -28,6 +28,7 @@ import { sseMoveSpecs, sseStringAliases } from './handlers/sseMove.js';
 import { sseIntSpecs } from './handlers/sseInt.js';
 import { sseFloatSpecs, sseFloatStringAliases } from './handlers/sseFloat.js';
 import { xsaveSpecs } from './handlers/xsave.js';
+import { sse42Specs } from './handlers/sse42.js';
 
 const MAX_BLOCK_OPS = 64;
 
@@ -56,7 +57,7 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
 }
 
 const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs,
-  sseMoveSpecs, sseIntSpecs, sseFloatSpecs, xsaveSpecs]);
+  sseMoveSpecs, sseIntSpecs, sseFloatSpecs, sse42Specs, xsaveSpecs]);
 /** MOVSD/CMPSD name both a string instruction and an SSE2 one: with an XMM operand the SSE2 entry applies. */
 const VECTOR_ALIASES = buildTable([sseStringAliases, sseFloatStringAliases]);
 
