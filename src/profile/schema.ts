@@ -62,7 +62,7 @@ export const INSTRUCTION_CLASSES = [
   'vecFpSqrtSingle', 'vecFpSqrtSingleY', 'vecFpSqrtDouble', 'vecFpSqrtDoubleY', 'vecFpHorizontal', 'vecComi',
   'vecCvt', 'vecFpRound', 'vecFpDot', 'vecFpRcp', 'ldmxcsr', 'stmxcsr',
   'fxsave', 'fxrstor', 'xgetbv', 'xsetbv',
-  'vecPcmpStr', 'crc32',
+  'vecPcmpStr', 'crc32', 'xsave', 'xrstor',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];
 

@@ -93,6 +93,145 @@ function fxrstor(c: Core, op: Op): void {
   }
 }
 
+// ------------------------------------------------------------ XSAVE family
+
+/** XSAVE area layout (SDM Vol. 1 §13.4): the header, and component 2 (AVX: YMM_Hi128) in both formats. */
+export const XSAVE_HEADER = 512, XSAVE_AVX = 576, XSAVE_AVX_SIZE = 256;
+/** Standard-format size for the enabled components (CPUID.(EAX=0DH,ECX=0):EBX). */
+export function xsaveSize(xcr0: number): number { return (xcr0 & 4) !== 0 ? XSAVE_AVX + XSAVE_AVX_SIZE : XSAVE_HEADER + 64; }
+
+/**
+ * XINUSE (SDM Vol. 1 §13.6): a component is tracked as in use unless its
+ * state is its initial configuration — x87 as FNINIT leaves it, SSE with
+ * XMM0–15 zero (MXCSR is not part of the test), AVX with the upper halves
+ * of YMM0–15 zero. The processor may report a component in use when it is
+ * not; this machine reports exactly.
+ */
+function xinuse(c: Core): number {
+  let v = c.x87.isInitState() ? 0 : 1;
+  const x = c.xmm;
+  let sse = 0, avx = 0;
+  for (let r = 0; r < 16; r++) {
+    const b = r << 3;
+    sse |= x[b]! | x[b + 1]! | x[b + 2]! | x[b + 3]!;
+    avx |= x[b + 4]! | x[b + 5]! | x[b + 6]! | x[b + 7]!;
+  }
+  if (sse !== 0) v |= 2;
+  if (avx !== 0) v |= 4;
+  return v;
+}
+
+function checkXsave(c: Core, what: string): void {
+  if ((c.cr4 & CR4_OSXSAVE) === 0) throw new Fault(Vector.UD, null, `${what} with CR4.OSXSAVE = 0`);
+  checkFx(c, what);
+}
+
+/** RFBM = XCR0 AND EDX:EAX (only bits 2:0 can be set in XCR0 here). */
+const rfbmOf = (c: Core): number => c.xcr0 & c.lo[RAX]!;
+
+function saveAvx(c: Core, off: number): void {
+  for (let r = 0; r < 16; r++) for (let k = 0; k < 4; k++) imgU32[((off >> 2) + 4 * r) + k] = c.xmm[8 * r + 4 + k]!;
+}
+
+/** Write the image's pieces that a save produced: [from, to) ranges in 16-byte units. */
+function storeRanges(c: Core, a: number, ranges: number[]): void {
+  for (let i = 0; i < ranges.length; i += 2) {
+    c.translate(a + ranges[i]!, ACC_WRITE);
+    c.translate(a + ranges[i + 1]! - 1, ACC_WRITE);
+  }
+  for (let i = 0; i < ranges.length; i += 2) for (let o = ranges[i]!; o < ranges[i + 1]!; o += 16) c.writeVec(a + o, 16, imgU32, o >> 2);
+}
+
+/**
+ * XSAVE / XSAVEOPT / XSAVEC (SDM Vol. 1 §13.7, §13.9, §13.10). op.aux: 0
+ * XSAVE (every requested component; XSTATE_BV[i] = XINUSE[i] for i in RFBM,
+ * other header bytes untouched), 1 XSAVEOPT (the init optimization: a
+ * component in its initial configuration is not written; MXCSR is written
+ * whenever SSE or AVX is requested; the modified optimization is not
+ * used), 2 XSAVEC (compacted: XSTATE_BV = RFBM AND (XINUSE, with SSE in use
+ * also when MXCSR ≠ 1F80H), XCOMP_BV = RFBM | bit 63, the rest of the header
+ * zeroed; only those components written).
+ */
+function xsave(c: Core, op: Op): void {
+  const kind = op.aux;
+  checkXsave(c, kind === 0 ? 'XSAVE' : kind === 1 ? 'XSAVEOPT' : 'XSAVEC');
+  const a = alignedArea(c, op, 64, 'XSAVE');
+  const rfbm = rfbmOf(c);
+  let inuse = xinuse(c);
+  const ranges: number[] = [];
+  // The header's XSTATE_BV is read-modify-written by the standard forms.
+  c.readVec(a + XSAVE_HEADER, 16, imgU32, XSAVE_HEADER >> 2);
+  if (kind === 2 && c.mxcsr !== 0x1f80) inuse |= 2;
+  const save = kind === 0 ? rfbm : rfbm & inuse;
+  if (save & 1) { c.x87.fxsaveLegacy(img, 0); ranges.push(0, 160); }
+  if ((kind === 2 ? save & 2 : rfbm & 6) !== 0) {
+    imgDv.setUint32(FX_MXCSR, c.mxcsr, true);
+    imgDv.setUint32(FX_MXCSR_MASK, MXCSR_MASK, true);
+    // MXCSR and MXCSR_MASK share bytes 16–31 with FDP/FDS; that unit is rewritten only with its owner's bytes.
+    if ((save & 1) === 0) { c.readVec(a + 16, 16, imgU32, 4); imgDv.setUint32(FX_MXCSR, c.mxcsr, true); imgDv.setUint32(FX_MXCSR_MASK, MXCSR_MASK, true); ranges.push(16, 32); }
+  }
+  if (save & 2) { saveSseLegacy(c, true); ranges.push(FX_XMM, FX_XMM + 256); }
+  if (save & 4) { saveAvx(c, XSAVE_AVX); ranges.push(XSAVE_AVX, XSAVE_AVX + XSAVE_AVX_SIZE); }
+  const lo = imgDv.getUint32(XSAVE_HEADER, true);
+  if (kind === 2) {
+    for (let o = XSAVE_HEADER; o < XSAVE_HEADER + 64; o += 4) imgDv.setUint32(o, 0, true);
+    imgDv.setUint32(XSAVE_HEADER, rfbm & inuse, true);
+    imgDv.setUint32(XSAVE_HEADER + 8, rfbm, true);
+    imgDv.setUint32(XSAVE_HEADER + 12, 0x80000000, true);
+    ranges.push(XSAVE_HEADER, XSAVE_HEADER + 64);
+  } else {
+    imgDv.setUint32(XSAVE_HEADER, (lo & ~rfbm) | (inuse & rfbm), true);
+    ranges.push(XSAVE_HEADER, XSAVE_HEADER + 16);
+  }
+  storeRanges(c, a, ranges);
+}
+
+/**
+ * XRSTOR (SDM Vol. 1 §13.8): RFBM = XCR0 AND EDX:EAX; the header decides
+ * between the standard form (XCOMP_BV[63] = 0: #GP if XSTATE_BV sets a bit
+ * outside XCR0 or header bytes 8–23 are not zero; MXCSR is loaded whenever
+ * SSE or AVX is requested) and the compacted form (#GP if XCOMP_BV names a
+ * component outside XCR0, XSTATE_BV a component outside XCOMP_BV, or bytes
+ * 16–63 are not zero; MXCSR belongs to component 1). A requested component
+ * whose XSTATE_BV bit is clear is initialized. #GP for a reserved MXCSR bit;
+ * every check comes before any state changes.
+ */
+function xrstor(c: Core, op: Op): void {
+  checkXsave(c, 'XRSTOR');
+  const a = alignedArea(c, op, 64, 'XRSTOR');
+  const rfbm = rfbmOf(c);
+  loadImage(c, a, XSAVE_HEADER, XSAVE_HEADER + 64);
+  const bv = imgDv.getUint32(XSAVE_HEADER, true), bvHi = imgDv.getUint32(XSAVE_HEADER + 4, true);
+  const comp = imgDv.getUint32(XSAVE_HEADER + 8, true), compHi = imgDv.getUint32(XSAVE_HEADER + 12, true);
+  const compacted = (compHi & 0x80000000) !== 0;
+  if (bvHi !== 0 || (bv & ~c.xcr0) !== 0) throw new Fault(Vector.GP, 0, `XRSTOR: XSTATE_BV 0x${bv.toString(16)} names components not enabled in XCR0`);
+  if (!compacted) {
+    for (let o = 8; o < 24; o += 4) if (imgDv.getUint32(XSAVE_HEADER + o, true) !== 0) throw new Fault(Vector.GP, 0, 'XRSTOR: header bytes 8–23 are not zero (standard form)');
+  } else {
+    if ((compHi & 0x7fffffff) !== 0 || (comp & ~c.xcr0) !== 0) throw new Fault(Vector.GP, 0, `XRSTOR: XCOMP_BV names components not enabled in XCR0`);
+    if ((bv & ~comp) !== 0) throw new Fault(Vector.GP, 0, 'XRSTOR: XSTATE_BV names components XCOMP_BV does not');
+    for (let o = 16; o < 64; o += 4) if (imgDv.getUint32(XSAVE_HEADER + o, true) !== 0) throw new Fault(Vector.GP, 0, 'XRSTOR: header bytes 16–63 are not zero (compacted form)');
+  }
+  const load = rfbm & bv;
+  const needLegacy = (load & 3) !== 0 || (!compacted && (rfbm & 6) !== 0);
+  if (needLegacy) loadImage(c, a, 0, FX_XMM + 256);
+  if (load & 4) loadImage(c, a, XSAVE_AVX, XSAVE_AVX + XSAVE_AVX_SIZE);
+  const loadMx = compacted ? (load & 2) !== 0 : (rfbm & 6) !== 0;
+  const mx = imgDv.getUint32(FX_MXCSR, true);
+  if (loadMx) checkMxcsr(mx, 'XRSTOR');
+  // State changes from here on.
+  if (rfbm & 1) { if (load & 1) c.x87.fxrstorLegacy(img, 0); else c.x87.init(); }
+  if (rfbm & 2) {
+    if (load & 2) restoreXmm(c);
+    else for (let r = 0; r < 16; r++) for (let k = 0; k < 4; k++) c.xmm[8 * r + k] = 0;
+    if (compacted && (load & 2) === 0) c.mxcsr = 0x1f80;
+  }
+  if (loadMx) c.mxcsr = mx;
+  if (rfbm & 4) {
+    for (let r = 0; r < 16; r++) for (let k = 0; k < 4; k++) c.xmm[8 * r + 4 + k] = (load & 4) !== 0 ? imgU32[(XSAVE_AVX >> 2) + 4 * r + k]! : 0;
+  }
+}
+
 // ------------------------------------------------------------ XGETBV / XSETBV
 
 /** XCR0 bits this machine supports: x87 (0), SSE (1), AVX (2) (SDM Vol. 1 §13.3). */
@@ -128,6 +267,10 @@ function xsetbv(c: Core, _op: Op): void {
 export const xsaveSpecs: SpecEntry[] = [
   [[Mnemonic.Fxsave, Mnemonic.Fxsave64], { exec: fxsave, cls: 'fxsave' }],
   [[Mnemonic.Fxrstor, Mnemonic.Fxrstor64], { exec: fxrstor, cls: 'fxrstor' }],
+  [[Mnemonic.Xsave, Mnemonic.Xsave64], { exec: xsave, cls: 'xsave', setup: (op) => { op.aux = 0; } }],
+  [[Mnemonic.Xsaveopt, Mnemonic.Xsaveopt64], { exec: xsave, cls: 'xsave', setup: (op) => { op.aux = 1; } }],
+  [[Mnemonic.Xsavec, Mnemonic.Xsavec64], { exec: xsave, cls: 'xsave', setup: (op) => { op.aux = 2; } }],
+  [[Mnemonic.Xrstor, Mnemonic.Xrstor64], { exec: xrstor, cls: 'xrstor' }],
   [Mnemonic.Xgetbv, { exec: xgetbv, cls: 'xgetbv' }],
   [Mnemonic.Xsetbv, { exec: xsetbv, cls: 'xsetbv', ends: true }],
 ];
