@@ -29,6 +29,7 @@ import { sseIntSpecs } from './handlers/sseInt.js';
 import { sseFloatSpecs, sseFloatStringAliases } from './handlers/sseFloat.js';
 import { xsaveSpecs } from './handlers/xsave.js';
 import { sse42Specs } from './handlers/sse42.js';
+import { avxSpecs } from './handlers/avx.js';
 
 const MAX_BLOCK_OPS = 64;
 
@@ -57,7 +58,7 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
 }
 
 const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs,
-  sseMoveSpecs, sseIntSpecs, sseFloatSpecs, sse42Specs, xsaveSpecs]);
+  sseMoveSpecs, sseIntSpecs, sseFloatSpecs, sse42Specs, avxSpecs, xsaveSpecs]);
 /** MOVSD/CMPSD name both a string instruction and an SSE2 one: with an XMM operand the SSE2 entry applies. */
 const VECTOR_ALIASES = buildTable([sseStringAliases, sseFloatStringAliases]);
 
@@ -276,13 +277,15 @@ export class DecodeCache {
           }
           if (index !== Register.None) {
             const xi = gprInfo(index);
-            if (!xi) unsupported = 'memory operand with a vector index register';
-            else { op.mIndex = xi.index; if (xi.size === 4) op.addr32 = true; }
+            const vi = xi ? undefined : vecInfo(index);
+            if (xi) { op.mIndex = xi.index; if (xi.size === 4) op.addr32 = true; }
+            else if (vi) { op.vsibIndex = vi.index; op.vsib = vi.size; } // VSIB (AVX2 gathers): the handler forms each element's address
+            else unsupported = `memory operand with index register ${Register[index]}`;
             op.mShift = Math.log2(ins.memoryIndexScale);
           }
           const seg = segIndex(ins.memorySegment);
           op.mSeg = seg === SEG_FS || seg === SEG_GS ? seg : -1;
-          if (!op.addr32 && op.mSeg < 0 && op.mIndex < 0) {
+          if (!op.addr32 && op.mSeg < 0 && op.mIndex < 0 && op.vsib === 0) {
             if (op.mBase < 0) {
               const abs = Number(BigInt.asIntN(64, ins.memoryDisplacement));
               if (abs >= -(2 ** 47) && abs < 2 ** 47) { op.eaKind = 1; op.mAbs = abs; }

@@ -43,6 +43,8 @@ export class Op {
    */
   vl = 16; msz = 0; vex = false; align = 0;
   vd = 0; va = 0; kb = K.None; rb = 0;
+  /** VSIB memory operand: index vector length in bytes (0 = none) and its register. */
+  vsib = 0; vsibIndex = 0;
   /** Immediate, sign- or zero-extended to 64 bits as the instruction defines. */
   immLo = 0; immHi = 0;
   /** Memory operand: base/index GPR (-1 none), scale as a shift, displacement as int32 pair. */

@@ -63,6 +63,7 @@ export const INSTRUCTION_CLASSES = [
   'vecCvt', 'vecFpRound', 'vecFpDot', 'vecFpRcp', 'ldmxcsr', 'stmxcsr',
   'fxsave', 'fxrstor', 'xgetbv', 'xsetbv',
   'vecPcmpStr', 'crc32', 'xsave', 'xrstor',
+  'vecFma', 'vecLanePermute', 'vecMaskMove', 'vzero', 'vecGather', 'vecCvtHalf',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];
 
