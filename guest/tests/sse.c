@@ -568,7 +568,7 @@ int test_main(void) {
   STRR(0x0c) STRR(0x0d) STRR(0x14) STRR(0x18) STRR(0x1a) STRR(0x34) STRR(0x38) STRR(0x3c)
   STRR(0x40) STRR(0x42) STRR(0x44) STRR(0x4c) STRR(0x70) STRR(0x7d)
   run_str("pcmpestri64_0c", pcmpestri64_0c); run_str("pcmpestrm64_44", pcmpestrm64_44);
-  run_crc("crc32b", crc32b); run_crc("crc32w", crc32w); run_crc("crc32l", crc32l); run_crc("crc32q", crc32q); run_crc("crc32bq", crc32bq);
+  run_crc("crc32_b", crc32b); run_crc("crc32_w", crc32w); run_crc("crc32_l", crc32l); run_crc("crc32_q", crc32q); run_crc("crc32_bq", crc32bq);
   rt_printf("total: n=%lu h=%016llx\n", ntotal, (unsigned long long)htotal);
   return 0;
 }
