@@ -216,7 +216,7 @@ function fma(c: Core, op: Op): void {
   copyToVr(c, op.r0, 8);
   const n = scalar ? 1 : op.vl / (dbl ? 8 : 4);
   for (let i = 0; i < n; i++) {
-    const negC = alt ? ((i & 1) === 0) !== sub : sub;
+    const negC = alt ? ((i & 1) === 0) === sub : sub; // FMADDSUB: even elements subtract; FMSUBADD: odd ones
     if (dbl) {
       const dh = x[d + 2 * i + 1]!, dl = x[d + 2 * i]!, ah = x[s2 + 2 * i + 1]!, al = x[s2 + 2 * i]!, bh = vs[2 * i + 1]!, bl = vs[2 * i]!;
       if (order === 0) fp.fma64(dh, dl, bh, bl, ah, al, mx, negP, negC);

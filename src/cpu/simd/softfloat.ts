@@ -297,28 +297,32 @@ export function isqrt(n: bigint): bigint {
 
 /**
  * Fused multiply-add ±(a × b) ± c with one rounding (SDM Vol. 2
- * "VFMADD132PD..."): a NaN result is the first NaN among a, b, c, quieted;
- * ∞ × 0 signals IE even when c is a QNaN.
+ * "VFMADD132PD..."): a NaN result is the first NaN among a, b, c, quieted,
+ * with IE only for an SNaN — ∞ × 0 plus a QNaN is not an invalid operation
+ * (IEEE 754 leaves it to the implementation; the host CPU does not signal).
  */
 export function fma(a: bigint, b: bigint, c: bigint, f: Fmt, mx: number, negProduct: boolean, negAddend: boolean): bigint {
   let ca = classify(a, f), cb = classify(b, f), cc = classify(c, f);
   if (isNaNCls(ca) || isNaNCls(cb) || isNaNCls(cc)) {
     if (ca === Cls.SNaN || cb === Cls.SNaN || cc === Cls.SNaN) env.flags |= MX_IE;
-    else if (!isNaNCls(ca) && !isNaNCls(cb) && ((ca === Cls.Inf && cb === Cls.Zero) || (ca === Cls.Zero && cb === Cls.Inf))) env.flags |= MX_IE;
     return isNaNCls(ca) ? quiet(a, f) : isNaNCls(cb) ? quiet(b, f) : quiet(c, f);
   }
   const daz = (mx & MX_DAZ) !== 0;
-  if (ca === Cls.Denormal) { if (daz) { a &= f.signBit; ca = Cls.Zero; } else env.flags |= MX_DE; }
-  if (cb === Cls.Denormal) { if (daz) { b &= f.signBit; cb = Cls.Zero; } else env.flags |= MX_DE; }
-  if (cc === Cls.Denormal) { if (daz) { c &= f.signBit; cc = Cls.Zero; } else env.flags |= MX_DE; }
+  let de = false;
+  if (ca === Cls.Denormal) { if (daz) { a &= f.signBit; ca = Cls.Zero; } else de = true; }
+  if (cb === Cls.Denormal) { if (daz) { b &= f.signBit; cb = Cls.Zero; } else de = true; }
+  if (cc === Cls.Denormal) { if (daz) { c &= f.signBit; cc = Cls.Zero; } else de = true; }
   const sp = signOf(a, f) ^ signOf(b, f) ^ (negProduct ? 1 : 0);
   const sc = signOf(c, f) ^ (negAddend ? 1 : 0);
   const rc = rcOf(mx);
   if (ca === Cls.Inf || cb === Cls.Inf) {
     if (ca === Cls.Zero || cb === Cls.Zero) return invalid(f);
     if (cc === Cls.Inf && sc !== sp) return invalid(f);
+    if (de) env.flags |= MX_DE;
     return infOf(sp, f);
   }
+  // An invalid operation reports IE alone; every other case that gets here computes, and flags a denormal operand.
+  if (de) env.flags |= MX_DE;
   if (cc === Cls.Inf) return infOf(sc, f);
   const pZero = ca === Cls.Zero || cb === Cls.Zero;
   if (pZero) {
@@ -359,8 +363,8 @@ export function convert(a: bigint, from: Fmt, to: Fmt, mx: number, dazApplies = 
   }
   if (ca === Cls.Inf) return infOf(sign, to);
   if (ca === Cls.Zero) return zeroOf(sign, to);
-  if (ca === Cls.Denormal) {
-    if (dazApplies && (mx & MX_DAZ)) return zeroOf(sign, to);
+  if (ca === Cls.Denormal && dazApplies) {
+    if (mx & MX_DAZ) return zeroOf(sign, to);
     env.flags |= MX_DE;
   }
   const u = unpackSig(a, from);
