@@ -15,6 +15,7 @@ import {
   backtrace, coreArg, coresTable, disas, examine, infoView, infoViews, out, parseXFormat, pointText, regs, renderStop, timeline, type Output, type XFormat,
 } from './views.js';
 import { buildChromeTrace } from './trace.js';
+import './simdView.js'; // registers `info sse`
 
 export interface Result {
   command: string;
