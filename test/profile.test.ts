@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadProfile, parseProfile, tickCosts, ProfileError, DEFAULT_PROFILE_PATH } from '../src/profile/load.js';
-import { INSTRUCTION_CLASSES } from '../src/profile/schema.js';
+import { INSTRUCTION_CLASSES, PROVENANCE_KINDS } from '../src/profile/schema.js';
 
 const raw = () => JSON.parse(readFileSync(DEFAULT_PROFILE_PATH, 'utf8'));
 const errorOf = (obj: unknown) => {
@@ -10,11 +10,12 @@ const errorOf = (obj: unknown) => {
 };
 
 describe('machine profile', () => {
-  it('the shipped profile validates and every entry has a source or a calibration reason', () => {
+  it('the shipped profile validates and every instruction class has exactly one provenance with its text', () => {
     const p = loadProfile();
     for (const k of INSTRUCTION_CLASSES) {
       const e = p.instructionClasses[k];
-      expect(typeof (e.source ?? e.calibrated), k).toBe('string');
+      const kinds = PROVENANCE_KINDS.filter((kind) => typeof e[kind] === 'string' && e[kind]!.length > 0);
+      expect(kinds, k).toHaveLength(1);
     }
   });
 
