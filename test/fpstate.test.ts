@@ -9,9 +9,10 @@
  * unchanged, only the exception taken flagged: OE and UE without PE, a
  * pre-computation exception without the post-computation ones).
  *
- * Checked against QEMU 7.2 TCG (`../shared/peers/run-qemu.sh`): it agrees on
- * every #UD/#NM/#GP availability and alignment case except three, where
- * QEMU departs from the SDM: it raises no #XM for unmasked SIMD exceptions
+ * Bochs 2.7 (`../shared/peers/run-bochs.sh`, corei7_skylake_x) printed
+ * exactly these lines. QEMU 7.2 TCG (`run-qemu.sh`, -cpu max) agrees on every
+ * #UD/#NM/#GP availability, alignment, XSETBV/XGETBV and XRSTOR case except
+ * three, where it departs from the SDM: no #XM for unmasked SIMD exceptions
  * (it writes the masked result), no #GP for LDMXCSR/FXRSTOR with reserved
  * MXCSR bits, and #UD for a VEX instruction with CR0.EM = 1 (the SDM's VEX
  * exception classes do not consult CR0.EM).
@@ -65,6 +66,18 @@ describe('FP/SIMD state control and SIMD exceptions (guest/system/fpstate.c)', (
         'vaddps, XCR0=3: vector 6, rip = the instruction',
         'vaddps, CR4.OSXSAVE=0: vector 6, rip = the instruction',
         'xgetbv, CR4.OSXSAVE=0: vector 6, rip = the instruction',
+        // XSETBV/XGETBV (SDM Vol. 2D): #GP(0) for AVX without SSE, x87 clear, unsupported bits, an XCR other than XCR0.
+        'xsetbv XCR0=5 (AVX without SSE): vector 13, error code 0x0, rip = the instruction',
+        'xsetbv XCR0=6 (no x87): vector 13, error code 0x0, rip = the instruction',
+        'xsetbv XCR0=0xf (bit 3 unsupported): vector 13, error code 0x0, rip = the instruction',
+        'xsetbv XCR1: vector 13, error code 0x0, rip = the instruction',
+        'xsetbv XCR0=7: no exception',
+        'xgetbv XCR0: no exception',
+        'xgetbv XCR2: vector 13, error code 0x0, rip = the instruction',
+        // XSAVE/XRSTOR (SDM Vol. 1 §13.7–13.8): a 64-byte aligned area; XSTATE_BV within XCR0; header bytes 8–23 zero.
+        'xsave to a 16-byte aligned area: vector 13, error code 0x0, rip = the instruction',
+        'xrstor with XSTATE_BV bit 3: vector 13, error code 0x0, rip = the instruction',
+        'xrstor with header bytes 16-23 set: vector 13, error code 0x0, rip = the instruction',
         'fpstate done',
         '',
       ].join('\n'),

@@ -42,12 +42,13 @@ __asm__(
   "  movq recover_rip(%rip), %rax\n  movq %rax, 0(%rsp)\n"
   "  movq rec_saved_rax(%rip), %rax\n  iretq\n");
 
-/* One faulting instruction at label t_<name>_insn; recover_rip is after it. */
-#define SNIPPET(name, insn)                                                    \
+/* One faulting instruction at label t_<name>_insn after `setup`; recover_rip is after it. */
+#define SNIPPET2(name, setup, insn)                                            \
   __asm__("  .text\n  .globl t_" #name ", t_" #name "_insn\nt_" #name ":\n"    \
-          "  leaq 1f(%rip), %rax\n  movq %rax, recover_rip(%rip)\n"            \
+          "  leaq 1f(%rip), %rax\n  movq %rax, recover_rip(%rip)\n  " setup "\n" \
           "t_" #name "_insn:\n  " insn "\n1:\n  ret\n");                        \
   extern const char t_##name##_insn[]; void t_##name(void);
+#define SNIPPET(name, insn) SNIPPET2(name, "", insn)
 
 uint8_t area[1024] __attribute__((aligned(64)));
 uint32_t mxval;
@@ -63,8 +64,16 @@ SNIPPET(movaps_mis, "movaps fsrc+4(%rip), %xmm0")
 SNIPPET(divss, "divss %xmm1, %xmm0")
 SNIPPET(addss, "addss %xmm1, %xmm0")
 SNIPPET(mulss, "mulss %xmm1, %xmm0")
-SNIPPET(xsetbv, "xsetbv")
-SNIPPET(xgetbv, "xgetbv")
+SNIPPET2(xsetbv_avx_only, "mov $5, %eax\n  xor %ecx, %ecx\n  xor %edx, %edx", "xsetbv")
+SNIPPET2(xsetbv_no_x87, "mov $6, %eax\n  xor %ecx, %ecx\n  xor %edx, %edx", "xsetbv")
+SNIPPET2(xsetbv_bit3, "mov $0xf, %eax\n  xor %ecx, %ecx\n  xor %edx, %edx", "xsetbv")
+SNIPPET2(xsetbv_xcr1, "mov $7, %eax\n  mov $1, %ecx\n  xor %edx, %edx", "xsetbv")
+SNIPPET2(xsetbv_ok, "mov $7, %eax\n  xor %ecx, %ecx\n  xor %edx, %edx", "xsetbv")
+SNIPPET2(xgetbv, "xor %ecx, %ecx", "xgetbv")
+SNIPPET2(xgetbv_xcr2, "mov $2, %ecx", "xgetbv")
+SNIPPET2(xsave_mis, "mov $7, %eax\n  xor %edx, %edx", "xsave64 area+16(%rip)")
+SNIPPET2(xrstor_badbv, "mov $7, %eax\n  xor %edx, %edx\n  movq $8, area+512(%rip)\n  movq $0, area+520(%rip)", "xrstor64 area(%rip)")
+SNIPPET2(xrstor_badhdr, "mov $7, %eax\n  xor %edx, %edx\n  movq $3, area+512(%rip)\n  movq $1, area+528(%rip)", "xrstor64 area(%rip)")
 
 static uint64_t cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static void set_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v)); }
@@ -145,7 +154,17 @@ int test_main(void) {
     __asm__ volatile("" ::: "memory");
     set_cr4(cr4() & ~CR4_OSXSAVE); RUN("vaddps, CR4.OSXSAVE=0", t_vaddps); RUN("xgetbv, CR4.OSXSAVE=0", t_xgetbv);
     set_cr4(cr4() | CR4_OSXSAVE);
-    __asm__ volatile("mov $4, %%eax\n\txor %%edx, %%edx\n\txor %%ecx, %%ecx" ::: "rax", "rcx", "rdx");
+    RUN("xsetbv XCR0=5 (AVX without SSE)", t_xsetbv_avx_only);
+    RUN("xsetbv XCR0=6 (no x87)", t_xsetbv_no_x87);
+    RUN("xsetbv XCR0=0xf (bit 3 unsupported)", t_xsetbv_bit3);
+    RUN("xsetbv XCR1", t_xsetbv_xcr1);
+    RUN("xsetbv XCR0=7", t_xsetbv_ok);
+    RUN("xgetbv XCR0", t_xgetbv);
+    RUN("xgetbv XCR2", t_xgetbv_xcr2);
+    RUN("xsave to a 16-byte aligned area", t_xsave_mis);
+    for (int i = 512; i < 576; i++) area[i] = 0;
+    RUN("xrstor with XSTATE_BV bit 3", t_xrstor_badbv);
+    RUN("xrstor with header bytes 16-23 set", t_xrstor_badhdr);
   } else {
     rt_printf("no AVX\n");
   }
