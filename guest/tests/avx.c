@@ -116,6 +116,52 @@ static void record(io_t *p) {
                      : [r] "+x"(r), [mo] "=m"(mo) : [b] "x"(p->b.v), [c] "x"(p->c.v), [mi] "m"(p->mxi)); \
     p->r.v = r; p->mxo = mo;                                                   \
   }
+/* GPR operands: g = insn c (xmm/ymm) -> reg; r = insn g, b -> xmm (VEX three-operand inserts/conversions) */
+#define TVR(name, insn, W, reg)                                                \
+  static TGT void name(io_t *p) {                                              \
+    uint64_t g = 0xdeadbeefcafebabeull; uint32_t mo;                           \
+    __asm__ volatile(MXI insn " %" W "[c], %" reg "[g]" MXO                    \
+                     : [g] "+r"(g), [mo] "=m"(mo) : [c] "x"(p->c.v), [mi] "m"(p->mxi)); \
+    p->g = g; p->mxo = mo;                                                     \
+  }
+#define TVRI(name, insn, reg, imm)                                             \
+  static TGT void name(io_t *p) {                                              \
+    uint64_t g = 0xdeadbeefcafebabeull; uint32_t mo;                           \
+    __asm__ volatile(MXI insn " $" #imm ", %x[c], %" reg "[g]" MXO             \
+                     : [g] "+r"(g), [mo] "=m"(mo) : [c] "x"(p->c.v), [mi] "m"(p->mxi)); \
+    p->g = g; p->mxo = mo;                                                     \
+  }
+#define TRV(name, insn, reg)                                                   \
+  static TGT void name(io_t *p) {                                              \
+    v4di r = p->a.v; uint32_t mo;                                              \
+    __asm__ volatile(MXI insn " %" reg "[g], %x[b], %x[r]" MXO                 \
+                     : [r] "+x"(r), [mo] "=m"(mo) : [b] "x"(p->b.v), [g] "r"(p->c.q[0]), [mi] "m"(p->mxi)); \
+    p->r.v = r; p->mxo = mo;                                                   \
+  }
+#define TRVI(name, insn, reg, imm)                                             \
+  static TGT void name(io_t *p) {                                              \
+    v4di r = p->a.v; uint32_t mo;                                              \
+    __asm__ volatile(MXI insn " $" #imm ", %" reg "[g], %x[b], %x[r]" MXO      \
+                     : [r] "+x"(r), [mo] "=m"(mo) : [b] "x"(p->b.v), [g] "r"(p->c.q[0]), [mi] "m"(p->mxi)); \
+    p->r.v = r; p->mxo = mo;                                                   \
+  }
+/* a 64-bit memory third operand (VMOVLPS/VMOVHPD xmm, xmm, m64) */
+#define T3M8(name, insn)                                                       \
+  static TGT void name(io_t *p) {                                              \
+    v4di r = p->a.v; uint32_t mo;                                              \
+    __asm__ volatile(MXI insn " %[c], %x[b], %x[r]" MXO                        \
+                     : [r] "+x"(r), [mo] "=m"(mo) : [b] "x"(p->b.v), [c] "m"(p->c.q[1]), [mi] "m"(p->mxi)); \
+    p->r.v = r; p->mxo = mo;                                                   \
+  }
+TVR(vmovmskps_y, "vmovmskps", "t", "k") TVR(vmovmskpd_y, "vmovmskpd", "t", "k") TVR(vpmovmskb_y, "vpmovmskb", "t", "k")
+TVR(vmovd_r, "vmovd", "x", "k") TVR(vmovq_r, "vmovq", "x", "q") TVR(vcvttsd2si_q, "vcvttsd2si", "x", "q") TVR(vcvtss2si_k, "vcvtss2si", "x", "k")
+TVRI(vpextrq_1, "vpextrq", "q", 1) TVRI(vpextrb_9, "vpextrb", "k", 9) TVRI(vextractps_2, "vextractps", "k", 2)
+TRV(vcvtsi2sd_q, "vcvtsi2sdq", "q") TRV(vcvtsi2ss_k, "vcvtsi2ssl", "k")
+TRVI(vpinsrd_2, "vpinsrd", "k", 2) TRVI(vpinsrq_1, "vpinsrq", "q", 1) TRVI(vpinsrw_5, "vpinsrw", "k", 5)
+T3M8(vmovlps_m, "vmovlps") T3M8(vmovhpd_m, "vmovhpd") T3I(vinsertps_9d, "vinsertps", "x", 0x9d)
+T3(vmovsd_r, "vmovsd", "x") T3(vmovlhps, "vmovlhps", "x")
+T2M(vpermilps_m, "vpermilps $0x1b,", "t") T2M(vmovddup_m, "vmovddup", "x") T2M(vpmovzxbd_m, "vpmovzxbd", "t")
+
 /* blendv: r = a; insn m, c, b, r */
 #define T4(name, insn, W)                                                      \
   static TGT void name(io_t *p) {                                              \
@@ -334,6 +380,9 @@ int test_main(void) {
   I(vbroadcastf128_m) I(vpbroadcastd_m) I(vinsertf128_1) I(vextractf128_1) I(vextracti128_0)
   I(vmovddup_y) I(vmovshdup_y) I(vmovhlps) I(vmovss_r) I(vmovaps_x) I(vmovdqu_y) I(vmovq_x)
   I(vinserti128_0) I(vbroadcasti128_m)
+  I(vmovmskps_y) I(vmovmskpd_y) I(vpmovmskb_y) I(vmovd_r) I(vmovq_r) FD(vcvttsd2si_q, 1) FD(vcvtss2si_k, 0)
+  I(vpextrq_1) I(vpextrb_9) I(vextractps_2) I(vcvtsi2sd_q) I(vcvtsi2ss_k) I(vpinsrd_2) I(vpinsrq_1) I(vpinsrw_5)
+  I(vmovlps_m) I(vmovhpd_m) I(vinsertps_9d) I(vmovsd_r) I(vmovlhps) I(vpermilps_m) I(vmovddup_m) I(vpmovzxbd_m)
   I(vmaskmovps_ld) I(vpmaskmovq_st) I(vpmaskmovd_ldx) I(vmaskmovpd_st) I(vzeroupper_t) I(vzeroall_t) I(vptest_f) I(vtestps_f)
   G(vgatherdps_y) G(vgatherdpd_y) GQ(vgatherqps_x) GQ(vgatherqpd_x) G(vpgatherdd_x) G(vpgatherdq_y) GQ(vpgatherqd_y) GQ(vpgatherqq_y)
   rt_printf("total: n=%lu h=%016llx\n", ntotal, (unsigned long long)htotal);
