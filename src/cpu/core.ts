@@ -19,8 +19,9 @@ import type { EventStream, StopReason } from '../sim/events.js';
 import { nextUp, type Tick } from '../sim/time.js';
 import type { DecodeCache } from './decoder.js';
 import { CoreMemory, LOAD_REPLAY } from './coreMemory.js';
+import { X87State } from './fpu/x87.js';
 
-export { CR0_PE, CR0_MP, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
+export { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
 
 /** What is being delivered: a fault or trap, INT n/INT3 (privilege-checked), or an external interrupt / NMI. */
 const enum EventKind { Exception = 0, Software = 1, External = 2 }
@@ -82,6 +83,8 @@ const BLOCK_CACHE_MASK = BLOCK_CACHE_SIZE - 1;
 export class Core extends CoreMemory {
   /** Instructions retired. */
   instructions = 0;
+  /** x87 FPU state (src/cpu/fpu/x87.ts). */
+  readonly x87 = new X87State();
   state: RunState = RunState.Running;
   /** STI / MOV SS interrupt shadow: delivery is blocked until after the next instruction. */
   interruptShadow = false;

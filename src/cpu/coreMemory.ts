@@ -17,12 +17,12 @@ import type { EventStream } from '../sim/events.js';
 import type { Tick } from '../sim/time.js';
 import { MsrFile, mtrrType, MT_WB } from './msr.js';
 import type { Core, CoreHost, SpinHooks } from './core.js';
-import { X87State } from './fpu/x87.js';
 import { MXCSR_DEFAULT } from './simd/mxcsr.js';
 import { VecViews } from './simd/views.js';
 
 export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
-export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10, CR4_OSXSAVE = 1 << 18;
+export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10;
+export const CR4_OSXSAVE = 1 << 18;
 export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
 
 const TWO32 = 4294967296;
@@ -71,8 +71,6 @@ export abstract class CoreMemory extends LazyFlags {
   mxcsr = MXCSR_DEFAULT;
   /** XCR0 (SDM Vol. 1 §13.3): bit 0 (x87) is always set. */
   xcr0 = 1;
-  /** The x87 FPU (FNINIT state at reset). */
-  readonly x87 = new X87State();
 
   /** Local time in ticks. */
   time: Tick = 0;

@@ -28,8 +28,13 @@ export class X87State {
     return this.fcw === 0x037f && this.fsw === 0 && this.ftw === 0xffff && this.fop === 0;
   }
 
-  /** Write the x87 bytes of the 512-byte FXSAVE legacy region at `off`: 0–1 FCW, 2–3 FSW, 4 abridged FTW, 6–7 FOP, 8–23 FIP/FDP, 32–159 ST0–ST7. */
-  fxsaveLegacy(buf: Uint8Array, off: number): void {
+  /**
+   * Write the x87 bytes of the 512-byte FXSAVE legacy region at `off`: 0–1
+   * FCW, 2–3 FSW, 4 abridged FTW, 6–7 FOP, 8–23 FIP/FDP (64-bit forms with
+   * REX.W, FIP/FCS/FDP/FDS without), 32–159 ST0–ST7.
+   */
+  fxsaveLegacy(buf: Uint8Array, off: number, rexW = true): void {
+    void rexW; // the stand-in keeps no pointers: both forms are zeros
     const dv = new DataView(buf.buffer, buf.byteOffset + off, 160);
     dv.setUint16(0, this.fcw, true);
     dv.setUint16(2, this.fsw, true);
@@ -46,7 +51,8 @@ export class X87State {
   }
 
   /** Load the x87 bytes of a legacy region (FXRSTOR/XRSTOR). */
-  fxrstorLegacy(buf: Uint8Array, off: number): void {
+  fxrstorLegacy(buf: Uint8Array, off: number, rexW = true): void {
+    void rexW;
     const dv = new DataView(buf.buffer, buf.byteOffset + off, 160);
     this.fcw = dv.getUint16(0, true);
     this.fsw = dv.getUint16(2, true);
