@@ -16,8 +16,8 @@ const bit = (v: number, b: number) => (v >>> b) & 1;
 describe('CPUID: SIMD features', () => {
   it('leaf 1, 7 and 0DH name what is implemented', () => {
     const [, , ecx, edx] = cpuidLeaf(0, 1, 1, 0);
-    // ECX: SSE3 0, PCLMULQDQ 1 (no), SSSE3 9, FMA 12, SSE4.1 19, SSE4.2 20, XSAVE 26, OSXSAVE 27 (dynamic), AVX 28, F16C 29, RDRAND 30 (no)
-    expect([0, 1, 9, 12, 19, 20, 25, 26, 27, 28, 29, 30].map((b) => bit(ecx, b))).toEqual([1, 0, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0]);
+    // ECX: SSE3 0, PCLMULQDQ 1, SSSE3 9, FMA 12, SSE4.1 19, SSE4.2 20, AES 25, XSAVE 26, OSXSAVE 27 (dynamic), AVX 28, F16C 29, RDRAND 30 (no)
+    expect([0, 1, 9, 12, 19, 20, 25, 26, 27, 28, 29, 30].map((b) => bit(ecx, b))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0]);
     // EDX: MMX 23 (no: MMX is not implemented), FXSR 24, SSE 25, SSE2 26
     expect([23, 24, 25, 26].map((b) => bit(edx, b))).toEqual([0, 1, 1, 1]);
     const [, ebx7] = cpuidLeaf(0, 1, 7, 0);

@@ -18,6 +18,7 @@ import { sseMoveSpecs, sseStringAliases } from '../src/cpu/handlers/sseMove.js';
 import { sseIntSpecs } from '../src/cpu/handlers/sseInt.js';
 import { sseFloatSpecs, sseFloatStringAliases } from '../src/cpu/handlers/sseFloat.js';
 import { sse42Specs } from '../src/cpu/handlers/sse42.js';
+import { aesSpecs } from '../src/cpu/handlers/aes.js';
 
 const SSE: GuestBuild = { name: 'sse', sources: ['guest/tests/sse.c'] };
 const MEMORY_BYTES = 512 * 1024 * 1024;
@@ -79,7 +80,7 @@ describe('SSE oracle: emulator vs host CPU', () => {
     // LDMXCSR/STMXCSR run in every case (and their #GP in test/fpstate.test.ts).
     const elsewhere = new Set(['ldmxcsr', 'stmxcsr']);
     const covered = new Set([...seen].flatMap((n) => [n.replace(/_.*$/, ''), n.replace(/_.*$/, '').replace(/(32|64)$/, '')]));
-    const legacy = [...sseMoveSpecs, ...sseIntSpecs, ...sseFloatSpecs, ...sse42Specs, ...sseStringAliases, ...sseFloatStringAliases]
+    const legacy = [...sseMoveSpecs, ...sseIntSpecs, ...sseFloatSpecs, ...sse42Specs, ...aesSpecs, ...sseStringAliases, ...sseFloatStringAliases]
       .flatMap(([m]) => (Array.isArray(m) ? m : [m]))
       .map((m) => Mnemonic[m]!.toLowerCase())
       .filter((m) => !m.startsWith('v'));

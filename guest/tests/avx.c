@@ -160,6 +160,8 @@ TRV(vcvtsi2sd_q, "vcvtsi2sdq", "q") TRV(vcvtsi2ss_k, "vcvtsi2ssl", "k")
 TRVI(vpinsrd_2, "vpinsrd", "k", 2) TRVI(vpinsrq_1, "vpinsrq", "q", 1) TRVI(vpinsrw_5, "vpinsrw", "k", 5)
 T3M8(vmovlps_m, "vmovlps") T3M8(vmovhpd_m, "vmovhpd") T3I(vinsertps_9d, "vinsertps", "x", 0x9d)
 T3(vmovsd_r, "vmovsd", "x") T3(vmovlhps, "vmovlhps", "x")
+T3(vaesenc_x, "vaesenc", "x") T3(vaesdeclast_x, "vaesdeclast", "x") T2(vaesimc_x, "vaesimc", "x", "x") T2I(vaeskeygenassist_x, "vaeskeygenassist", "x", "x", 0x36)
+T3I(vpclmulqdq_x, "vpclmulqdq", "x", 0x11)
 T2M(vpermilps_m, "vpermilps $0x1b,", "t") T2M(vmovddup_m, "vmovddup", "x") T2M(vpmovzxbd_m, "vpmovzxbd", "t")
 
 /* blendv: r = a; insn m, c, b, r */
@@ -382,6 +384,7 @@ int test_main(void) {
   I(vinserti128_0) I(vbroadcasti128_m)
   I(vmovmskps_y) I(vmovmskpd_y) I(vpmovmskb_y) I(vmovd_r) I(vmovq_r) FD(vcvttsd2si_q, 1) FD(vcvtss2si_k, 0)
   I(vpextrq_1) I(vpextrb_9) I(vextractps_2) I(vcvtsi2sd_q) I(vcvtsi2ss_k) I(vpinsrd_2) I(vpinsrq_1) I(vpinsrw_5)
+  I(vaesenc_x) I(vaesdeclast_x) I(vaesimc_x) I(vaeskeygenassist_x) I(vpclmulqdq_x)
   I(vmovlps_m) I(vmovhpd_m) I(vinsertps_9d) I(vmovsd_r) I(vmovlhps) I(vpermilps_m) I(vmovddup_m) I(vpmovzxbd_m)
   I(vmaskmovps_ld) I(vpmaskmovq_st) I(vpmaskmovd_ldx) I(vmaskmovpd_st) I(vzeroupper_t) I(vzeroall_t) I(vptest_f) I(vtestps_f)
   G(vgatherdps_y) G(vgatherdpd_y) GQ(vgatherqps_x) GQ(vgatherqpd_x) G(vpgatherdd_x) G(vpgatherdq_y) GQ(vpgatherqd_y) GQ(vpgatherqq_y)

@@ -1,6 +1,7 @@
 /*
  * sse.c — instruction-by-instruction oracle for the SSE family (SSE, SSE2,
- * SSE3, SSSE3, SSE4.1, SSE4.2), like flags.c for the integer ALU.
+ * SSE3, SSSE3, SSE4.1, SSE4.2, AES-NI, PCLMULQDQ), like flags.c for the
+ * integer ALU.
  *
  * Every test runs one instruction (GNU inline asm) on edge operands with a
  * chosen MXCSR loaded by LDMXCSR just before it, and reads MXCSR back with
@@ -283,6 +284,12 @@ T_STR(pcmpestri64_0c, "pcmpestriq", 0x0c, 1) T_STR(pcmpestrm64_44, "pcmpestrmq",
   }
 T_CRC(crc32b, "crc32b", "k", "b") T_CRC(crc32w, "crc32w", "k", "w") T_CRC(crc32l, "crc32l", "k", "k")
 T_CRC(crc32q, "crc32q", "q", "q") T_CRC(crc32bq, "crc32b", "q", "b")
+
+/* AES-NI, PCLMULQDQ */
+T_VV(aesenc, "aesenc") T_VV(aesenclast, "aesenclast") T_VV(aesdec, "aesdec") T_VV(aesdeclast, "aesdeclast") T_VV(aesimc, "aesimc")
+T_VVI(aeskeygenassist_1b, "aeskeygenassist", 0x1b) T_VVI(aeskeygenassist_0, "aeskeygenassist", 0)
+T_VVI(pclmulqdq_00, "pclmulqdq", 0x00) T_VVI(pclmulqdq_01, "pclmulqdq", 0x01) T_VVI(pclmulqdq_10, "pclmulqdq", 0x10) T_VVI(pclmulqdq_11, "pclmulqdq", 0x11)
+T_VM(aesenc_m, "aesenc")
 
 /* ---- operands ------------------------------------------------------------ */
 static const uint32_t E32[] = {
@@ -586,6 +593,8 @@ int test_main(void) {
   IVV(pmovzxbw) IVV(pmovzxbd) IVV(pmovzxbq) IVV(pmovzxwd) IVV(pmovzxwq) IVV(pmovzxdq)
   IVV(pblendw_a5) IVV(blendps_6) IVV(blendpd_1) IVV(pblendvb) IVV(blendvps) IVV(blendvpd)
   IVV(ptest) IVV(phminposuw) IVV(mpsadbw_5) IVV(mpsadbw_2)
+  IVV(aesenc) IVV(aesenclast) IVV(aesdec) IVV(aesdeclast) IVV(aesimc) IVV(aeskeygenassist_1b) IVV(aeskeygenassist_0)
+  IVV(pclmulqdq_00) IVV(pclmulqdq_01) IVV(pclmulqdq_10) IVV(pclmulqdq_11) IVV(aesenc_m)
   run_rand("addsd_r", addsd, 1); run_rand("subsd_r", subsd, 1); run_rand("mulsd_r", mulsd, 1); run_rand("divsd_r", divsd, 1);
   run_rand("sqrtsd_r", sqrtsd, 1); run_rand("cvtsd2ss_r", cvtsd2ss, 1); run_rand("cvttsd2si64_r", cvttsd2si64, 1); run_rand("cvttsd2si32_r", cvttsd2si32, 1);
   run_rand("addss_r", addss, 0); run_rand("subss_r", subss, 0); run_rand("mulss_r", mulss, 0); run_rand("divss_r", divss, 0);

@@ -30,6 +30,7 @@ import { sseFloatSpecs, sseFloatStringAliases } from './handlers/sseFloat.js';
 import { xsaveSpecs } from './handlers/xsave.js';
 import { sse42Specs } from './handlers/sse42.js';
 import { avxSpecs } from './handlers/avx.js';
+import { aesSpecs } from './handlers/aes.js';
 
 const MAX_BLOCK_OPS = 64;
 
@@ -58,7 +59,7 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
 }
 
 const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs,
-  sseMoveSpecs, sseIntSpecs, sseFloatSpecs, sse42Specs, avxSpecs, xsaveSpecs]);
+  sseMoveSpecs, sseIntSpecs, sseFloatSpecs, sse42Specs, avxSpecs, aesSpecs, xsaveSpecs]);
 /** MOVSD/CMPSD name both a string instruction and an SSE2 one: with an XMM operand the SSE2 entry applies. */
 const VECTOR_ALIASES = buildTable([sseStringAliases, sseFloatStringAliases]);
 

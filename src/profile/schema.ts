@@ -62,7 +62,7 @@ export const INSTRUCTION_CLASSES = [
   'vecFpSqrtSingle', 'vecFpSqrtSingleY', 'vecFpSqrtDouble', 'vecFpSqrtDoubleY', 'vecFpHorizontal', 'vecComi',
   'vecCvt', 'vecFpRound', 'vecFpDot', 'vecFpRcp', 'ldmxcsr', 'stmxcsr',
   'fxsave', 'fxrstor', 'xgetbv', 'xsetbv',
-  'vecPcmpStr', 'crc32', 'xsave', 'xrstor',
+  'vecPcmpStr', 'crc32', 'xsave', 'xrstor', 'vecAes', 'vecClmul',
   'vecFma', 'vecLanePermute', 'vecMaskMove', 'vzero', 'vecGather', 'vecCvtHalf',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];

@@ -131,8 +131,8 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
 }
 
 
-/** Leaf 1 SIMD feature bits (SDM Vol. 2A CPUID, Table 3-10/3-11): SSE3 SSSE3 FMA SSE4.1 SSE4.2 XSAVE AVX F16C; FXSR SSE SSE2. */
-const ECX_SIMD = (1 << 0) | (1 << 9) | (1 << 12) | (1 << 19) | (1 << 20) | (1 << 26) | (1 << 28) | (1 << 29);
+/** Leaf 1 SIMD feature bits (SDM Vol. 2A CPUID, Table 3-10/3-11): SSE3 PCLMULQDQ SSSE3 FMA SSE4.1 SSE4.2 AES XSAVE AVX F16C; FXSR SSE SSE2. */
+const ECX_SIMD = (1 << 0) | (1 << 1) | (1 << 9) | (1 << 12) | (1 << 19) | (1 << 20) | (1 << 25) | (1 << 26) | (1 << 28) | (1 << 29);
 const EDX_SIMD = (1 << 24) | (1 << 25) | (1 << 26);
 
 /**
