@@ -315,6 +315,27 @@ static void run_f(const char *name, fn_t f, int dbl, int dense) {
   }
   end();
 }
+/* random normal operands under round-to-nearest (the FMA fast paths): exponents
+ * chosen so that a·b and c are often close, and cancel */
+static uint64_t rnorm64(int e0) { uint64_t x = rnd(); uint64_t e = (uint64_t)(0x3ff + e0 + (int)((x >> 58) % 5) - 2); return (x & 0x800fffffffffffffull) | e << 52; }
+static uint32_t rnorm32(int e0) { uint64_t x = rnd(); uint32_t e = (uint32_t)(127 + e0 + (int)((x >> 58) % 5) - 2); return ((uint32_t)x & 0x807fffffu) | e << 23; }
+static void run_rand(const char *name, fn_t f, int dbl) {
+  if (!selected(name)) return;
+  begin(name);
+  io_t p;
+  for (unsigned i = 0; i < 1200; i++) {
+    clear(&p);
+    int ea = (int)(rnd() % 60) - 30, eb = (int)(rnd() % 60) - 30;
+    for (int k = 0; k < (dbl ? 4 : 8); k++) {
+      if (dbl) { p.a.q[k] = rnorm64(ea); p.b.q[k] = rnorm64(eb); p.c.q[k] = rnorm64(i & 1 ? ea + eb : eb); }
+      else { p.a.u[k] = rnorm32(ea); p.b.u[k] = rnorm32(eb); p.c.u[k] = rnorm32(i & 1 ? ea + eb : eb); }
+    }
+    p.mxi = 0x1f80;
+    f(&p); record(&p);
+  }
+  end();
+}
+
 /* integer: pseudo-random and edge vectors; m = a mask with mixed sign bits */
 static void run_i(const char *name, fn_t f) {
   if (!selected(name)) return;
@@ -368,6 +389,8 @@ int test_main(void) {
   FMAR(vfnmadd, ps, 0) FMAR(vfnmadd, pd, 1) FMAR(vfnmadd, ss, 0) FMAR(vfnmadd, sd, 1)
   FMAR(vfnmsub, ps, 0) FMAR(vfnmsub, pd, 1) FMAR(vfnmsub, ss, 0) FMAR(vfnmsub, sd, 1)
   FMAR(vfmaddsub, ps, 0) FMAR(vfmaddsub, pd, 1) FMAR(vfmsubadd, ps, 0) FMAR(vfmsubadd, pd, 1)
+  run_rand("vfmadd231sd_r", vfmadd231sd, 1); run_rand("vfmadd132ss_r", vfmadd132ss, 0); run_rand("vfnmsub213pd_r", vfnmsub213pd, 1);
+  run_rand("vfmsub231ps_r", vfmsub231ps, 0); run_rand("vfmaddsub213pd_r", vfmaddsub213pd, 1); run_rand("vfnmadd132ps_r", vfnmadd132ps, 0);
   I(vcvtph2ps_x) I(vcvtph2ps_y) FDD(vcvtps2ph_x0, 0) FD(vcvtps2ph_y1, 0) FDD(vcvtps2ph_x2, 0) FD(vcvtps2ph_y3, 0) FDD(vcvtps2ph_x4, 0)
   I(vpaddb_y) I(vpaddq_y) I(vpsubusw_y) I(vpmullw_y) I(vpmulld_y) I(vpmuludq_y) I(vpmaddwd_y) I(vpsadbw_y)
   I(vpcmpgtq_y) I(vpminsd_y) I(vpmaxub_y) I(vpavgw_y) I(vpand_y) I(vpandn_x) I(vpxor_y) I(vorps_y)

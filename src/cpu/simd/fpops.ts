@@ -342,9 +342,17 @@ export function i32to64(v: number): void { setD(v | 0); }
 
 /** Signed int64 (hi, lo) → binary32 / binary64 (CVTSI2SS/SD with REX.W). */
 export function i64to32(hi: number, lo: number, mx: number): number {
+  // |v| < 2^53: the integer is exact in a double, and fround rounds it once (round to nearest).
+  if (hi >= -0x200000 && hi < 0x200000 && ((mx >> MX_RC_SHIFT) & 3) === 0) {
+    const v = hi * 4294967296 + (lo >>> 0);
+    const r = Math.fround(v);
+    if (r !== v) env.flags |= MX_PE;
+    return fromF32(r);
+  }
   return Number(sf.fromInt(BigInt.asIntN(64, big64(hi, lo)), F32, mx)) | 0;
 }
 export function i64to64(hi: number, lo: number, mx: number): void {
+  if (hi >= -0x200000 && hi < 0x200000) { setD(hi * 4294967296 + (lo >>> 0)); return; } // exact below 2^53
   set64(sf.fromInt(BigInt.asIntN(64, big64(hi, lo)), F64, mx));
 }
 
@@ -378,9 +386,46 @@ export function f64toI32(hi: number, lo: number, mx: number, rc: number): number
   return Number(sf.toInt(big64(hi, lo), F64, mx, rc, 32)) | 0;
 }
 
-/** → int64, result in r64. */
-export function f32toI64(a: number, mx: number, rc: number): void { set64(BigInt.asUintN(64, sf.toInt(big32(a), F32, mx, rc, 64))); }
-export function f64toI64(hi: number, lo: number, mx: number, rc: number): void { set64(BigInt.asUintN(64, sf.toInt(big64(hi, lo), F64, mx, rc, 64))); }
+/** A double below 2^52 in magnitude rounded to an integer by `rc` (0 nearest-even, 1 down, 2 up, 3 toward zero). */
+function roundInt(x: number, rc: number): number {
+  switch (rc) {
+    case 0: { const c = x < 0 ? -4503599627370496 : 4503599627370496; return (x + c) - c; } // 2^52: the addition rounds to an integer, to nearest even
+    case 1: return Math.floor(x);
+    case 2: return Math.ceil(x);
+    default: return Math.trunc(x);
+  }
+}
+
+/** An integer-valued double below 2^53 as an int64 in r64. */
+function setI64(t: number): void {
+  const h = Math.floor(t / 4294967296);
+  r64.hi = h | 0; r64.lo = (t - h * 4294967296) | 0;
+}
+
+/** → int64, result in r64 (normal sources below 2^52 take the double path; the rest the exact one). */
+export function f32toI64(a: number, mx: number, rc: number): void {
+  const x = toF32(a);
+  if (((a >>> 23) & 0xff) - 1 >>> 0 < 254 && x > -4503599627370496 && x < 4503599627370496) {
+    const t = roundInt(x, rc);
+    if (t !== x) env.flags |= MX_PE;
+    setI64(t === 0 ? 0 : t);
+    return;
+  }
+  set64(BigInt.asUintN(64, sf.toInt(big32(a), F32, mx, rc, 64)));
+}
+export function f64toI64(hi: number, lo: number, mx: number, rc: number): void {
+  const e = (hi >>> 20) & 0x7ff;
+  if ((e - 1) >>> 0 < 2046) {
+    const x = toF64(hi, lo);
+    if (x > -4503599627370496 && x < 4503599627370496) {
+      const t = roundInt(x, rc);
+      if (t !== x) env.flags |= MX_PE;
+      setI64(t === 0 ? 0 : t);
+      return;
+    }
+  }
+  set64(BigInt.asUintN(64, sf.toInt(big64(hi, lo), F64, mx, rc, 64)));
+}
 
 export function round32(a: number, mx: number, rc: number, suppressPE: boolean): number {
   return Number(sf.roundToIntegral(big32(a), F32, mx, rc, suppressPE)) | 0;
@@ -389,9 +434,76 @@ export function round64(hi: number, lo: number, mx: number, rc: number, suppress
   set64(sf.roundToIntegral(big64(hi, lo), F64, mx, rc, suppressPE));
 }
 
+/**
+ * Fused multiply-add fast paths (round to nearest, normal operands, results
+ * well inside the normal range), after Boldo and Melquiond, "Emulation of FMA
+ * and correctly rounded sums: proved algorithms using rounding to odd" (IEEE
+ * Trans. Computers 57(4), 2008): the exact product as a double-double
+ * (Dekker), TwoSum with the addend, the low parts added with rounding to odd,
+ * then one round-to-nearest addition. binary32: the product is exact in a
+ * double; the sum is rounded to odd at 53 bits, then to 24 bits (53 ≥ 24 + 2).
+ * The operation is exact iff every step was.
+ */
+const FMA_LO = 2 ** -900, FMA_HI = 2 ** 900;
+
+/** x rounded to odd given the error e of the addition that produced it: if inexact and x's last bit is 0, step one ulp toward e. */
+function toOdd(x: number, e: number): number {
+  if (e === 0) return x;
+  f64v[0] = x;
+  if ((u32[0]! & 1) !== 0) return x;
+  // x's last bit is 0, so a step of one ulp touches only the low word in the increasing direction,
+  // and borrows into the high word at most when decreasing from a low word of 0.
+  const away = (x > 0) === (e > 0);
+  if (away) u32[0] = u32[0]! + 1;
+  else if (u32[0] === 0) { u32[0] = 0xffffffff; u32[1] = u32[1]! - 1; }
+  else u32[0] = u32[0]! - 1;
+  return f64v[0]!;
+}
+
 export function fma32(a: number, b: number, c: number, mx: number, negP: boolean, negC: boolean): number {
+  if (((mx >> MX_RC_SHIFT) & 3) === 0) {
+    const ea = (a >>> 23) & 0xff, eb = (b >>> 23) & 0xff, ec = (c >>> 23) & 0xff;
+    if ((ea - 1) >>> 0 < 254 && (eb - 1) >>> 0 < 254 && (ec - 1) >>> 0 < 254) {
+      let p = toF32(a) * toF32(b); // exact: 24 × 24 bits
+      if (negP) p = -p;
+      const z = negC ? -toF32(c) : toF32(c);
+      const s = p + z, bb = s - p, t = (p - (s - bb)) + (z - bb);
+      const odd = toOdd(s, t);
+      const r = Math.fround(odd);
+      const ar = Math.abs(r);
+      if (ar >= MIN_NORMAL32 && ar <= MAX32) {
+        if (t !== 0 || r !== s) env.flags |= MX_PE;
+        return fromF32(r);
+      }
+    }
+  }
   return Number(sf.fma(big32(a), big32(b), big32(c), F32, mx, negP, negC)) | 0;
 }
+
 export function fma64(ahi: number, alo: number, bhi: number, blo: number, chi: number, clo: number, mx: number, negP: boolean, negC: boolean): void {
+  if (((mx >> MX_RC_SHIFT) & 3) === 0) {
+    const ea = (ahi >>> 20) & 0x7ff, eb = (bhi >>> 20) & 0x7ff, ec = (chi >>> 20) & 0x7ff;
+    if ((ea - 1) >>> 0 < 2046 && (eb - 1) >>> 0 < 2046 && (ec - 1) >>> 0 < 2046) {
+      const x = toF64(ahi, alo), y = toF64(bhi, blo);
+      let z = toF64(chi, clo);
+      let ph = x * y;
+      const aph = Math.abs(ph), az = Math.abs(z);
+      if (aph >= FMA_LO && aph < FMA_HI && Math.abs(x) < DEKKER_HI && Math.abs(y) < DEKKER_HI && az >= FMA_LO && az < FMA_HI) {
+        let pl = prodErr(x, y, ph);
+        if (negP) { ph = -ph; pl = -pl; }
+        if (negC) z = -z;
+        const th = z + ph, b1 = th - z, tl = (z - (th - b1)) + (ph - b1);
+        const v = tl + pl, b2 = v - tl, e = (tl - (v - b2)) + (pl - b2);
+        const r = th + toOdd(v, e);
+        const ar = Math.abs(r);
+        if (ar >= FMA_LO && ar < FMA_HI) {
+          const b3 = r - th, e3 = (th - (r - b3)) + (v - b3);
+          if (e !== 0 || e3 !== 0) env.flags |= MX_PE;
+          setD(r);
+          return;
+        }
+      }
+    }
+  }
   set64(sf.fma(big64(ahi, alo), big64(bhi, blo), big64(chi, clo), F64, mx, negP, negC));
 }
