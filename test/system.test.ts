@@ -442,15 +442,15 @@ describe('per-core MSRs and one shared TSC (guest/system/percore.c)', () => {
 });
 
 describe('guests that end badly (guest/system/bad.c)', () => {
-  it('an SSE instruction stops the run as unsupported, naming the instruction, core and RIP', () => {
+  it('an instruction the machine lacks (MMX) stops the run as unsupported, naming the instruction, core and RIP', () => {
     const elf = image('bad', ['-DBAD_SSE']);
     const r = run(elf, { cores: 2 });
     expect(r.stopReason).toBe('unsupported');
     expect(r.exitStatus).toBe(STATUS.unsupported);
     expect(r.stop.core).toBe(1);
     expect(r.stop.rip).toBe(symbol(elf, 'bad_sse_insn'));
-    expect(r.stop.disassembly).toContain('addps');
-    expect(r.stop.detail).toContain('addps');
+    expect(r.stop.disassembly).toContain('paddb');
+    expect(r.stop.detail).toContain('paddb');
     // core 1 never got past the instruction
     expect(r.console).toBe('');
   });

@@ -307,11 +307,54 @@ __attribute__((weak)) int main(void) { rt_exit(test_main_smp(0, 1)); }
 /* A program's main, if it has one (a weak reference: null when it has not). */
 extern int main(int argc, char **argv) __attribute__((weak));
 
-/* Entry point of the guest ABI (docs/architecture.md, "Guest ABI"): every
- * core enters here in 64-bit ring 0 with RDI = core index and RSI = core
- * count. main, when defined, is what runs - on core 0, as natively - and
+/* Entry point of the guest ABI (docs/architecture.md, "Guest ABI"): every core
+ * enters _start in 64-bit ring 0 with RDI = core index and RSI = core count.
+ * Before any C runs, _start turns on the FPU, SSE and (where the CPU has it)
+ * AVX as a kernel does (SDM Vol. 3A §13.1 "Provide Operating System Support
+ * for FXSAVE/FXRSTOR", §13.3 "Enable the Use of XSAVE"): CR0.MP and NE set,
+ * EM and TS clear; CR4.OSFXSR and OSXMMEXCPT; if CPUID.1:ECX.XSAVE[26],
+ * CR4.OSXSAVE and XCR0 = x87 | SSE (| AVX if CPUID.1:ECX.AVX[28]). Written
+ * in assembly because the compiler may use SSE in any C function. The
+ * arguments pass through R8/R9; the stack is left as it was, so the C entry
+ * is reached by a jump with the loader's return address still in place. */
+__asm__(
+  "  .text\n"
+  "  .globl _start\n"
+  "_start:\n"
+  "  mov %rdi, %r8\n"
+  "  mov %rsi, %r9\n"
+  "  mov %cr0, %rax\n"
+  "  and $~0xc, %rax\n"          /* EM (bit 2), TS (bit 3) off */
+  "  or $0x22, %rax\n"           /* MP (bit 1), NE (bit 5) on */
+  "  mov %rax, %cr0\n"
+  "  mov %cr4, %rax\n"
+  "  or $0x600, %rax\n"          /* OSFXSR (bit 9), OSXMMEXCPT (bit 10) */
+  "  mov %rax, %cr4\n"
+  "  mov $1, %eax\n"
+  "  cpuid\n"
+  "  bt $26, %ecx\n"             /* XSAVE */
+  "  jnc 1f\n"
+  "  mov %ecx, %r10d\n"
+  "  mov %cr4, %rax\n"
+  "  or $0x40000, %rax\n"        /* OSXSAVE (bit 18) */
+  "  mov %rax, %cr4\n"
+  "  mov $3, %eax\n"             /* XCR0: x87 | SSE */
+  "  bt $28, %r10d\n"            /* AVX */
+  "  jnc 2f\n"
+  "  or $4, %eax\n"
+  "2:\n"
+  "  xor %edx, %edx\n"
+  "  xor %ecx, %ecx\n"
+  "  xsetbv\n"
+  "1:\n"
+  "  mov %r8, %rdi\n"
+  "  mov %r9, %rsi\n"
+  "  jmp rt_start\n");
+
+void rt_start(long core, long ncores);
+/* main, when defined, is what runs - on core 0, as natively - and
  * test_main / test_main_smp are not called. */
-void _start(long core, long ncores) {
+void rt_start(long core, long ncores) {
   int status;
   if (main) {
     static char *argv[] = { 0 }; /* no command line: argc 0, argv[0] null (C11 5.1.2.2.1) */

@@ -4,10 +4,10 @@
  * interest with a global label so the test can find its address in the ELF
  * symbol table.
  *
- * BAD_SSE   (2 cores): core 1 executes ADDPS xmm1, xmm0 (0F 58 /r, SDM Vol. 2A
- *           ADDPS) as raw bytes - guests are built -mgeneral-regs-only - while
- *           core 0 spins. The machine has no SSE unit: the run must stop
- *           naming the instruction, the core and its address.
+ * BAD_SSE   (2 cores): core 1 executes the MMX PADDB mm1, mm0 (0F FC /r,
+ *           SDM Vol. 2B PADDB) as raw bytes while core 0 spins. The machine
+ *           implements SSE/AVX but not MMX: the run must stop naming the
+ *           instruction, the core and its address.
  * BAD_NOIDT (1 core): UD2 before any IDT is loaded. The guest ABI leaves IDTR
  *           limit 0, so delivering #UD faults (#GP, vector beyond the limit),
  *           delivering that is a double fault, and delivering #DF is a
@@ -41,9 +41,9 @@ int test_main_smp(long core, long ncores) {
     __asm__ volatile(
       ".globl bad_sse_insn\n"
       "bad_sse_insn:\n"
-      "  .byte 0x0f, 0x58, 0xc8\n" /* addps %xmm0, %xmm1 */
+      "  .byte 0x0f, 0xfc, 0xc8\n" /* paddb %mm0, %mm1 */
       "  nop\n");
-    rt_printf("core 1: addps executed\n");
+    rt_printf("core 1: paddb executed\n");
   }
   for (;;) __builtin_ia32_pause();
 }

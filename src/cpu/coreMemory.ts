@@ -18,9 +18,12 @@ import type { EventStream } from '../sim/events.js';
 import type { Tick } from '../sim/time.js';
 import { MsrFile, mtrrType, MT_WB } from './msr.js';
 import type { Core, CoreHost, SpinHooks } from './core.js';
+import { MXCSR_DEFAULT } from './simd/mxcsr.js';
+import { VecViews } from './simd/views.js';
 
 export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
 export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10;
+export const CR4_OSXSAVE = 1 << 18;
 export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
 
 const TWO32 = 4294967296;
@@ -49,6 +52,25 @@ export abstract class CoreMemory extends LazyFlags {
   idtrBase = 0; idtrLimit = 0;
   trSel = 0; trBase = 0; trLimit = 0;
   readonly msr: MsrFile;
+
+  /**
+   * Vector registers, designed as YMM0–15 from the start: 16 × 32 bytes, XMMn
+   * is the low 16 bytes of YMMn (SDM Vol. 1 §14.1.1). One buffer, typed views
+   * over it: integer views move and compare bits (NaN payloads survive), the
+   * float views are read only for numbers that are not NaN.
+   */
+  readonly xmm = new Uint32Array(16 * 8);
+  readonly xv = new VecViews(this.xmm.buffer);
+  /** Scratch for a vector source operand (a register copy or a memory load), with the same views. */
+  readonly vs = new Uint32Array(8);
+  readonly sv = new VecViews(this.vs.buffer);
+  /** Scratch for a result assembled before it is committed (an unmasked #XM leaves the destination unchanged). */
+  readonly vr = new Uint32Array(8);
+  readonly rv = new VecViews(this.vr.buffer);
+  /** MXCSR (SDM Vol. 1 §10.2.3): flags 5:0, DAZ 6, masks 12:7, RC 14:13, FTZ 15. */
+  mxcsr = MXCSR_DEFAULT;
+  /** XCR0 (SDM Vol. 1 §13.3): bit 0 (x87) is always set. */
+  xcr0 = 1;
 
   /** Local time in ticks. */
   time: Tick = 0;
@@ -485,6 +507,86 @@ export abstract class CoreMemory extends LazyFlags {
       return;
     }
     this.mem.writeOther(this.id, pa, 1, b, 0);
+  }
+
+  // ----------------------------------------------------- vector memory access
+
+  /**
+   * Load `n` (16 or 32) bytes at linear `lin` into dwords `dst[at..]`. As
+   * for scalar accesses, each 64-byte line touched is charged once and a
+   * load that crosses a page also pays `memory.pageSplitLoad`; both pages
+   * are translated before anything is read, so a fault changes nothing.
+   */
+  readVec(lin: number, n: number, dst: Uint32Array, at: number): void {
+    if ((lin & 63) + n > 64) { this.readVecSplit(lin, n, dst, at); return; }
+    const pa = this.translate(lin, ACC_READ);
+    if (this.wants.mem) this.emitMem(lin, pa, n, false);
+    if (this.spinTrack) this.spin!.onDirty(this.self); // spin detection follows scalar loads only
+    if (pa + n <= this.ramBytes) {
+      this.time += this.memUncached[pa >>> 12] === 0 ? this.memsys.load(this.id, pa) : this.memsys.uncached(this.id, pa);
+      const dv = this.dv;
+      for (let k = 0; k < n; k += 4) dst[at + (k >> 2)] = dv.getUint32(pa + k, true);
+      return;
+    }
+    for (let k = 0; k < n; k += 4) dst[at + (k >> 2)] = this.readPhys(pa + k, 4);
+  }
+
+  /** Store dwords `src[at..]` as `n` (16 or 32) bytes at linear `lin`; each line touched charged once. */
+  writeVec(lin: number, n: number, src: Uint32Array, at: number): void {
+    if ((lin & 63) + n > 64) { this.writeVecSplit(lin, n, src, at); return; }
+    const pa = this.translate(lin, ACC_WRITE);
+    if (this.wants.mem) this.emitMem(lin, pa, n, true);
+    if (this.spinTrack) this.spin!.onDirty(this.self);
+    if (pa + n <= this.ramBytes) {
+      this.time += this.memUncached[pa >>> 12] === 0 ? this.memsys.store(this.id, pa) : this.memsys.uncached(this.id, pa);
+      const w = this.watchLines;
+      if (w !== null && w[pa >>> 6] !== 0) this.spin!.onWatchedWrite(this.self, pa);
+      if (this.codePages[pa >>> 12] !== 0) this.codeWritten(pa >>> 12);
+      const dv = this.dv;
+      for (let k = 0; k < n; k += 4) dv.setUint32(pa + k, src[at + (k >> 2)]!, true);
+      return;
+    }
+    for (let k = 0; k < n; k += 4) this.writePhys(pa + k, 4, src[at + (k >> 2)]! | 0, 0);
+  }
+
+  /** A vector access that straddles two lines (and maybe two pages): the rule of readSplit. */
+  private readVecSplit(lin: number, n: number, dst: Uint32Array, at: number): void {
+    if (this.spinTrack) this.spin!.onDirty(this.self);
+    const first = 64 - (lin & 63);
+    const pa0 = this.translate(lin, ACC_READ);
+    const pageSplit = (lin & 0xfff) + n > 4096;
+    const pa1 = pageSplit ? this.translate(lin + first, ACC_READ) : pa0 + first;
+    if (this.wants.mem) {
+      if (pageSplit) { this.emitMem(lin, pa0, first, false); this.emitMem(lin + first, pa1, n - first, false); }
+      else this.emitMem(lin, pa0, n, false);
+    }
+    this.time += this.lineCost(pa0, ACC_READ) + this.lineCost(pa1, ACC_READ);
+    if (pageSplit) this.time += this.costs.pageSplitLoad;
+    for (let k = 0; k < n; k += 4) {
+      let v = 0;
+      for (let j = 0; j < 4; j++) {
+        const b = k + j;
+        v |= this.rawByte(b < first ? pa0 + b : pa1 + (b - first)) << (8 * j);
+      }
+      dst[at + (k >> 2)] = v >>> 0;
+    }
+  }
+
+  private writeVecSplit(lin: number, n: number, src: Uint32Array, at: number): void {
+    if (this.spinTrack) this.spin!.onDirty(this.self);
+    const first = 64 - (lin & 63);
+    const pa0 = this.translate(lin, ACC_WRITE);
+    const pageSplit = (lin & 0xfff) + n > 4096;
+    const pa1 = pageSplit ? this.translate(lin + first, ACC_WRITE) : pa0 + first;
+    if (this.wants.mem) {
+      if (pageSplit) { this.emitMem(lin, pa0, first, true); this.emitMem(lin + first, pa1, n - first, true); }
+      else this.emitMem(lin, pa0, n, true);
+    }
+    this.time += this.lineCost(pa0, -1) + this.lineCost(pa1, -1);
+    for (let b = 0; b < n; b++) {
+      const v = (src[at + (b >> 2)]! >>> (8 * (b & 3))) & 0xff;
+      this.rawWriteByte(b < first ? pa0 + b : pa1 + (b - first), v);
+    }
   }
 
   // ------------------------------------------------------------ operand access

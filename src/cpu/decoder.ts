@@ -8,11 +8,11 @@
  * physical page that holds decoded code (PhysicalMemory.codePages) drop that
  * page's blocks: self-modifying code and code loaded at run time just work.
  */
-import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl } from 'iced-x86';
+import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl, EncodingKind } from 'iced-x86';
 import { Block, K, Op } from './op.js';
 import type { Core } from './core.js';
 import { Fault, Unsupported, Vector } from './fault.js';
-import { gprInfo, segIndex, SEG_FS, SEG_GS } from './registers.js';
+import { gprInfo, vecInfo, segIndex, SEG_FS, SEG_GS } from './registers.js';
 import type { OpSpec, SpecEntry } from './handlers/spec.js';
 import type { PhysicalMemory } from '../memory/physical.js';
 import type { TickCosts } from '../profile/load.js';
@@ -25,6 +25,14 @@ import { stringSpecs } from './handlers/string.js';
 import { systemSpecs, movCr, movSeg } from './handlers/system.js';
 import { x87Specs } from './handlers/x87.js';
 import { x87ArithSpecs } from './handlers/x87arith.js';
+// SSE/AVX and extended state (issue 13, SIMD part)
+import { sseMoveSpecs, sseStringAliases } from './handlers/sseMove.js';
+import { sseIntSpecs } from './handlers/sseInt.js';
+import { sseFloatSpecs, sseFloatStringAliases } from './handlers/sseFloat.js';
+import { xsaveSpecs } from './handlers/xsave.js';
+import { sse42Specs } from './handlers/sse42.js';
+import { avxSpecs } from './handlers/avx.js';
+import { aesSpecs } from './handlers/aes.js';
 
 const MAX_BLOCK_OPS = 64;
 
@@ -54,7 +62,11 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
 
 const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs,
   x87Specs, x87ArithSpecs, // x87 FPU (issue 13)
-]);
+
+  // SSE/AVX and extended state (issue 13, SIMD part)
+    sseMoveSpecs, sseIntSpecs, sseFloatSpecs, sse42Specs, avxSpecs, aesSpecs, xsaveSpecs]);
+/** MOVSD/CMPSD name both a string instruction and an SSE2 one: with an XMM operand the SSE2 entry applies. */
+const VECTOR_ALIASES = buildTable([sseStringAliases, sseFloatStringAliases]);
 
 /** Mnemonics the CPU implements (lower case), for coverage tests of the instruction oracles. */
 export function supportedMnemonics(): string[] {
@@ -265,7 +277,11 @@ export class DecodeCache {
     let size = 0;
     let unsupported: string | null = null;
     const special: Register[] = [];
-    const n = Math.min(ins.opCount, 3);
+    const n = Math.min(ins.opCount, 4);
+    if (ins.opCount > 4) unsupported = 'instruction with more than four operands';
+    const enc = ins.encoding;
+    if (enc === EncodingKind.VEX) op.vex = true;
+    else if (enc !== EncodingKind.Legacy) unsupported = `${EncodingKind[enc]}-encoded instruction`;
     for (let i = 0; i < n; i++) {
       const kind = ins.opKind(i);
       let k = K.None, r = 0, h = 0;
@@ -275,7 +291,11 @@ export class DecodeCache {
           const info = gprInfo(reg);
           if (reg >= Register.ST0 && reg <= Register.ST7) { k = K.Reg; r = reg - Register.ST0; } // x87 ST(i)
           else if (info) { k = K.Reg; r = info.index; h = info.highByte ? 8 : 0; if (i === 0 || size === 0) size = size || info.size; if (i === 1) op.size2 = info.size; }
-          else { k = K.Reg; r = -1; special.push(reg); }
+          else {
+            const v = vecInfo(reg);
+            if (v) { k = K.Vec; r = v.index; if (v.size > op.vl) op.vl = v.size; }
+            else { k = K.Reg; r = -1; special.push(reg); }
+          }
           break;
         }
         case OpKind.Memory: {
@@ -294,13 +314,15 @@ export class DecodeCache {
           }
           if (index !== Register.None) {
             const xi = gprInfo(index);
-            if (!xi) unsupported = 'memory operand with a vector index register';
-            else { op.mIndex = xi.index; if (xi.size === 4) op.addr32 = true; }
+            const vi = xi ? undefined : vecInfo(index);
+            if (xi) { op.mIndex = xi.index; if (xi.size === 4) op.addr32 = true; }
+            else if (vi) { op.vsibIndex = vi.index; op.vsib = vi.size; } // VSIB (AVX2 gathers): the handler forms each element's address
+            else unsupported = `memory operand with index register ${Register[index]}`;
             op.mShift = Math.log2(ins.memoryIndexScale);
           }
           const seg = segIndex(ins.memorySegment);
           op.mSeg = seg === SEG_FS || seg === SEG_GS ? seg : -1;
-          if (!op.addr32 && op.mSeg < 0 && op.mIndex < 0) {
+          if (!op.addr32 && op.mSeg < 0 && op.mIndex < 0 && op.vsib === 0) {
             if (op.mBase < 0) {
               const abs = Number(BigInt.asIntN(64, ins.memoryDisplacement));
               if (abs >= -(2 ** 47) && abs < 2 ** 47) { op.eaKind = 1; op.mAbs = abs; }
@@ -310,6 +332,7 @@ export class DecodeCache {
             }
           }
           const msz = MemorySizeExt.size(ins.memorySize);
+          op.msz = msz;
           if (i === 0 || size === 0) size = size || msz;
           if (i === 1) op.size2 = msz;
           break;
@@ -333,11 +356,12 @@ export class DecodeCache {
       }
       if (i === 0) { op.k0 = k; op.r0 = r; op.h0 = h; }
       else if (i === 1) { op.k1 = k; op.r1 = r; op.h1 = h; }
-      else { op.k2 = k; op.r2 = r; op.h2 = h; }
+      else if (i === 2) { op.k2 = k; op.r2 = r; op.h2 = h; }
+      else { op.k3 = k; op.r3 = r; }
     }
     op.size = size === 1 || size === 2 || size === 4 || size === 8 ? size : 8;
 
-    let spec = TABLE.get(ins.mnemonic);
+    let spec = (op.k0 === K.Vec || op.k1 === K.Vec) && VECTOR_ALIASES.get(ins.mnemonic) || TABLE.get(ins.mnemonic);
     if (ins.mnemonic === Mnemonic.Mov && special.length > 0) spec = this.movSpecial(op, ins, special);
     else if (special.length > 0 && spec) unsupported ??= `register operand ${Register[special[0]!]}`;
     if (!spec || unsupported) {

@@ -16,6 +16,7 @@ import {
 } from './views.js';
 import './fpuView.js'; // registers `info fpu`
 import { buildChromeTrace } from './trace.js';
+import './simdView.js'; // registers `info sse`
 
 export interface Result {
   command: string;

@@ -39,8 +39,9 @@ const REG16 = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di', 'r8w', 'r9w', 'r1
 const REG8 = ['al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil', 'r8b', 'r9b', 'r10b', 'r11b', 'r12b', 'r13b', 'r14b', 'r15b'];
 const SEGS: Record<string, number> = { es: SEG_ES, cs: SEG_CS, ss: SEG_SS, ds: SEG_DS, fs: SEG_FS, gs: SEG_GS };
 /** Every register name expressions know (for completion). */
+const VEC = Array.from({ length: 16 }, (_, i) => [`xmm${i}`, `ymm${i}`]).flat();
 export const REGISTER_NAMES = [...GPR_NAMES, ...REG32, ...REG16, ...REG8, 'rip', 'pc', 'rflags', 'eflags', 'cr0', 'cr2', 'cr3', 'cr4', 'cr8', 'efer', ...Object.keys(SEGS),
-  'st0', 'st1', 'st2', 'st3', 'st4', 'st5', 'st6', 'st7', 'fcw', 'fsw', 'ftw', 'ftop'];
+  'st0', 'st1', 'st2', 'st3', 'st4', 'st5', 'st6', 'st7', 'fcw', 'fsw', 'ftw', 'ftop', ...VEC, 'mxcsr', 'xcr0'];
 
 /** The value of ST(i) truncated to a 64-bit integer (0 for empty, NaN, infinity, unsupported). */
 function stInteger(f: X87State, i: number): bigint {
@@ -87,6 +88,21 @@ export function registerValue(c: Core, name: string): bigint | undefined {
     case 'cr4': return BigInt(c.cr4 >>> 0);
     case 'cr8': return BigInt((c.intr?.tpr ?? c.cr8) >> 4);
     case 'efer': return BigInt(c.efer >>> 0);
+    case 'mxcsr': return BigInt(c.mxcsr >>> 0);
+    case 'xcr0': return BigInt(c.xcr0);
+  }
+  // XMMn (128 bits) and YMMn (256 bits) as unsigned integers (expressions
+  // compute in 64 bits, so arithmetic sees the low quadword), and their
+  // lanes: xmm0.q1 (quadword 1), ymm2.d7 (doubleword 7), xmm1.w3, xmm1.b15.
+  const v = /^([xy])mm(\d+)(?:\.([bwdq])(\d+))?$/.exec(name);
+  if (v && Number(v[2]) < 16) {
+    const r = Number(v[2]), bytes = v[1] === 'y' ? 32 : 16;
+    let x = 0n;
+    for (let i = bytes / 4 - 1; i >= 0; i--) x = (x << 32n) | BigInt(c.xmm[8 * r + i]! >>> 0);
+    if (v[3] === undefined) return x;
+    const w = { b: 1, w: 2, d: 4, q: 8 }[v[3] as 'b' | 'w' | 'd' | 'q'], lane = Number(v[4]);
+    if ((lane + 1) * w > bytes) return undefined;
+    return (x >> BigInt(8 * w * lane)) & ((1n << BigInt(8 * w)) - 1n);
   }
   if (Object.hasOwn(SEGS, name)) return BigInt(c.segSel[SEGS[name]!]!);
   return x87RegisterValue(c, name);

@@ -27,6 +27,12 @@ export interface GuestBuild {
    */
   sources: string[];
   cflags?: string[];
+  /**
+   * Integer-only code generation (-mgeneral-regs-only): no SSE/x87 in the
+   * compiled code, for guests that run with the FPU off or must not touch
+   * vector state. The runtime's start-up still enables FP/SSE.
+   */
+  integerOnly?: boolean;
 }
 
 /** The compiler or linker is not installed / not runnable: a setup problem, not a bug in the guest. */
@@ -102,9 +108,10 @@ function guestHeaders(): string[] {
 }
 
 /**
- * The guest ABI (docs/architecture.md): a static, non-PIE ELF64 with no libc.
- * -mgeneral-regs-only keeps SSE out of guest code so that context switches need
- * not save vector state; -mno-red-zone because interrupts are delivered on the
+ * The guest ABI (docs/architecture.md, "Guest ABI"): a static, non-PIE ELF64 with no libc.
+ * Ordinary x86-64 code generation, SSE included (the runtime's _start enables
+ * FP/SSE/AVX as a kernel would; `integerOnly` adds -mgeneral-regs-only);
+ * -mno-red-zone because interrupts are delivered on the
  * same stack in ring 0 (no stack switch), which would clobber a red zone;
  * --build-id=none keeps images byte-identical across hosts for the same input.
  * -lgcc supplies __divti3 and friends for __int128 and __popcountdi2.
@@ -112,7 +119,6 @@ function guestHeaders(): string[] {
 const GUEST_FLAGS = [
   '-O2',
   '-ffreestanding',
-  '-mgeneral-regs-only',
   '-mno-red-zone',
   '-fno-pic',
   '-no-pie',
@@ -211,7 +217,7 @@ function build(b: GuestBuild, kind: 'guest' | 'native'): string {
   const cc = compilerName();
   const version = compilerVersion(cc);
   const sources = [...withCompanions(b.sources, b.name), runtimeSource];
-  const flags = [...(kind === 'guest' ? GUEST_FLAGS : NATIVE_FLAGS), ...(b.cflags ?? [])];
+  const flags = [...(kind === 'guest' ? GUEST_FLAGS : NATIVE_FLAGS), ...(b.integerOnly && kind === 'guest' ? ['-mgeneral-regs-only'] : []), ...(b.cflags ?? [])];
 
   // Everything in guest/lib may be #included by any source, so all of it keys
   // the build, not just the files named on the command line.

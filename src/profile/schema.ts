@@ -64,6 +64,15 @@ export const INSTRUCTION_CLASSES = [
   'x87Xtract', 'x87Prem', 'x87Prem1', 'x87Compare', 'x87IntCompare', 'x87Comi', 'x87Xam',
   // BMI2 and MOVBE (issue 13, x87 part)
   'bmi2Shift', 'bzhi', 'mulx', 'pdepPext', 'movbe',
+  // SSE/AVX and extended-state classes (issue 13, SIMD part)
+  'vecMove', 'vecLogic', 'vecShuffle', 'vecToGpr', 'vecIntAlu', 'vecIntMul',
+  'vecIntMulLong', 'vecHorizontal', 'vecShift', 'vecShiftVar', 'vecBlendVar', 'vecTest',
+  'vecFpAdd', 'vecFpMul', 'vecFpDivSingle', 'vecFpDivSingleY', 'vecFpDivDouble', 'vecFpDivDoubleY',
+  'vecFpSqrtSingle', 'vecFpSqrtSingleY', 'vecFpSqrtDouble', 'vecFpSqrtDoubleY', 'vecFpHorizontal', 'vecComi',
+  'vecCvt', 'vecFpRound', 'vecFpDot', 'vecFpRcp', 'ldmxcsr', 'stmxcsr',
+  'fxsave', 'fxrstor', 'xgetbv', 'xsetbv',
+  'vecPcmpStr', 'crc32', 'xsave', 'xrstor', 'vecAes', 'vecClmul',
+  'vecFma', 'vecLanePermute', 'vecMaskMove', 'vzero', 'vecGather', 'vecCvtHalf',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];
 

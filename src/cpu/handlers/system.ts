@@ -13,6 +13,8 @@ import { IF, TF } from '../flags.js';
 import { TWO32, MASK, type SpecEntry } from './spec.js';
 import { RAX, RCX, RDX, RBX, SEG_CS, SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS } from '../registers.js';
 import { IA32_TSC_AUX } from '../msr.js';
+import { CR4_OSXSAVE } from '../coreMemory.js';
+import { XCR0_SUPPORTED, XSAVE_AVX, XSAVE_AVX_SIZE, xsaveSize } from './xsave.js';
 
 function requireRing0(c: Core, what: string): void {
   if (c.cpl !== 0) throw new Fault(Vector.GP, 0, `${what} at CPL ${c.cpl}`);
@@ -117,18 +119,22 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
   switch (leaf >>> 0) {
     case 0: return [0xd, 0x756e6547, 0x6c65746e, 0x49656e69]; // "GenuineIntel" in EBX, EDX, ECX order
     case 7: {
-      // EBX: BMI1(3), BMI2(8); FCS/FDS deprecated (13: the x87 stores them as 0, a Haswell de-feature bit).
-      const ebx = (1 << 3) /* BMI1: TZCNT */ | (1 << 8) /* BMI2 */ | (1 << 13) /* ZERO_FCS_FDS */;
+      // EBX: BMI1(3), AVX2(5), BMI2(8); FCS/FDS deprecated (13: the x87 stores them as 0, a Haswell de-feature bit).
+      const ebx = (1 << 3) /* BMI1: TZCNT */ | (1 << 5) /* AVX2 */ | (1 << 8) /* BMI2 */ | (1 << 13) /* ZERO_FCS_FDS */;
       return sub === 0 ? [0, ebx, 0, 0] : [0, 0, 0, 0];
     }
     case 1: {
       const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
       const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
-      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 22) /* MOVBE */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24); /* TSC-deadline timer */
-      // EDX: FPU(0) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) MTRR(12) PGE(13) CMOV(15) PAT(16) CLFSH(19)
-      const edx = (1 << 0) /* FPU: x87 (src/cpu/fpu) */ | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
+      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 22) /* MOVBE */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24) /* TSC-deadline timer */ |
+        // SIMD (issue 13): OSXSAVE (27) is added by the CPUID instruction from CR4
+        ECX_SIMD;
+      // EDX: FPU(0) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) MTRR(12) PGE(13) CMOV(15) PAT(16) CLFSH(19), SIMD
+      const edx = (1 << 0) /* FPU: x87 (src/cpu/fpu) */ | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19) |
+        EDX_SIMD;
       return [eax, ebx, ecx, edx];
     }
+    case 0xd: return xsaveLeaf(sub);
     case 0x80000000: return [0x80000008, 0, 0, 0];
     case 0x80000001: return [0, 0, 1 /* LAHF/SAHF in 64-bit mode */ | (1 << 5) /* LZCNT */, (1 << 11) /* SYSCALL */ | (1 << 20) /* NX */ | (1 << 27) /* RDTSCP */ | (1 << 29) /* LM */];
     case 0x80000002: case 0x80000003: case 0x80000004: {
@@ -142,8 +148,32 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
 }
 
 
+/** Leaf 1 SIMD feature bits (SDM Vol. 2A CPUID, Table 3-10/3-11): SSE3 PCLMULQDQ SSSE3 FMA SSE4.1 SSE4.2 AES XSAVE AVX F16C; FXSR SSE SSE2. */
+const ECX_SIMD = (1 << 0) | (1 << 1) | (1 << 9) | (1 << 12) | (1 << 19) | (1 << 20) | (1 << 25) | (1 << 26) | (1 << 28) | (1 << 29);
+const EDX_SIMD = (1 << 24) | (1 << 25) | (1 << 26);
+
+/**
+ * Leaf 0DH (SDM Vol. 1 §13.2): sub-leaf 0 supported XCR0 bits (x87, SSE,
+ * AVX) and the area sizes — EBX for the components XCR0 enables now is
+ * filled in by the CPUID instruction; sub-leaf 1: XSAVEOPT and XSAVEC (no
+ * XGETBV with ECX = 1, no XSAVES); sub-leaf 2: the AVX component, 256 bytes
+ * at offset 576.
+ */
+function xsaveLeaf(sub: number): [number, number, number, number] {
+  switch (sub) {
+    case 0: return [XCR0_SUPPORTED, xsaveSize(XCR0_SUPPORTED), xsaveSize(XCR0_SUPPORTED), 0];
+    case 1: return [(1 << 0) | (1 << 1), 0, 0, 0];
+    case 2: return [XSAVE_AVX_SIZE, XSAVE_AVX, 0, 0];
+    default: return [0, 0, 0, 0];
+  }
+}
+
 function cpuid(c: Core, _op: Op): void {
   const r = cpuidLeaf(c.id, c.host.coreCount, c.lo[RAX]!, c.lo[RCX]!);
+  // The parts that follow the core's own state: CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE; 0DH.0:EBX sizes the area for XCR0.
+  const leaf = c.lo[RAX]! >>> 0;
+  if (leaf === 1 && (c.cr4 & CR4_OSXSAVE) !== 0) r[2] |= 1 << 27;
+  if (leaf === 0xd && c.lo[RCX] === 0) r[1] = xsaveSize(c.xcr0);
   c.setReg(RAX, 0, 4, r[0], 0);
   c.setReg(RBX, 0, 4, r[1], 0);
   c.setReg(RCX, 0, 4, r[2], 0);
