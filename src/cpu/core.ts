@@ -21,6 +21,7 @@ import type { DecodeCache } from './decoder.js';
 import { CoreMemory, LOAD_REPLAY } from './coreMemory.js';
 import type { TlbConfig } from './tlb.js';
 import { X87State } from './fpu/x87.js';
+import { ReturnStackBuffer } from './returnStack.js';
 
 export { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
 
@@ -91,6 +92,8 @@ export class Core extends CoreMemory {
   instructions = 0;
   /** x87 FPU state (src/cpu/fpu/x87.ts). */
   readonly x87 = new X87State();
+  /** The return stack buffer: CALL/RET prediction and its mispredict penalty (returnStack.ts). */
+  readonly rsb: ReturnStackBuffer;
   state: RunState = RunState.Running;
   /** STI / MOV SS interrupt shadow: delivery is blocked until after the next instruction. */
   interruptShadow = false;
@@ -115,6 +118,7 @@ export class Core extends CoreMemory {
 
   constructor(id: number, mem: PhysicalMemory, memsys: MemorySystem, costs: TickCosts, readonly decode: DecodeCache, host: CoreHost, tlb: TlbConfig) {
     super(id, mem, memsys, costs, host, tlb);
+    this.rsb = new ReturnStackBuffer(costs.branch.returnStackEntries, costs.branch.mispredict);
   }
 
   // ---------------------------------------------------------------- execution

@@ -56,6 +56,8 @@ export interface TickCosts {
   readonly pageSplitLoad: number;
   /** Data TLB: a first-level miss that hits the STLB, and a page walk. */
   readonly tlb: { readonly stlbHit: number; readonly walk: number };
+  /** Branch prediction: return stack buffer capacity and the mispredict penalty (ticks). */
+  readonly branch: { readonly returnStackEntries: number; readonly mispredict: number };
   /** Share of a core-to-core transfer spent before the request reaches the owning core (0..1). */
   readonly remoteRequestShare: number;
   readonly apic: {
@@ -108,6 +110,7 @@ export function tickCosts(p: Profile): TickCosts {
     pageSplitLoad: p.memory.pageSplitLoad.cycles * ratio,
     tlb: { stlbHit: p.tlb.stlbHit.cycles * ratio, walk: p.tlb.walk.cycles * ratio },
     remoteRequestShare: p.memory.remoteRequestShare.value,
+    branch: { returnStackEntries: p.branch.returnStackEntries.value, mispredict: p.branch.mispredictPenalty.cycles * ratio },
     apic: {
       ipiLatency: p.apic.ipiLatency.cycles * ratio,
       ipiLatencyCrossSocket: p.apic.ipiLatencyCrossSocket.cycles * ratio,

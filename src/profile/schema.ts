@@ -127,6 +127,13 @@ export const ProfileSchema = z
       })
       .strict(),
     instructionClasses: z.object(classShape).strict(),
+    // Branch prediction (issue 14): the return stack buffer (src/cpu/returnStack.ts) and the mispredict penalty.
+    branch: z
+      .object({
+        returnStackEntries: ValueEntry,
+        mispredictPenalty: CostEntry,
+      })
+      .strict(),
     apic: z
       .object({
         ipiLatency: CostEntry,

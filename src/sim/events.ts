@@ -37,6 +37,12 @@ export interface IpiEvent { phase: 'sent' | 'accepted'; from: number; to: number
 /** A core vectors through its IDT for an external interrupt or NMI (the INTA cycle). */
 export interface InterruptEvent { core: number; vector: number; tick: Tick; rip: number; }
 export interface EoiEvent { core: number; vector: number; tick: Tick; }
+/**
+ * A mispredicted return (the return stack buffer, src/cpu/returnStack.ts):
+ * the RET at `rip` went to `target` while the predictor said `predicted`
+ * (NaN: an empty entry); the core paid `penalty` ticks.
+ */
+export interface MispredictEvent { core: number; tick: Tick; rip: number; target: number; predicted: number; penalty: Tick; }
 export interface StopEvent { tick: Tick; reason: StopReason; detail: string; }
 
 export type StopReason = 'exit' | 'all-halted' | 'deadlock' | 'max-cycles' | 'fault' | 'triple-fault' | 'unsupported' | 'breakpoint';
@@ -51,6 +57,7 @@ export interface EventMap {
   ipi: IpiEvent;
   interrupt: InterruptEvent;
   eoi: EoiEvent;
+  mispredict: MispredictEvent;
   stop: StopEvent;
 }
 export type EventKind = keyof EventMap;
@@ -58,8 +65,8 @@ type Listener<K extends EventKind> = (e: EventMap[K]) => void;
 
 export class EventStream {
   /** Read by producers in hot paths: true iff the kind has a listener. */
-  readonly wants: { [K in EventKind]: boolean } = { retire: false, mem: false, line: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, stop: false };
-  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], mem: [], line: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], stop: [] };
+  readonly wants: { [K in EventKind]: boolean } = { retire: false, mem: false, line: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, mispredict: false, stop: false };
+  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], mem: [], line: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], mispredict: [], stop: [] };
 
   /** Told when a kind gets its first listener (the machine settles spin sleepers before retire/mem listening starts). */
   onFirstListener: ((kind: EventKind) => void) | null = null;

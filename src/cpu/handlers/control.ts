@@ -1,6 +1,8 @@
 /**
  * Control transfer (SDM Vol. 2: JMP, Jcc, CALL, RET, LOOP, JRCXZ). Every op
- * here ends its block. Taken branches add the profile's branchTaken cost.
+ * here ends its block. Taken branches add the profile's branchTaken cost;
+ * CALL and RET drive the return stack buffer (returnStack.ts), and a RET it
+ * mispredicts adds the profile's branch.mispredictPenalty.
  */
 import { Mnemonic, OpKind } from 'iced-x86';
 import type { Core } from '../core.js';
@@ -34,6 +36,7 @@ function pushRip(c: Core): void {
 
 function call(c: Core, op: Op): void {
   pushRip(c);
+  c.rsb.onCall(c.rip, op.target);
   c.rip = op.target;
 }
 
@@ -42,14 +45,26 @@ function callIndirect(c: Core, op: Op): void {
   const lo = c.readOperand(op, op.k0, op.r0, op.h0, 8);
   const t = target(lo, c.tHi);
   pushRip(c);
+  c.rsb.onCall(c.rip, t);
   c.rip = t;
 }
 
+/**
+ * RET: the return stack buffer predicted a target; a wrong prediction costs
+ * the mispredict penalty (the `push addr; ret` of a context switch, a return
+ * past 16 nested calls).
+ */
 function ret(c: Core, op: Op): void {
   const lo = c.pop(8);
   const t = target(lo, c.tHi);
   if (op.immLo !== 0) c.setRsp(c.rsp() + op.immLo);
   c.rip = t;
+  const penalty = c.rsb.onRet(t);
+  if (penalty !== 0) {
+    c.time += penalty;
+    const ev = c.host.events;
+    if (ev.wants.mispredict) ev.emit('mispredict', { core: c.id, tick: c.time, rip: op.rip, target: t, predicted: c.rsb.lastPrediction, penalty });
+  }
 }
 
 /**
