@@ -184,8 +184,9 @@ void rt_trap_exceptions(void) {
 
 #ifndef RT_NATIVE
 /* Byte loops on purpose: gcc would turn a "smarter" loop back into a call to
- * memcpy itself. */
-void *memcpy(void *dst, const void *src, size_t n) {
+ * memcpy itself. Weak, so that a guest with its own (the host kernel's REP
+ * MOVSB / REP STOSB, as Linux uses on CPUs with ERMS) replaces them. */
+__attribute__((weak)) void *memcpy(void *dst, const void *src, size_t n) {
   unsigned char *d = dst; const unsigned char *s = src;
   while (n--) *d++ = *s++;
   return dst;
@@ -196,7 +197,7 @@ void *memmove(void *dst, const void *src, size_t n) {
   else { d += n; s += n; while (n--) *--d = *--s; }
   return dst;
 }
-void *memset(void *dst, int c, size_t n) {
+__attribute__((weak)) void *memset(void *dst, int c, size_t n) {
   unsigned char *d = dst;
   while (n--) *d++ = (unsigned char)c;
   return dst;

@@ -23,7 +23,7 @@ import { VecViews } from './simd/views.js';
 
 export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
 export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10;
-export const CR4_OSXSAVE = 1 << 18;
+export const CR4_PCIDE = 1 << 17, CR4_OSXSAVE = 1 << 18;
 export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
 
 const TWO32 = 4294967296;
@@ -254,7 +254,7 @@ export abstract class CoreMemory extends LazyFlags {
     const perm = (w.writable && w.dirty ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
     const pageBytes = 2 ** w.pageShift;
     const pageBase = w.frame - (Math.floor(lin / 4096) * 4096 - Math.floor(lin / pageBytes) * pageBytes);
-    return t.fill(lin, vpn, w.pageShift, pageBase, perm) + (lin - vpn * 4096);
+    return t.fill(lin, vpn, w.pageShift, pageBase, perm, w.global && (this.cr4 & CR4_PGE) !== 0) + (lin - vpn * 4096);
   }
 
   /**
@@ -283,6 +283,21 @@ export abstract class CoreMemory extends LazyFlags {
   }
 
   flushTlb(): void { this.tlb.flush(); this.itlbTag.fill(NaN); this.flushBlockCache(); }
+
+  /**
+   * MOV to CR3 (SDM Vol. 3A §4.10.4.1): the new PCID becomes current
+   * (CR3[11:0] with CR4.PCIDE, else 000H) and, unless the no-flush bit was
+   * set, its non-global translations are invalidated. The fetch-translation
+   * cache and the decoded blocks carry no PCID and are dropped either way
+   * (they charge no time).
+   */
+  switchAddressSpace(noFlush: boolean): void {
+    const pcid = (this.cr4 & CR4_PCIDE) !== 0 ? this.cr3 % 4096 : 0;
+    this.tlb.setPcid(pcid);
+    if (!noFlush) this.tlb.flushPcid(pcid);
+    this.itlbTag.fill(NaN);
+    this.flushBlockCache();
+  }
 
   /** INVLPG (SDM Vol. 3A §4.10.4.1): every translation of the page containing `lin`, whatever its size. */
   flushTlbPage(lin: number): void {

@@ -8,6 +8,18 @@ import { Fault, Unsupported, Vector } from './fault.js';
 
 export const IA32_TSC = 0x10;
 export const IA32_APIC_BASE = 0x1b;
+/**
+ * Speculation control (Intel, "Speculative Execution Side Channel
+ * Mitigations", rev. 1.0, January 2018, §2; SDM Vol. 4 Table 2-2): IA32_SPEC_CTRL
+ * bit 0 IBRS (indirect branch restricted speculation), bit 1 STIBP; IA32_PRED_CMD
+ * is write-only, bit 0 IBPB (indirect branch prediction barrier). Enumerated by
+ * CPUID.(EAX=07H,ECX=0):EDX[26] and [27], which the microcode updates of early
+ * 2018 added to Haswell. This machine has no indirect-branch predictor to
+ * restrict: the bits are stored and the writes cost time (a serializing WRMSR).
+ */
+export const IA32_SPEC_CTRL = 0x48;
+export const IA32_PRED_CMD = 0x49;
+export const SPEC_CTRL_IBRS = 1 << 0, SPEC_CTRL_STIBP = 1 << 1;
 export const IA32_MISC_ENABLE = 0x1a0;
 export const IA32_PAT = 0x277;
 export const IA32_EFER = 0xc0000080;
@@ -77,7 +89,7 @@ export class MsrFile {
 
   constructor(private readonly core: CoreMemory) {
     // Power-on values (SDM Vol. 3A Table 9-1 and Vol. 4): PAT = 0007040600070406h.
-    for (const m of [IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE, IA32_TSC_AUX, IA32_MISC_ENABLE]) this.values.set(m, [0, 0]);
+    for (const m of [IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE, IA32_TSC_AUX, IA32_MISC_ENABLE, IA32_SPEC_CTRL]) this.values.set(m, [0, 0]);
     this.values.set(IA32_PAT, [0x00070406, 0x00070406]);
   }
 
@@ -94,6 +106,7 @@ export class MsrFile {
       case IA32_MTRR_DEF_TYPE: c.tHi = 0; return this.mtrrDefType;
       case IA32_TSC: { const t = Math.floor(c.time); const h = Math.floor(t / TWO32); c.tHi = h | 0; return (t - h * TWO32) | 0; }
       case IA32_EFER: c.tHi = 0; return c.efer;
+      case IA32_PRED_CMD: throw new Fault(Vector.GP, 0, 'RDMSR of the write-only IA32_PRED_CMD');
       case IA32_FS_BASE: case IA32_GS_BASE: {
         const b = c.segBase[index === IA32_FS_BASE ? 4 : 5]!;
         const h = Math.floor(b / TWO32); c.tHi = h | 0; return (b - h * TWO32) | 0;
@@ -145,6 +158,13 @@ export class MsrFile {
         break;
       case IA32_TSC:
         throw new Unsupported('WRMSR to IA32_TSC: the TSC is the machine reference clock and cannot be written');
+      case IA32_SPEC_CTRL:
+        if (hi !== 0 || (lo & ~(SPEC_CTRL_IBRS | SPEC_CTRL_STIBP)) !== 0) throw new Fault(Vector.GP, 0, 'WRMSR IA32_SPEC_CTRL with reserved bits');
+        break;
+      case IA32_PRED_CMD:
+        // IBPB: a barrier for a branch predictor this machine does not model; nothing is stored.
+        if (hi !== 0 || (lo & ~1) !== 0) throw new Fault(Vector.GP, 0, 'WRMSR IA32_PRED_CMD with reserved bits');
+        return;
     }
     for (const d of this.devices) if (d.handles(index)) { d.wrmsr(index, lo, hi); return; }
     if (!this.values.has(index)) throw new Fault(Vector.GP, 0, `WRMSR of unimplemented MSR 0x${(index >>> 0).toString(16)}`);

@@ -9,7 +9,7 @@ import type { PhysicalMemory } from '../memory/physical.js';
 
 export const ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2;
 
-const P = 1 << 0, RW = 1 << 1, US = 1 << 2, A = 1 << 5, D = 1 << 6, PS = 1 << 7;
+const P = 1 << 0, RW = 1 << 1, US = 1 << 2, A = 1 << 5, D = 1 << 6, PS = 1 << 7, G = 1 << 8;
 
 /** Page-fault error code bits (SDM Vol. 3A §4.7). */
 export const PFEC_P = 1, PFEC_W = 2, PFEC_U = 4, PFEC_RSVD = 8, PFEC_I = 16;
@@ -24,6 +24,8 @@ export interface WalkResult {
   executable: boolean;
   /** True if the final entry's Dirty bit is (now) set. */
   dirty: boolean;
+  /** The final entry's Global bit (8); it makes the translation global only with CR4.PGE (SDM Vol. 3A §4.10.2.4). */
+  global: boolean;
   /** Page-fault error code when frame < 0. */
   pfec: number;
   /** Entries read (each one is a memory access the caller may charge). */
@@ -77,6 +79,7 @@ export function walk(mem: PhysicalMemory, cr3: number, lin: number, acc: number,
       out.user = usr;
       out.executable = exec;
       out.dirty = (lo & D) !== 0;
+      out.global = (lo & G) !== 0;
       out.pfec = 0;
       return out;
     }
@@ -113,5 +116,5 @@ function fail(out: WalkResult, acc: number, user: boolean, present: boolean, rsv
 }
 
 export function newWalkResult(): WalkResult {
-  return { frame: -1, pageShift: 12, writable: false, user: false, executable: false, dirty: false, pfec: 0, reads: 0 };
+  return { frame: -1, pageShift: 12, writable: false, user: false, executable: false, dirty: false, global: false, pfec: 0, reads: 0 };
 }

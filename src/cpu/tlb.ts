@@ -17,6 +17,13 @@
  * True LRU in every set. Which set of the STLB a 2 MiB entry uses is not
  * documented; the model indexes each size by its own page number.
  *
+ * Process-context identifiers (SDM Vol. 3A §4.10.1): every entry is tagged
+ * with the PCID that was current when it was filled, and is used only while
+ * that PCID is current — unless it is global (G = 1 in the entry that maps
+ * the page, with CR4.PGE), which matches any PCID. With CR4.PCIDE = 0 the
+ * current PCID is always 000H. `flushPcid` drops one PCID's non-global
+ * entries (MOV to CR3 without the no-flush bit), `flush` everything.
+ *
  * Fast path: a direct-mapped filter keyed by the 4 KiB page number remembers
  * which first-level entry translated that page (with the entry's generation,
  * so an entry evicted or invalidated since is not used). A filter hit is the
@@ -70,6 +77,10 @@ export class Tlb {
   private readonly perm: Uint8Array;
   private readonly stamp: Float64Array;
   readonly gen: Float64Array;
+  private readonly pcid: Uint16Array;
+  private readonly glob: Uint8Array;
+  /** The PCID translations are looked up and filled under (CR3[11:0] with CR4.PCIDE, else 0). */
+  private current = 0;
   private clock = 0;
   private genCounter = 0;
   // Filter: 4 KiB page number → first-level entry, its generation, the 4 KiB frame and the permissions.
@@ -106,7 +117,18 @@ export class Tlb {
     this.perm = new Uint8Array(n);
     this.stamp = new Float64Array(n);
     this.gen = new Float64Array(n);
+    this.pcid = new Uint16Array(n);
+    this.glob = new Uint8Array(n);
   }
+
+  /** The PCID now current. A change empties the filter, whose entries answer for the old one. */
+  setPcid(p: number): void {
+    if (p === this.current) return;
+    this.current = p;
+    this.fVpn.fill(NaN);
+  }
+
+  get currentPcid(): number { return this.current; }
 
   /** Filter hit: the 4 KiB frame of `vpn` if its first-level entry is still there and allows `need`, else -1. */
   probe(vpn: number, need: number): number {
@@ -144,7 +166,7 @@ export class Tlb {
         this.stamp[i] = ++this.clock;
         this.stats.stlbHits++;
         this.lastCost = this.stlbHitCost;
-        const j = this.insert(this.l1[k]!, k, pn, this.base[i]!, this.perm[i]!);
+        const j = this.insert(this.l1[k]!, k, pn, this.base[i]!, this.perm[i]!, this.glob[i]!);
         return this.remember(vpn, j);
       }
     }
@@ -156,16 +178,20 @@ export class Tlb {
    * physical base `pageBase`) in the first level of its size and in the STLB
    * when the STLB holds that size. Returns the 4 KiB frame of `vpn`.
    */
-  fill(lin: number, vpn: number, pageShift: number, pageBase: number, perm: number): number {
+  fill(lin: number, vpn: number, pageShift: number, pageBase: number, perm: number, global = false): number {
     const k = pageShift === 12 ? PAGE_4K : pageShift === 21 ? PAGE_2M : PAGE_1G;
     const pn = Math.floor(lin / BYTES[k]!);
     this.stats.walks++;
-    if (k !== PAGE_1G) this.insert(this.stlb, k, pn, pageBase, perm);
-    const i = this.insert(this.l1[k]!, k, pn, pageBase, perm);
+    const g = global ? 1 : 0;
+    if (k !== PAGE_1G) this.insert(this.stlb, k, pn, pageBase, perm, g);
+    const i = this.insert(this.l1[k]!, k, pn, pageBase, perm, g);
     return this.remember(vpn, i);
   }
 
-  /** INVLPG: drop every entry whose page contains `lin`, at every level. */
+  /**
+   * INVLPG: drop every entry whose page contains `lin`, at every level —
+   * those of the current PCID and global ones (SDM Vol. 3A §4.10.4.1).
+   */
   invalidatePage(lin: number): void {
     for (let k = PAGE_4K; k <= PAGE_1G; k++) {
       const pn = Math.floor(lin / BYTES[k]!);
@@ -174,9 +200,21 @@ export class Tlb {
     }
   }
 
-  /** MOV to CR3/CR0/CR4 and the like: drop everything (global pages are not modelled). */
+  /** MOV to CR0/CR4, WRMSR EFER and the like: drop everything, global entries and every PCID's. */
   flush(): void {
     this.tag.fill(NaN);
+    this.fVpn.fill(NaN);
+  }
+
+  /**
+   * MOV to CR3 without the no-flush bit (SDM Vol. 3A §4.10.4.1): drop the
+   * non-global entries of PCID `p` (with CR4.PCIDE = 0, `p` is 000H).
+   */
+  flushPcid(p: number): void {
+    const tag = this.tag;
+    for (let i = 0; i < tag.length; i++) {
+      if (tag[i] === tag[i] && this.glob[i] === 0 && this.pcid[i] === p) this.drop(i);
+    }
     this.fVpn.fill(NaN);
   }
 
@@ -195,20 +233,20 @@ export class Tlb {
     const b = this.setBase(a, pn);
     for (let w = 0; w < a.ways; w++) {
       const i = b + w;
-      if (this.tag[i] === pn && this.size[i] === k) return i;
+      if (this.tag[i] === pn && this.size[i] === k && (this.glob[i] !== 0 || this.pcid[i] === this.current)) return i;
     }
     return -1;
   }
 
   /** Put a translation in its set: over an entry for the same page if there is one, else in an empty or the LRU way. */
-  private insert(a: Array_, k: number, pn: number, pageBase: number, perm: number): number {
+  private insert(a: Array_, k: number, pn: number, pageBase: number, perm: number, global = 0): number {
     const b = this.setBase(a, pn);
     let v = -1;
     let oldest = Infinity;
     for (let w = 0; w < a.ways; w++) {
       const i = b + w;
       const t = this.tag[i]!;
-      if (t === pn && this.size[i] === k) { v = i; break; }
+      if (t === pn && this.size[i] === k && (this.glob[i] !== 0 || this.pcid[i] === this.current)) { v = i; break; }
       if (t !== t) { if (oldest > -Infinity) { v = i; oldest = -Infinity; } continue; } // empty way (NaN)
       if (this.stamp[i]! < oldest) { oldest = this.stamp[i]!; v = i; }
     }
@@ -216,6 +254,8 @@ export class Tlb {
     this.size[v] = k;
     this.base[v] = pageBase;
     this.perm[v] = perm;
+    this.pcid[v] = this.current;
+    this.glob[v] = global;
     this.stamp[v] = ++this.clock;
     this.gen[v] = ++this.genCounter;
     return v;

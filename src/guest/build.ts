@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -211,13 +211,40 @@ export function withCompanions(sources: string[], buildName: string): string[] {
 }
 
 function build(b: GuestBuild, kind: 'guest' | 'native'): string {
+  const sources = [...withCompanions(b.sources, b.name), runtimeSource];
+  const flags = [...(kind === 'guest' ? GUEST_FLAGS : NATIVE_FLAGS), ...(b.integerOnly && kind === 'guest' ? ['-mgeneral-regs-only'] : []), ...(b.cflags ?? []), `-I${libDir}`];
+  return cachedCompile({ name: b.name, kind, flags, sources, libs: kind === 'guest' ? ['-lgcc'] : [], ext: kind === 'guest' ? '.elf' : '' });
+}
+
+/**
+ * One cached compile-and-link: `flags`, then `sources` (repo-relative), then
+ * files generated into the build folder (`generated`: e.g. an `.incbin`
+ * stub), then `libs`. The cache key covers the compiler, the flags, every
+ * source, everything in guest/lib, every header under guest/, and any
+ * `extraInputs` (files the generated stubs pull in).
+ */
+export interface CompileSpec {
+  /** File name of the result, without extension; also names the build in error messages. */
+  name: string;
+  /** What kind of build this is (part of the cache key and of messages): 'guest', 'native', ... */
+  kind: string;
+  flags: string[];
+  sources: string[];
+  libs?: string[];
+  /** Extension of the result ('.elf' for images the emulator runs, '' for host executables). */
+  ext?: string;
+  generated?: { file: string; text: string }[];
+  extraInputs?: { key: string; file: string }[];
+}
+
+export function cachedCompile(spec: CompileSpec): string {
+  const b = spec;
   if (!/^[A-Za-z0-9_.-]+$/.test(b.name)) {
     throw new GuestBuildError(`guest build name '${b.name}' must be a plain file name (letters, digits, _ . -)`, '');
   }
   const cc = compilerName();
   const version = compilerVersion(cc);
-  const sources = [...withCompanions(b.sources, b.name), runtimeSource];
-  const flags = [...(kind === 'guest' ? GUEST_FLAGS : NATIVE_FLAGS), ...(b.integerOnly && kind === 'guest' ? ['-mgeneral-regs-only'] : []), ...(b.cflags ?? [])];
+  const { kind, sources, flags } = spec;
 
   // Everything in guest/lib may be #included by any source, so all of it keys
   // the build, not just the files named on the command line.
@@ -229,10 +256,13 @@ function build(b: GuestBuild, kind: 'guest' | 'native'): string {
   field(kind);
   field(version);
   for (const f of flags) field(f);
+  for (const l of spec.libs ?? []) field(l);
   for (const s of sources) {
     field(s);
     field(readSource(s, b.name));
   }
+  for (const g of spec.generated ?? []) { field(g.file); field(g.text); }
+  for (const x of spec.extraInputs ?? []) { field(x.key); field(readFileSync(x.file)); }
   for (const f of readdirSync(libDir, { withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => e.name)
@@ -248,13 +278,17 @@ function build(b: GuestBuild, kind: 'guest' | 'native'): string {
     field(readFileSync(join(repoRoot, h)));
   }
   const dir = join(guestCacheDir(), hash.digest('hex'));
-  const out = join(dir, kind === 'guest' ? `${b.name}.elf` : b.name);
+  const out = join(dir, `${b.name}${spec.ext ?? ''}`);
   if (existsSync(out)) return out;
 
   mkdirSync(dir, { recursive: true });
+  const generated = (spec.generated ?? []).map((g) => {
+    const path = join(dir, g.file);
+    writeFileSync(path, g.text);
+    return path;
+  });
   const tmp = `${out}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const args = [...flags, `-I${libDir}`, '-o', tmp, ...sources.map((s) => resolve(repoRoot, s))];
-  if (kind === 'guest') args.push('-lgcc');
+  const args = [...flags, '-o', tmp, ...sources.map((s) => resolve(repoRoot, s)), ...generated, ...(spec.libs ?? [])];
   buildStats.compilerRuns++;
   const r = spawnSync(cc, args, { encoding: 'utf8', cwd: repoRoot });
   if (r.error) {
@@ -277,6 +311,13 @@ function build(b: GuestBuild, kind: 'guest' | 'native'): string {
   renameSync(tmp, out);
   return out;
 }
+
+/** The guest flags (GUEST_FLAGS), for builders of other guest kinds (src/linux). */
+export const guestFlags: readonly string[] = GUEST_FLAGS;
+/** guest/lib, the runtime's folder. */
+export const guestLibDir = libDir;
+/** The compiler guests are built with ($SHINJUKU_CC or gcc). */
+export function guestCompiler(): string { return compilerName(); }
 
 /** Builds (or finds in the cache) the guest ELF image; returns its absolute path. */
 export function buildGuestImage(b: GuestBuild): string {

@@ -13,7 +13,7 @@ import { IF, TF } from '../flags.js';
 import { TWO32, MASK, type SpecEntry } from './spec.js';
 import { RAX, RCX, RDX, RBX, SEG_CS, SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS } from '../registers.js';
 import { IA32_TSC_AUX } from '../msr.js';
-import { CR4_OSXSAVE } from '../coreMemory.js';
+import { CR4_OSXSAVE, CR4_PCIDE } from '../coreMemory.js';
 import { XCR0_SUPPORTED, XSAVE_AVX, XSAVE_AVX_SIZE, xsaveSize } from './xsave.js';
 
 function requireRing0(c: Core, what: string): void {
@@ -121,12 +121,14 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
     case 7: {
       // EBX: BMI1(3), AVX2(5), BMI2(8); FCS/FDS deprecated (13: the x87 stores them as 0, a Haswell de-feature bit).
       const ebx = (1 << 3) /* BMI1: TZCNT */ | (1 << 5) /* AVX2 */ | (1 << 8) /* BMI2 */ | (1 << 13) /* ZERO_FCS_FDS */;
-      return sub === 0 ? [0, ebx, 0, 0] : [0, 0, 0, 0];
+      // EDX: IBRS/IBPB (26) and STIBP (27), the speculation-control MSRs of the early-2018 microcode (msr.ts).
+      const edx = (1 << 26) | (1 << 27);
+      return sub === 0 ? [0, ebx, 0, edx] : [0, 0, 0, 0];
     }
     case 1: {
       const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
       const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
-      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 22) /* MOVBE */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24) /* TSC-deadline timer */ |
+      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 17) /* PCID: CR4.PCIDE, tagged TLB (tlb.ts) */ | (1 << 22) /* MOVBE */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24) /* TSC-deadline timer */ |
         // SIMD (issue 13): OSXSAVE (27) is added by the CPUID instruction from CR4
         ECX_SIMD;
       // EDX: FPU(0) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) MTRR(12) PGE(13) CMOV(15) PAT(16) CLFSH(19), SIMD
@@ -264,15 +266,25 @@ export function movCr(c: Core, op: Op): void {
       c.flushTlb();
       break;
     case 2: c.cr2 = v; break;
-    case 3:
-      // Bits at or above MAXPHYADDR (40) are reserved (bit 63 only with CR4.PCIDE, not modelled).
-      if ((hi & 0xffffff00) !== 0) throw new Fault(Vector.GP, 0, 'MOV CR3 with bits set above MAXPHYADDR');
-      c.cr3 = v; c.flushTlb(); break;
+    case 3: {
+      // With CR4.PCIDE, bit 63 of the source is the no-flush bit: it is not stored (CR3[63] stays 0)
+      // and keeps the new PCID's translations (SDM Vol. 3A §4.10.4.1, MOV to CR3). Bits at or above
+      // MAXPHYADDR (40) are reserved, and so is bit 63 without PCIDE.
+      const noFlush = (c.cr4 & CR4_PCIDE) !== 0 && hi < 0;
+      const h = noFlush ? hi & 0x7fffffff : hi;
+      if ((h & 0xffffff00) !== 0) throw new Fault(Vector.GP, 0, 'MOV CR3 with bits set above MAXPHYADDR');
+      c.cr3 = (h >>> 0) * TWO32 + (lo >>> 0);
+      c.switchAddressSpace(noFlush);
+      break;
+    }
     case 4:
       if (hi !== 0 || (lo & ~CR4_VALID) !== 0) throw new Fault(Vector.GP, 0, 'MOV CR4 with reserved bits');
       if ((lo & (1 << 5)) === 0) throw new Fault(Vector.GP, 0, 'clearing CR4.PAE in 64-bit mode');
+      // Setting PCIDE needs CR3[11:0] = 000H (SDM Vol. 2B MOV to CR4, #GP(0) conditions).
+      if ((lo & CR4_PCIDE) !== 0 && (c.cr4 & CR4_PCIDE) === 0 && c.cr3 % 4096 !== 0) throw new Fault(Vector.GP, 0, 'setting CR4.PCIDE with CR3[11:0] not 000H');
       c.cr4 = lo >>> 0;
       c.flushTlb();
+      c.tlb.setPcid((c.cr4 & CR4_PCIDE) !== 0 ? c.cr3 % 4096 : 0);
       break;
     case 8:
       // CR8 is the APIC TPR's priority class (SDM §10.8.6.1).
