@@ -38,6 +38,7 @@ typedef int64_t s64;
 #define EPERM 1
 #define ESRCH 3
 #define EFAULT 14
+#define EBADF 9
 #define EAGAIN 11
 #define EINVAL 22
 

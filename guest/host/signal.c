@@ -452,6 +452,18 @@ badframe:
 }
 
 /* ---- rt_sigaction, rt_sigprocmask, rt_sigpending ------------------------------------ */
+
+/* flush_sigqueue_mask: drop the signals of `mask` from a pending set, queue entries included. */
+static void flush_sigqueue_mask(u64 mask, struct sigpending *s) {
+  if (!(s->signal.sig[0] & mask)) return;
+  s->signal.sig[0] &= ~mask;
+  for (struct list_head *l = s->list.next, *n; l != &s->list; l = n) {
+    n = l->next;
+    struct sigqueue *q = container_of(l, struct sigqueue, list);
+    if (mask & sigmask(q->info.si_signo)) { list_del_init(&q->list); __sigqueue_free(q); }
+  }
+}
+
 static int do_sigaction(int sig, struct k_sigaction *act, struct k_sigaction *oact) {
   struct task_struct *p = current;
   if (!valid_signal((u64)sig) || sig < 1 || (act && sig_kernel_only(sig))) return -EINVAL;
@@ -463,9 +475,9 @@ static int do_sigaction(int sig, struct k_sigaction *act, struct k_sigaction *oa
     *k = *act;
     /* POSIX: setting an action to ignore discards the signal pending in every thread. */
     if (sig_handler_ignored(k->handler, sig)) {
-      sigdelset(&p->signal->shared_pending.signal, sig);
+      flush_sigqueue_mask(sigmask(sig), &p->signal->shared_pending);
       for (int cpu = 0; cpu < nr_cpu_ids; cpu++)
-        if (task_pool[cpu].tgid == p->tgid) sigdelset(&task_pool[cpu].pending.signal, sig);
+        if (task_pool[cpu].tgid == p->tgid && task_pool[cpu].state != TASK_DEAD) flush_sigqueue_mask(sigmask(sig), &task_pool[cpu].pending);
     }
   }
   spin_unlock_irq(&p->sighand->siglock);

@@ -46,7 +46,7 @@ static long sys_ni_syscall(void) { return -ENOSYS; }
 
 /* write(2) to the console (fd 1 and 2): the bytes go out on port 0xE9. */
 static long sys_write(long fd, const char __user *buf, u64 count) {
-  if (fd != 1 && fd != 2) return -EINVAL;
+  if (fd != 1 && fd != 2) return -EBADF;
   char chunk[256];
   u64 done = 0;
   while (done < count) {

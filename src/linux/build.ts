@@ -61,7 +61,7 @@ export function buildLinuxNative(p: LinuxProgram): string {
     kind: 'linux-native',
     flags: ['-O2', '-D_GNU_SOURCE', `-I${repoRoot}guest/linux`, ...(p.cflags ?? [])],
     sources: withCompanions(p.sources, p.name),
-    libs: ['-lpthread'],
+    libs: ['-lpthread', '-lm'],
     ext: '',
   });
 }

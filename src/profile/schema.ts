@@ -134,6 +134,15 @@ export const ProfileSchema = z
         mispredictPenalty: CostEntry,
       })
       .strict(),
+    // The host kernel's calibrated residuals (issue 14): what Linux 4.4 does on a path that the host
+    // kernel (guest/host) does not, executed by that path as a TSC spin (guest/host/residual.c).
+    linux: z
+      .object({
+        signalSendResidual: CostEntry,
+        signalDeliveryResidual: CostEntry,
+        sigprocmaskResidual: CostEntry,
+      })
+      .strict(),
     apic: z
       .object({
         ipiLatency: CostEntry,

@@ -4,5 +4,5 @@
 int getcontext(ucontext_t *ucp);
 int setcontext(const ucontext_t *ucp);
 void makecontext(ucontext_t *ucp, void (*func)(void), int argc, ...);
-int swapcontext(ucontext_t *oucp, const ucontext_t *ucp);
+int swapcontext(ucontext_t *__restrict oucp, const ucontext_t *__restrict ucp);
 #endif
