@@ -36,9 +36,11 @@ void parse_boot_command_line(void) {
 }
 
 /* Spin until the TSC has advanced by the path's residual (none: return at once). */
+static inline u64 rdtsc_inline(void) { u32 lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((u64)hi << 32) | lo; }
+
 __attribute__((noinline)) void linux_residual(int path) {
   u64 n = residual_cycles[path];
   if (!n) return;
-  u64 start = native_read_tsc();
-  while (native_read_tsc() - start < n) ;
+  u64 start = rdtsc_inline();
+  while (rdtsc_inline() - start < n) ;
 }

@@ -70,6 +70,21 @@ export class SymbolTable {
     return null;
   }
 
+  /** The sized function symbol whose [value, value + size) holds `addr`, if any (labels inside it do not count). */
+  containingFunction(addr: number): SymbolHit | null {
+    const a = this.sorted;
+    let lo = 0, hi = a.length - 1, best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid]!.value <= addr) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    for (let j = best; j >= 0 && j >= best - 64; j--) {
+      const s = a[j]!;
+      if (s.type === 'func' && s.size > 0 && addr < s.value + s.size) return { name: s.name, value: s.value, offset: addr - s.value, size: s.size, type: s.type };
+    }
+    return null;
+  }
+
   /** "name+0x1c", "name", or "" when nothing covers the address. */
   label(addr: number): string {
     const h = this.find(addr);
