@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadProfile, parseProfile, tickCosts, ProfileError, DEFAULT_PROFILE_PATH } from '../src/profile/load.js';
-import { INSTRUCTION_CLASSES } from '../src/profile/schema.js';
+import { INSTRUCTION_CLASSES, provenanceOf } from '../src/profile/schema.js';
 
 const raw = () => JSON.parse(readFileSync(DEFAULT_PROFILE_PATH, 'utf8'));
 const errorOf = (obj: unknown) => {
@@ -14,7 +14,7 @@ describe('machine profile', () => {
     const p = loadProfile();
     for (const k of INSTRUCTION_CLASSES) {
       const e = p.instructionClasses[k];
-      expect(typeof (e.source ?? e.calibrated), k).toBe('string');
+      expect(provenanceOf(e).text.length, k).toBeGreaterThan(0);
     }
   });
 

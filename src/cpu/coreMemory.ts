@@ -8,7 +8,7 @@
 import { LazyFlags } from './flags.js';
 import { K, type Op } from './op.js';
 import { Fault, Vector } from './fault.js';
-import { ACC_READ, ACC_WRITE, ACC_EXEC, walk, newWalkResult, type WalkResult } from './paging.js';
+import { ACC_READ, ACC_WRITE, ACC_EXEC, walk, newWalkResult, type WalkResult, type TableTranslator } from './paging.js';
 import { RSP } from './registers.js';
 import type { PhysicalMemory } from '../memory/physical.js';
 import type { MemorySystem } from '../memory/memorySystem.js';
@@ -20,6 +20,7 @@ import type { Core, CoreHost, SpinHooks } from './core.js';
 
 export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
 export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10;
+export const CR4_VMXE = 1 << 13;
 export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
 
 const TWO32 = 4294967296;
@@ -32,6 +33,27 @@ const TLB_W = 1, TLB_U = 2, TLB_X = 4;
 /** Thrown by a replayable load to unwind its op (see CoreMemory.replayableLoad). */
 export class LoadReplay {}
 export const LOAD_REPLAY = new LoadReplay();
+
+/** One translation context's TLB (and the executor's block cache, which caches linear→physical too). */
+export interface TlbArrays {
+  tag: Float64Array; frame: Float64Array; perm: Uint8Array;
+  itag: Float64Array; iframe: Float64Array; iperm: Uint8Array;
+  bcTag: Float64Array | null; bcBlock: unknown[] | null;
+}
+
+/**
+ * Guest-physical translation in VMX non-root operation (implemented by
+ * src/vmx/ept.ts): where a guest paging-structure entry is, and where the
+ * final access goes; `lastPerm` (R=1 W=2 X=4) and `lastDirty` describe the
+ * last final translation, `reads` counts EPT entries read (each charged
+ * `vmx.eptWalkLevel`).
+ */
+export interface GuestPhysical extends TableTranslator {
+  final(gpa: number, acc: number, lin: number): number;
+  lastPerm: number;
+  lastDirty: boolean;
+  reads: number;
+}
 
 export abstract class CoreMemory extends LazyFlags {
   readonly id: number;
@@ -62,14 +84,25 @@ export abstract class CoreMemory extends LazyFlags {
   /** Scratch: linear address of the last memory operand (for read-modify-write). */
   lastEa = 0;
 
+  // VMX (src/vmx): the core's side of VMX non-root operation.
+  /** In VMX non-root operation (SDM Vol. 3C ch. 25); set and cleared only by VM entry and VM exit. */
+  nonRoot = false;
+  /** Added to the TSC that RDTSC/RDTSCP/RDMSR read in non-root operation with "use TSC offsetting" (SDM §25.3). */
+  tscOffset = 0;
+  /** The guest-physical translation (EPT, APIC-access page) while in non-root operation, else null. */
+  nested: GuestPhysical | null = null;
+  /** CR2 before the last page fault wrote it: a #PF that causes a VM exit does not change CR2 (SDM §27.1). */
+  cr2Before = 0;
 
-  // TLB: direct-mapped over virtual page numbers.
-  protected readonly tlbTag = new Float64Array(TLB_SIZE).fill(NaN);
-  protected readonly tlbFrame = new Float64Array(TLB_SIZE);
-  protected readonly tlbPerm = new Uint8Array(TLB_SIZE);
-  protected readonly itlbTag = new Float64Array(TLB_SIZE).fill(NaN);
-  protected readonly itlbFrame = new Float64Array(TLB_SIZE);
-  protected readonly itlbPerm = new Uint8Array(TLB_SIZE);
+
+  // TLB: direct-mapped over virtual page numbers. Not readonly: VMX switches
+  // between translation contexts tagged by VPID and EPTP (exportTlb/importTlb).
+  protected tlbTag: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
+  protected tlbFrame: Float64Array = new Float64Array(TLB_SIZE);
+  protected tlbPerm: Uint8Array = new Uint8Array(TLB_SIZE);
+  protected itlbTag: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
+  protected itlbFrame: Float64Array = new Float64Array(TLB_SIZE);
+  protected itlbPerm: Uint8Array = new Uint8Array(TLB_SIZE);
   protected readonly walkOut: WalkResult = newWalkResult();
   readonly hiOut = new Int32Array(1);
 
@@ -210,9 +243,11 @@ export abstract class CoreMemory extends LazyFlags {
   }
 
   protected translateSlow(lin: number, acc: number, vpn: number, i: number): number {
+    if (this.nested !== null) return this.translateNested(lin, acc, vpn, i, this.nested);
     const w = walk(this.mem, this.cr3, lin, acc, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut);
     this.time += this.costs.cls.tlbWalk;
     if (w.frame < 0) {
+      this.cr2Before = this.cr2;
       this.cr2 = lin;
       throw new Fault(Vector.PF, w.pfec, `page fault at linear 0x${hex(lin)}`);
     }
@@ -221,6 +256,37 @@ export abstract class CoreMemory extends LazyFlags {
     // A write through an entry whose Dirty bit is clear must walk again to set it.
     this.tlbPerm[i] = (w.writable && w.dirty ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
     return w.frame + (lin - vpn * 4096);
+  }
+
+  /**
+   * The two-dimensional walk of VMX non-root operation with EPT (SDM Vol. 3C
+   * §28.2.1): the guest's walk finds each paging-structure entry through
+   * EPT, then EPT translates the guest-physical frame. The TLB caches the
+   * combined translation; its write permission needs the guest's and EPT's.
+   * Costs the native walk plus `vmx.eptWalkLevel` per EPT entry read, also
+   * when the walk ends in a VM exit.
+   */
+  private translateNested(lin: number, acc: number, vpn: number, i: number, n: GuestPhysical): number {
+    this.time += this.costs.cls.tlbWalk;
+    let frame: number;
+    let w: WalkResult;
+    try {
+      w = walk(this.mem, this.cr3, lin, acc, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut, n);
+      if (w.frame < 0) {
+        this.cr2Before = this.cr2;
+        this.cr2 = lin;
+        throw new Fault(Vector.PF, w.pfec, `page fault at linear 0x${hex(lin)}`);
+      }
+      frame = n.final(w.frame, acc, lin);
+    } finally {
+      this.time += n.reads * this.costs.vmx.eptWalkLevel;
+      n.reads = 0;
+    }
+    this.tlbTag[i] = vpn;
+    this.tlbFrame[i] = frame;
+    const eptWritable = (n.lastPerm & 2) !== 0 && n.lastDirty;
+    this.tlbPerm[i] = (w.writable && w.dirty && eptWritable ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
+    return frame + (lin - vpn * 4096);
   }
 
   /**
@@ -236,18 +302,47 @@ export abstract class CoreMemory extends LazyFlags {
     const i = vpn & TLB_MASK;
     const need = TLB_X | (this.cpl === 3 ? TLB_U : 0);
     if (this.itlbTag[i] === vpn && (this.itlbPerm[i]! & need) === need) return this.itlbFrame[i]! + (lin - vpn * 4096);
-    const w = walk(this.mem, this.cr3, lin, ACC_EXEC, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut);
-    if (w.frame < 0) {
-      this.cr2 = lin;
-      throw new Fault(Vector.PF, w.pfec, `instruction fetch: page fault at linear 0x${hex(lin)}`);
+    const n = this.nested;
+    let frame: number;
+    let w: WalkResult;
+    try {
+      w = walk(this.mem, this.cr3, lin, ACC_EXEC, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut, n);
+      if (w.frame < 0) {
+        this.cr2Before = this.cr2;
+        this.cr2 = lin;
+        throw new Fault(Vector.PF, w.pfec, `instruction fetch: page fault at linear 0x${hex(lin)}`);
+      }
+      frame = n === null ? w.frame : n.final(w.frame, ACC_EXEC, lin);
+    } finally {
+      if (n !== null) n.reads = 0; // fetch translations are not timed (see above)
     }
     this.itlbTag[i] = vpn;
-    this.itlbFrame[i] = w.frame;
+    this.itlbFrame[i] = frame;
     this.itlbPerm[i] = (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
-    return w.frame + (lin - vpn * 4096);
+    return frame + (lin - vpn * 4096);
   }
 
   flushTlb(): void { this.tlbTag.fill(NaN); this.itlbTag.fill(NaN); this.flushBlockCache(); }
+
+  /** This context's TLB arrays (VMX keeps one per VPID/EPTP tag, SDM Vol. 3C §28.3). */
+  exportTlb(): TlbArrays {
+    return { tag: this.tlbTag, frame: this.tlbFrame, perm: this.tlbPerm, itag: this.itlbTag, iframe: this.itlbFrame, iperm: this.itlbPerm, bcTag: null, bcBlock: null };
+  }
+
+  /** Switch to another context's TLB arrays (fresh ones from `newTlbArrays` are empty). */
+  importTlb(t: TlbArrays): void {
+    this.tlbTag = t.tag; this.tlbFrame = t.frame; this.tlbPerm = t.perm;
+    this.itlbTag = t.itag; this.itlbFrame = t.iframe; this.itlbPerm = t.iperm;
+  }
+
+  /** Empty TLB arrays for a new translation context. */
+  newTlbArrays(): TlbArrays {
+    return {
+      tag: new Float64Array(TLB_SIZE).fill(NaN), frame: new Float64Array(TLB_SIZE), perm: new Uint8Array(TLB_SIZE),
+      itag: new Float64Array(TLB_SIZE).fill(NaN), iframe: new Float64Array(TLB_SIZE), iperm: new Uint8Array(TLB_SIZE),
+      bcTag: null, bcBlock: null,
+    };
+  }
 
   flushTlbPage(lin: number): void {
     const vpn = Math.floor(lin / 4096);

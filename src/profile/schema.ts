@@ -55,6 +55,8 @@ export const INSTRUCTION_CLASSES = [
   'jmpIndirect', 'call', 'ret', 'xchgReg', 'lockedRmw', 'cmpxchg', 'xadd', 'stringSetup', 'stringIteration',
   'nop', 'flagOp', 'pushfPopf', 'pause', 'rdtsc', 'rdtscp', 'cpuid', 'msr', 'fence', 'mfence', 'interruptFlag',
   'hlt', 'portIo', 'controlRegister', 'iret', 'syscall', 'sysret', 'exceptionDelivery', 'software_int', 'tlbWalk', 'decodeMiss',
+  // VMX (issue 10): VMX instructions in root mode; VM entry/exit costs are in the `vmx` section
+  'vmread', 'vmwrite', 'vmptrld', 'vmclear', 'vmxInstruction',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];
 
@@ -99,6 +101,21 @@ export const ProfileSchema = z
         xapicMmioAccess: CostEntry,
         ioapicMmioAccess: CostEntry,
         timerHz: ValueEntry,
+      })
+      .strict(),
+    // VMX hardware sequences (src/vmx): each a separate entry so a Table 1 fit can name the one it moves.
+    vmx: z
+      .object({
+        vmExit: CostEntry,
+        vmEntry: CostEntry,
+        eptWalkLevel: CostEntry,
+        postedInterruptNotification: CostEntry,
+        postedInterruptOnClear: CostEntry,
+        postedInterruptEoi: CostEntry,
+        postedInterruptPirToVirr: CostEntry,
+        virtualInterruptDelivery: CostEntry,
+        eoiVirtualization: CostEntry,
+        apicVirtualization: CostEntry,
       })
       .strict(),
   })

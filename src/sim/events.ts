@@ -39,6 +39,20 @@ export interface InterruptEvent { core: number; vector: number; tick: Tick; rip:
 export interface EoiEvent { core: number; vector: number; tick: Tick; }
 export interface StopEvent { tick: Tick; reason: StopReason; detail: string; }
 
+// VMX (src/vmx). Ticks: `tick` when the hardware sequence began, `end` when the next instruction runs.
+/** A VM exit (SDM Vol. 3C ch. 27) or a VM-entry failure that loads the host state (reason 33/34, `entryFailure`). */
+export interface VmExitEvent { core: number; tick: Tick; end: Tick; reason: number; name: string; qualification: number; guestRip: number | null; entryFailure: boolean; gpa: number | null; detail: string; }
+/** A VM entry into VMX non-root operation (VMLAUNCH or VMRESUME). */
+export interface VmEntryEvent { core: number; tick: Tick; end: Tick; launch: boolean; rip: number; vpid: number; }
+/** VMLAUNCH/VMRESUME failed its control or host-state checks (VMfailValid 7 or 8); `rule` names the SDM check. */
+export interface VmEntryFailEvent { core: number; tick: Tick; error: number; rule: string; }
+/** One step of posted-interrupt processing (SDM Vol. 3C §29.6), in order: notification, on-cleared, eoi, pir-to-virr, rvi, evaluate. */
+export interface PostedEvent { core: number; tick: Tick; step: 'notification' | 'on-cleared' | 'eoi' | 'pir-to-virr' | 'rvi' | 'evaluate'; vector: number; pid: number; rvi: number; pir: number[] | null; recognized: boolean | null; }
+/** Virtual-interrupt state changes (SDM §29.1–29.2): evaluation, recognition, delivery, virtualized EOI, self-IPI. */
+export interface VintrEvent { core: number; tick: Tick; phase: 'evaluated' | 'recognized' | 'delivered' | 'eoi' | 'self-ipi'; vector: number; rvi: number; svi: number; vppr: number; }
+/** An EPT violation or misconfiguration (SDM §28.2.3) that caused a VM exit. */
+export interface EptViolationEvent { core: number; tick: Tick; gpa: number; gla: number | null; qualification: number; misconfig: boolean; rip: number; }
+
 export type StopReason = 'exit' | 'all-halted' | 'deadlock' | 'max-cycles' | 'fault' | 'triple-fault' | 'unsupported' | 'breakpoint';
 
 export interface EventMap {
@@ -52,14 +66,26 @@ export interface EventMap {
   interrupt: InterruptEvent;
   eoi: EoiEvent;
   stop: StopEvent;
+  vmexit: VmExitEvent;
+  vmentry: VmEntryEvent;
+  vmentryFail: VmEntryFailEvent;
+  posted: PostedEvent;
+  vintr: VintrEvent;
+  eptViolation: EptViolationEvent;
 }
 export type EventKind = keyof EventMap;
 type Listener<K extends EventKind> = (e: EventMap[K]) => void;
 
 export class EventStream {
   /** Read by producers in hot paths: true iff the kind has a listener. */
-  readonly wants: { [K in EventKind]: boolean } = { retire: false, mem: false, line: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, stop: false };
-  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], mem: [], line: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], stop: [] };
+  readonly wants: { [K in EventKind]: boolean } = {
+    retire: false, mem: false, line: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, stop: false,
+    vmexit: false, vmentry: false, vmentryFail: false, posted: false, vintr: false, eptViolation: false,
+  };
+  private readonly listeners: { [K in EventKind]: Listener<K>[] } = {
+    retire: [], mem: [], line: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], stop: [],
+    vmexit: [], vmentry: [], vmentryFail: [], posted: [], vintr: [], eptViolation: [],
+  };
 
   /** Told when a kind gets its first listener (the machine settles spin sleepers before retire/mem listening starts). */
   onFirstListener: ((kind: EventKind) => void) | null = null;

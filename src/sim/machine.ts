@@ -29,6 +29,9 @@ import { IoApic, IOAPIC_BASE } from '../apic/ioApic.js';
 import { APIC_BASE_DEFAULT } from '../apic/registers.js';
 import { Pit, PIT_HZ } from '../devices/pit.js';
 import { SpinDetector } from './spin.js';
+import { VmxCpu } from '../vmx/vmxCpu.js';
+import { ApicAccessWindow } from '../vmx/vapic.js';
+import { APIC_ACCESS_WINDOW } from '../vmx/ept.js';
 
 /** Debug console (Bochs port_e9_hack / QEMU -debugcon) and exit device (QEMU isa-debug-exit), as the peers use. */
 export const PORT_CONSOLE = 0xe9;
@@ -138,6 +141,13 @@ export class Machine implements CoreHost {
       return a;
     });
     this.mem.mapMmio(APIC_BASE_DEFAULT, 0x1000, new XapicPage(this.apics, this.costs.apic.xapicMmioAccess));
+    // VMX on every logical processor (src/vmx): capability MSRs, VMCS, VM entry/exit, EPT, APIC virtualization.
+    for (const c of this.cores) {
+      const v = new VmxCpu(c, { mem: this.mem, memsys: this.memsys, costs: this.costs, events: this.events, queue: this.queue, apic: this.apics[c.id]! });
+      c.vmx = v;
+      c.msr.devices.push(v.msrs);
+    }
+    this.mem.mapMmio(APIC_ACCESS_WINDOW, 0x1000, new ApicAccessWindow((core) => this.cores[core]?.vmx ?? null));
     this.ioapic = new IoApic(this.bus, () => this.now(), this.costs.apic.ioapicMmioAccess);
     this.mem.mapMmio(IOAPIC_BASE, 0x1000, this.ioapic);
     this.pit = new Pit(this.queue, this.ioapic, 2, config.profile.clock.tscHz.value / PIT_HZ);

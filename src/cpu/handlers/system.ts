@@ -13,6 +13,12 @@ import { IF, TF } from '../flags.js';
 import { TWO32, MASK, type SpecEntry } from './spec.js';
 import { RAX, RCX, RDX, RBX, SEG_CS, SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS } from '../registers.js';
 import { IA32_TSC_AUX } from '../msr.js';
+import { ExitReason } from '../../vmx/reasons.js';
+import { CAPS, fixedBitsOk } from '../../vmx/capabilities.js';
+import {
+  unconditionalExit, hltInGuest, rdtscInGuest, pauseInGuest, invlpgInGuest, wbinvdInGuest, descriptorTableInGuest,
+  msrInGuest, ioInGuest, movCrInGuest,
+} from '../../vmx/nonroot.js';
 
 function requireRing0(c: Core, what: string): void {
   if (c.cpl !== 0) throw new Fault(Vector.GP, 0, `${what} at CPL ${c.cpl}`);
@@ -32,13 +38,14 @@ function cli(c: Core, _op: Op): void {
 /** STI: interrupts stay blocked until the instruction after STI completes (SDM STI). */
 function sti(c: Core, _op: Op): void {
   requireIopl(c, 'STI');
-  if ((c.rflagsRest & IF) === 0) c.interruptShadow = true;
+  if ((c.rflagsRest & IF) === 0) { c.interruptShadow = true; c.shadowByMovSs = false; }
   c.rflagsRest |= IF;
 }
 
 /** HLT with IF = 0 stops the core for good (nothing can wake it here: no NMI/INIT source); with IF = 1 it waits for an interrupt. */
 function hlt(c: Core, _op: Op): void {
   requireRing0(c, 'HLT');
+  if (c.nonRoot) { hltInGuest(c); haltGuest(c); return; }
   const ie = c.interruptsEnabled;
   c.state = ie ? RunState.Halted : RunState.Stopped;
   // An interrupt already pending (e.g. `sti; hlt`) wakes the core at once; RIP is past the HLT.
@@ -47,8 +54,23 @@ function hlt(c: Core, _op: Op): void {
   if (ev.wants.halt) ev.emit('halt', { core: c.id, tick: c.time, rip: c.rip, interruptsEnabled: ie });
 }
 
+/**
+ * HLT in VMX non-root operation without "HLT exiting": the guest enters the
+ * HLT activity state. Events that VMX handles regardless of RFLAGS.IF (an
+ * external interrupt with "external-interrupt exiting", the preemption
+ * timer, a virtual interrupt) end it, so the core only sleeps.
+ */
+function haltGuest(c: Core): void {
+  c.state = RunState.Halted;
+  c.vmx!.guestHalted = true;
+  if (c.nmiPending || c.vmxPending || (c.intrPending && (c.interruptsEnabled || c.vmx!.externalInterruptExiting))) c.state = RunState.Running;
+  const ev = c.host.events;
+  if (ev.wants.halt) ev.emit('halt', { core: c.id, tick: c.time, rip: c.rip, interruptsEnabled: c.interruptsEnabled });
+}
+
 /** PAUSE: a spin-loop hint; spin detection (src/sim/spin.ts) may put the core to sleep here. */
 function pause(c: Core, op: Op): void {
+  if (c.nonRoot) pauseInGuest(c);
   if (c.spin !== null && c.spin.onPause(c, op)) return;
   c.time += c.costs.cls.pause;
 }
@@ -59,26 +81,37 @@ function tscToEdxEax(c: Core, t: number): void {
   c.setReg(RDX, 0, 4, h | 0, 0);
 }
 
-/** RDTSC reads the reference clock at the instruction's start (CR4.TSD is not modelled). */
-function rdtsc(c: Core, _op: Op): void { tscToEdxEax(c, Math.floor(c.time)); }
+/**
+ * RDTSC reads the reference clock at the instruction's start (CR4.TSD is not
+ * modelled), plus the TSC offset in VMX non-root operation (SDM Vol. 3C §25.3).
+ */
+function rdtsc(c: Core, _op: Op): void {
+  if (c.nonRoot) rdtscInGuest(c, false);
+  tscToEdxEax(c, Math.floor(c.time) + c.tscOffset);
+}
 
 function rdtscp(c: Core, _op: Op): void {
-  tscToEdxEax(c, Math.floor(c.time));
+  if (c.nonRoot) rdtscInGuest(c, true);
+  tscToEdxEax(c, Math.floor(c.time) + c.tscOffset);
   const aux = c.msr.read(IA32_TSC_AUX);
   c.setReg(RCX, 0, 4, aux, 0);
 }
 
 function rdmsr(c: Core, _op: Op): void {
   requireRing0(c, 'RDMSR');
-  const lo = c.msr.read(c.lo[RCX]! >>> 0);
-  const hi = c.tHi;
+  const index = c.lo[RCX]! >>> 0;
+  let lo: number, hi: number;
+  const virt = c.nonRoot ? msrInGuest(c, index, false, 0, 0) : null;
+  if (Array.isArray(virt)) { lo = virt[0]; hi = virt[1]; }
+  else { lo = c.msr.read(index); hi = c.tHi; }
   c.setReg(RAX, 0, 4, lo, 0);
   c.setReg(RDX, 0, 4, hi, 0);
 }
 
 function wrmsr(c: Core, _op: Op): void {
   requireRing0(c, 'WRMSR');
-  c.msr.write(c.lo[RCX]! >>> 0, c.lo[RAX]!, c.lo[RDX]!);
+  const index = c.lo[RCX]! >>> 0;
+  if (!(c.nonRoot && msrInGuest(c, index, true, c.lo[RAX]!, c.lo[RDX]!) === true)) c.msr.write(index, c.lo[RAX]!, c.lo[RDX]!);
   c.requestBlockExit(); // EFER and friends change how the next instruction runs
 }
 
@@ -107,7 +140,8 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
     case 1: {
       const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
       const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
-      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24); /* TSC-deadline timer */
+      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24) /* TSC-deadline timer */
+        | (1 << 5); /* VMX (src/vmx) */
       // EDX: TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) MTRR(12) PGE(13) CMOV(15) PAT(16) CLFSH(19)
       const edx = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
       return [eax, ebx, ecx, edx];
@@ -126,6 +160,7 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
 
 
 function cpuid(c: Core, _op: Op): void {
+  if (c.nonRoot) unconditionalExit(ExitReason.Cpuid);
   const r = cpuidLeaf(c.id, c.host.coreCount, c.lo[RAX]!, c.lo[RCX]!);
   c.setReg(RAX, 0, 4, r[0], 0);
   c.setReg(RBX, 0, 4, r[1], 0);
@@ -140,10 +175,12 @@ function portIo(c: Core, op: Op): void {
   const sz = op.size;
   if (op.aux === 0) {
     const port = op.k1 === K.Imm ? op.immLo & 0xff : c.lo[RDX]! & 0xffff;
+    if (c.nonRoot) ioInGuest(c, op, port, sz, true, op.k1 === K.Imm);
     const v = c.host.ioIn(c.id, port, sz);
     c.setReg(RAX, 0, sz, sz === 4 ? v | 0 : v & MASK[sz]!, 0);
   } else {
     const port = op.k0 === K.Imm ? op.immLo & 0xff : c.lo[RDX]! & 0xffff;
+    if (c.nonRoot) ioInGuest(c, op, port, sz, false, op.k0 === K.Imm);
     const v = sz === 4 ? c.lo[RAX]! : c.lo[RAX]! & MASK[sz]!;
     c.host.ioOut(c.id, port, sz, v);
   }
@@ -169,8 +206,15 @@ export function movCr(c: Core, op: Op): void {
   requireRing0(c, 'MOV CR');
   const toCr = op.aux >= 100;
   const n = toCr ? op.aux - 100 : op.aux;
+  // VMX non-root operation: CR-access exits, read shadows, the TPR shadow (SDM Vol. 3C §25.1.3, §25.3).
+  let guestValue: number | null = null;
+  if (c.nonRoot) {
+    guestValue = movCrInGuest(c, n, toCr, toCr ? op.r1 : op.r0, toCr ? (c.hi[op.r1]! >>> 0) * TWO32 + (c.lo[op.r1]! >>> 0) : 0);
+    if (toCr && guestValue === -1) { c.requestBlockExit(); return; } // MOV to CR8 went to the TPR shadow
+  }
   if (!toCr) {
     let v: number;
+    if (guestValue !== null) { c.setReg(op.r0, 0, 8, guestValue | 0, 0); return; }
     switch (n) {
       case 0: v = c.cr0; break;
       case 2: v = c.cr2; break;
@@ -183,8 +227,15 @@ export function movCr(c: Core, op: Op): void {
     c.setReg(op.r0, 0, 8, (v - h * TWO32) | 0, h | 0);
     return;
   }
-  const lo = c.lo[op.r1]!, hi = c.hi[op.r1]!;
+  let lo = c.lo[op.r1]!;
+  const hi = c.hi[op.r1]!;
+  if (guestValue !== null && (n === 0 || n === 4)) lo = guestValue | 0; // host-owned bits keep their values
   const v = (hi >>> 0) * TWO32 + (lo >>> 0);
+  // In VMX operation, CR0 and CR4 bits fixed by IA32_VMX_CR0/CR4_FIXED0/1 cannot change (SDM Vol. 3C §23.8).
+  if (c.vmx !== null && c.vmx.inVmx && hi === 0) {
+    if (n === 0 && !fixedBitsOk(lo >>> 0, CAPS.cr0Fixed0, CAPS.cr0Fixed1)) throw new Fault(Vector.GP, 0, 'MOV CR0 changing a bit fixed in VMX operation');
+    if (n === 4 && !fixedBitsOk(lo >>> 0, CAPS.cr4Fixed0, CAPS.cr4Fixed1)) throw new Fault(Vector.GP, 0, 'MOV CR4 changing a bit fixed in VMX operation (CR4.VMXE)');
+  }
   switch (n) {
     case 0:
       if (hi !== 0) throw new Fault(Vector.GP, 0, 'MOV CR0 with reserved high bits');
@@ -219,6 +270,8 @@ export function movCr(c: Core, op: Op): void {
 
 /** LGDT/LIDT m16&64 and SGDT/SIDT (SDM). op.aux: 0 LGDT, 1 LIDT, 2 SGDT, 3 SIDT. */
 function descriptorTable(c: Core, op: Op): void {
+  // "Descriptor-table exiting" instruction identity: 0 SGDT, 1 SIDT, 2 LGDT, 3 LIDT (SDM Table 27-10).
+  if (c.nonRoot) descriptorTableInGuest(c, op, false, [2, 3, 0, 1][op.aux]!);
   const a = c.ea(op);
   if (op.aux <= 1) {
     requireRing0(c, op.aux === 0 ? 'LGDT' : 'LIDT');
@@ -241,6 +294,7 @@ function descriptorTable(c: Core, op: Op): void {
 /** LTR: load TR from a 16-byte 64-bit TSS descriptor in the GDT and mark it busy (SDM LTR). */
 function ltr(c: Core, op: Op): void {
   requireRing0(c, 'LTR');
+  if (c.nonRoot) descriptorTableInGuest(c, op, true, 3);
   const sel = c.readOperand(op, op.k0, op.r0, op.h0, 2) & 0xffff;
   if ((sel & 4) !== 0 || (sel & ~7) === 0) throw new Fault(Vector.GP, sel & ~3, 'LTR with a null or LDT selector');
   const d = c.gdtrBase + (sel & ~7);
@@ -301,6 +355,7 @@ function iretq(c: Core, _op: Op): void {
 
 function invlpg(c: Core, op: Op): void {
   requireRing0(c, 'INVLPG');
+  if (c.nonRoot) invlpgInGuest(c, c.ea(op));
   c.flushTlbPage(c.ea(op));
   c.requestBlockExit();
 }
@@ -315,14 +370,24 @@ function swapgs(c: Core, _op: Op): void {
   c.segBase[5] = kHi * TWO32 + (k >>> 0);
 }
 
-function privilegedNop(c: Core, op: Op): void { requireRing0(c, `mnemonic ${op.mnemonic}`); }
+/** WBINVD exits with "WBINVD exiting"; INVD always exits in VMX non-root operation (SDM Vol. 3C §25.1.2). */
+function wbinvd(c: Core, op: Op): void {
+  requireRing0(c, 'WBINVD');
+  if (c.nonRoot) wbinvdInGuest(c);
+  void op;
+}
+
+function invd(c: Core, _op: Op): void {
+  requireRing0(c, 'INVD');
+  if (c.nonRoot) unconditionalExit(ExitReason.Invd);
+}
 
 /** MOV to/from a segment register: selectors only (64-bit mode ignores data-segment bases except FS/GS, whose bases come from MSRs). */
 export function movSeg(c: Core, op: Op): void {
   if (op.aux >= 100) {
     const sel = c.readOperand(op, op.k1, op.r1, op.h1, 2) & 0xffff;
     c.segSel[op.aux - 100] = sel;
-    if (op.aux - 100 === SEG_SS) c.interruptShadow = true; // MOV SS blocks interrupts for one instruction
+    if (op.aux - 100 === SEG_SS) { c.interruptShadow = true; c.shadowByMovSs = true; } // MOV SS blocks interrupts for one instruction
   } else {
     c.writeDst(op, op.k0 === K.Mem ? 2 : op.size, c.segSel[op.aux]!, 0, false);
   }
@@ -401,7 +466,8 @@ export const systemSpecs: SpecEntry[] = [
   [[Mnemonic.Sysret, Mnemonic.Sysretq], { exec: sysret, cls: 'sysret', ends: true }],
   [Mnemonic.Invlpg, { exec: invlpg, cls: 'controlRegister', ends: true }],
   [Mnemonic.Swapgs, { exec: swapgs, cls: 'controlRegister' }],
-  [[Mnemonic.Wbinvd, Mnemonic.Invd], { exec: privilegedNop, cls: 'controlRegister' }],
+  [Mnemonic.Wbinvd, { exec: wbinvd, cls: 'controlRegister' }],
+  [Mnemonic.Invd, { exec: invd, cls: 'controlRegister' }],
   [[Mnemonic.Clflush, Mnemonic.Clflushopt], { exec: fence, cls: 'fence' }],
 ];
 
