@@ -26,6 +26,16 @@ export interface VmxGuest {
 }
 
 export const VMX_GUESTS: VmxGuest[] = [
+  { name: 'vmx_exits', cores: 1, peer: 'bochs', corrections: [] },
+  {
+    name: 'vmx_entry_checks', cores: 1, peer: 'bochs', corrections: [
+      {
+        peer: 'entry to SMM outside SMM: VM-entry failure, exit reason 33 | bit 31, qualification 0',
+        sdm: 'entry to SMM outside SMM: VMfailValid(7)',
+        why: 'SDM §26.2.1.3 (checks on VM-entry control fields): outside SMM the "entry to SMM" and "deactivate dual-monitor treatment" controls must be 0, a control-field check that fails with VMfailValid(VM entry with invalid control field(s)) = 7. Bochs checks only "deactivate dual-monitor treatment" there and catches "entry to SMM" later, among the guest-state checks (blocking by SMI), as exit reason 33.',
+      },
+    ],
+  },
   {
     name: 'vmx_instructions', cores: 1, peer: 'bochs', corrections: [
       {

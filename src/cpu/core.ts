@@ -116,6 +116,8 @@ export class Core extends CoreMemory {
   inShadow = false;
   /** The pending or current shadow comes from MOV SS (else from STI). */
   shadowByMovSs = false;
+  /** Length of the instruction whose exception is being delivered (VMX records it as the VM-exit instruction length). */
+  faultLength = 0;
   // Scheduler limit: run while time < limit (see run()).
   private limit = 0;
   private savedLimit = 0;
@@ -373,6 +375,7 @@ export class Core extends CoreMemory {
         return;
       }
       this.rip = e.isTrap ? op.next : op.rip;
+      this.faultLength = op.len;
       this.time += op.cost;
       if (e.isTrap) this.instructions++;
       this.raiseException(e.vector, e.errorCode, e.detail, e.isTrap, op.rip);
@@ -416,6 +419,7 @@ export class Core extends CoreMemory {
   /** Called by the decoder when fetching an instruction faults. */
   fetchFault(f: Fault): void {
     this.curOp = null;
+    this.faultLength = 0;
     if (f.vector < 0) { this.vmx!.eventExit(f as VmExit, this.rip); return; } // an EPT violation or APIC access while fetching
     this.raiseException(f.vector, f.errorCode, f.detail);
   }

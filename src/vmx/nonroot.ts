@@ -241,9 +241,11 @@ export function interceptEvent(v: VmxCpu, vector: number, errorCode: number | nu
       const x = new VmExit(ExitReason.ExceptionOrNmi, qual);
       x.intrInfo = info(vector, type, errorCode !== null);
       x.intrError = errorCode ?? 0;
-      const len = type === IntrType.SoftwareException ? c.rip - restartRip : 0;
-      // A trap (INT3) saves RIP past the instruction; a fault, the instruction.
-      vmExit(v, x, c.rip, len);
+      // A software exception (INT3, INTO) saves the RIP of the instruction and its length (§27.1, §27.2.4);
+      // a fault saves the faulting instruction (the core's RIP already), a trap the next one.
+      // The length is defined for software exceptions only; for a fault it is the faulting instruction's, as Bochs saves it.
+      const soft = type === IntrType.SoftwareException;
+      vmExit(v, x, soft ? restartRip : c.rip, soft ? c.rip - restartRip : c.faultLength);
       return true;
     }
   }
