@@ -26,6 +26,7 @@ export interface VmxGuest {
 }
 
 export const VMX_GUESTS: VmxGuest[] = [
+  { name: 'vmx_ept', cores: 1, peer: 'bochs', corrections: [] },
   { name: 'vmx_exits', cores: 1, peer: 'bochs', corrections: [] },
   {
     name: 'vmx_entry_checks', cores: 1, peer: 'bochs', corrections: [

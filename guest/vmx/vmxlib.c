@@ -219,6 +219,7 @@ uint64_t *ept_pde(uint64_t gpa) { return &ept_pd[gpa >> 30][(gpa >> 21) & 511]; 
 
 uint64_t *ept_split_4k(uint64_t gpa) {
   uint64_t *pde = ept_pde(gpa);
+  if ((*pde & EPT_LARGE) == 0) return &((uint64_t *)(uintptr_t)(*pde & ~0xfffull))[(gpa >> 12) & 511]; /* already split */
   uint64_t *pt = ept_pt[ept_pts_used++];
   uint64_t base = gpa & ~0x1fffffull;
   for (unsigned k = 0; k < 512; k++) pt[k] = (base + ((uint64_t)k << 12)) | EPT_RWX | ((base >> 30) == 3 ? 0 : EPT_WB);

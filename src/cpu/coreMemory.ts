@@ -277,7 +277,9 @@ export abstract class CoreMemory extends LazyFlags {
         this.cr2 = lin;
         throw new Fault(Vector.PF, w.pfec, `page fault at linear 0x${hex(lin)}`);
       }
-      frame = n.final(w.frame, acc, lin);
+      // The guest-physical address of the access itself (EPT exits report it), then back to its frame.
+      const offset = lin - vpn * 4096;
+      frame = n.final(w.frame + offset, acc, lin) - offset;
     } finally {
       this.time += n.reads * this.costs.vmx.eptWalkLevel;
       n.reads = 0;
@@ -312,7 +314,7 @@ export abstract class CoreMemory extends LazyFlags {
         this.cr2 = lin;
         throw new Fault(Vector.PF, w.pfec, `instruction fetch: page fault at linear 0x${hex(lin)}`);
       }
-      frame = n === null ? w.frame : n.final(w.frame, ACC_EXEC, lin);
+      frame = n === null ? w.frame : n.final(w.frame + (lin - vpn * 4096), ACC_EXEC, lin) - (lin - vpn * 4096);
     } finally {
       if (n !== null) n.reads = 0; // fetch translations are not timed (see above)
     }
