@@ -56,7 +56,10 @@ uint64_t vmcs_region(unsigned core, unsigned n) { return (uint64_t)(uintptr_t)vm
 
 static uint16_t tr_selector(unsigned core) { return (uint16_t)(0x40 + 16 * core); }
 
+static volatile unsigned gdt_ready;
+
 void vmx_cpu_init(unsigned core) {
+  if (core != 0) while (!gdt_ready) __asm__ volatile("pause"); /* core 0 builds the shared GDT and IDT */
   if (core == 0) {
     gdt[0] = 0;
     gdt[1] = 0x00cf9a000000ffffull; /* 0x08 code32 */
@@ -72,6 +75,8 @@ void vmx_cpu_init(unsigned core) {
       gdt[9 + 2 * c] = base >> 32;
     }
     idt_init();
+    __asm__ volatile("" ::: "memory");
+    gdt_ready = 1;
   }
   struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = { sizeof gdt - 1, (uint64_t)(uintptr_t)gdt };
   __asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
