@@ -21,6 +21,8 @@ static uint8_t xn_page[4096] __attribute__((aligned(4096)));
 static uint8_t mis_page[4096] __attribute__((aligned(4096)));
 static uint8_t ad_page[4096] __attribute__((aligned(4096)));
 static volatile uint64_t sink;
+/* A guest-physical 2-MiB region the identity map sends elsewhere: EPT maps it onto the local APIC's page. */
+#define APIC_ALIAS 0xC0000000ul
 
 static void step(uint64_t n) { guest_vmcall(n); }
 
@@ -32,6 +34,11 @@ static void guest_main(void) {
   step(5); sink = ad_page[0]; step(6); ad_page[1] = 2; step(7);   /* EPT accessed and dirty flags */
   step(8); sink = ro_page[32];                          /* the walk hits a write-protected page directory */
   step(9);
+  /* The local APIC's page reached at another guest-physical address through EPT (as Shinjuku's dispatcher
+   * reaches it, paper §3.2): the ID register, then a self-IPI written to the real ICR. */
+  sink = *(volatile uint32_t *)(uintptr_t)(APIC_ALIAS + LAPIC_ID);
+  *(volatile uint32_t *)(uintptr_t)(APIC_ALIAS + LAPIC_ICR_LO) = ICR_SELF | 0x4a;
+  step(10);
 }
 static void guest_entry(void) { guest_main(); for (;;) step(99); }
 
@@ -127,6 +134,15 @@ int test_main(void) {
   invept_all();
   rt_printf("  after granting write the guest goes on: %s\n", next_step() == 8 ? "yes" : "no");
   rt_printf("  step 9: %s\n", next_step() == 9 ? "yes" : "no");
+  *ept_pde(APIC_ALIAS) = LAPIC_BASE | 7 | (1ull << 7); /* 2 MiB at 0xC0000000 -> 0xFEE00000, uncached */
+  invept_all();
+  lapic_enable();
+  int reached = next_step() == 10;
+  lapic_wait_idle();
+  int requested = 0;
+  for (int i = 0; i < 100000 && !requested; i++) requested = lapic_vec_bit(LAPIC_IRR0, 0x4a);
+  rt_printf("guest writes through EPT onto the local APIC page: step 10 reached %s, ID read is the APIC's: %s, self-IPI 0x4a requested %d  [SDM 28.2 EPT; 10.6.1 ICR]\n",
+            reached ? "yes" : "no", sink == lapic_read(LAPIC_ID) && (sink >> 24) == lapic_id() ? "yes" : "no", requested);
   rt_printf("vmx_ept: done\n");
   return 0;
 }

@@ -30,6 +30,13 @@ export function vload(v: VmxCpu, off: number): number {
   try { return c.readPhys(v.g.vapicPage + off, 4) >>> 0; } finally { c.curOp = op; }
 }
 
+/** The same bytes for an event's payload or a debugger view: no access, no cost (observing must not perturb). */
+export function vpeek(v: VmxCpu, off: number): number {
+  const mem = v.host.mem;
+  const pa = v.g.vapicPage + off;
+  return pa + 4 <= mem.ramBytes ? mem.dv.getUint32(pa, true) : 0;
+}
+
 export function vstore(v: VmxCpu, off: number, value: number): void {
   v.core.writePhys(v.g.vapicPage + off, 4, value | 0, 0);
 }
@@ -137,7 +144,7 @@ export function eoiVirtualization(v: VmxCpu): void {
   v.svi = Math.max(highest(v, VISR), 0);
   pprVirtualization(v);
   const ev = v.host.events;
-  if (ev.wants.vintr) ev.emit('vintr', { core: c.id, tick: t0, phase: 'eoi', vector, rvi: v.rvi, svi: v.svi, vppr: vload(v, VPPR) & 0xff });
+  if (ev.wants.vintr) ev.emit('vintr', { core: c.id, tick: t0, phase: 'eoi', vector, rvi: v.rvi, svi: v.svi, vppr: vpeek(v, VPPR) & 0xff });
   if (((v.g.eoiExitBitmap[vector >>> 5]! >>> (vector & 31)) & 1) !== 0) throw new VmExit(ExitReason.VirtualizedEoi, vector, true);
   evaluatePendingVirtualInterrupts(v);
 }
@@ -149,7 +156,7 @@ export function selfIpiVirtualization(v: VmxCpu, vector: number): void {
   setVector(v, VIRR, vector);
   if (vector > v.rvi) v.rvi = vector;
   const ev = v.host.events;
-  if (ev.wants.vintr) ev.emit('vintr', { core: c.id, tick: c.time, phase: 'self-ipi', vector, rvi: v.rvi, svi: v.svi, vppr: vload(v, VPPR) & 0xff });
+  if (ev.wants.vintr) ev.emit('vintr', { core: c.id, tick: c.time, phase: 'self-ipi', vector, rvi: v.rvi, svi: v.svi, vppr: vpeek(v, VPPR) & 0xff });
   evaluatePendingVirtualInterrupts(v);
 }
 
