@@ -47,6 +47,7 @@ export interface VmEntryEvent { core: number; tick: Tick; end: Tick; launch: boo
 /** VMLAUNCH/VMRESUME failed its control or host-state checks (VMfailValid 7 or 8); `rule` names the SDM check. */
 export interface VmEntryFailEvent { core: number; tick: Tick; error: number; rule: string; }
 /** One step of posted-interrupt processing (SDM Vol. 3C §29.6), in order: notification, on-cleared, eoi, pir-to-virr, rvi, evaluate. */
+/** `pir`: at step 5, the 256-bit PIR as read (eight 32-bit words, vector = 32 × word + bit). */
 export interface PostedEvent { core: number; tick: Tick; step: 'notification' | 'on-cleared' | 'eoi' | 'pir-to-virr' | 'rvi' | 'evaluate'; vector: number; pid: number; rvi: number; pir: number[] | null; recognized: boolean | null; }
 /** Virtual-interrupt state changes (SDM §29.1–29.2): evaluation, recognition, delivery, virtualized EOI, self-IPI. */
 export interface VintrEvent { core: number; tick: Tick; phase: 'evaluated' | 'recognized' | 'delivered' | 'eoi' | 'self-ipi'; vector: number; rvi: number; svi: number; vppr: number; }

@@ -98,14 +98,20 @@ export const CONTROL_WORDS = {
 
 export type ControlWord = keyof typeof CONTROL_WORDS;
 
-/** Names of the set bits of a control word (unnamed bits as `bitN`). */
+/**
+ * Names of the set bits of a control word; bits the SDM does not name (the
+ * reserved default-1 bits of Appendix A.3–A.5, or bits this machine does not
+ * name) come last as one `reserved bits N, M` entry.
+ */
 export function controlNames(word: ControlWord, value: number): string[] {
   const out: string[] = [];
+  const other: number[] = [];
   for (let b = 0; b < 32; b++) {
     if (((value >>> b) & 1) === 0) continue;
     const named = CONTROL_WORDS[word].bits.find((x) => x.bit === b);
-    out.push(named ? named.name : `bit${b}`);
+    if (named) out.push(named.name); else other.push(b);
   }
+  if (other.length > 0) out.push(`reserved bit${other.length === 1 ? '' : 's'} ${other.join(', ')}`);
   return out;
 }
 
