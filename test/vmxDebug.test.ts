@@ -10,7 +10,9 @@
  *    is then owned by core 1, which wrote it last);
  *  - guest/vmx/cpuid_loop.c: the host enters the guest with VMLAUNCH once,
  *    then VMRESUME after each CPUID exit (basic exit reason 10, §C), the guest
- *    at cpuid_guest, the host resuming at cpuid_exit_point.
+ *    at cpuid_guest, the host resuming at cpuid_exit_point;
+ *  - guest/vmx/vmx_ept.c: the host's EPT leaves np_page not present until the
+ *    guest's first touch has caused its EPT violation.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +123,19 @@ describe('debugger: VMX catchpoints, step-event kinds and views', () => {
     const back = await run('reverse-step');
     expect(back.ok).toBe(true);
     expect(s.lastStop!.fingerprint).toBe(fp);
+  });
+});
+
+describe('debugger: reading a guest\'s memory through its EPT', () => {
+  it('a core in the guest of guest/vmx/vmx_ept.c reads through EPT: np_page has no EPT entry yet (its first touch is a violation), ro_page reads', async () => {
+    const { s, run } = session(buildVmxGuest('vmx_ept'), 1);
+    await run('break guest_entry');
+    await run('continue');
+    expect(s.machine.cores[0]!.nonRoot).toBe(true);
+    const np = await run('x/bx np_page');
+    expect(np.ok).toBe(false);
+    expect(np.error).toContain(`guest-physical ${hex(s.symbols.lookup('np_page')!.value)} is not mapped by EPT`);
+    expect((await run('x/bx ro_page')).ok).toBe(true);
   });
 });
 

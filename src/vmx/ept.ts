@@ -159,6 +159,29 @@ export class NestedTranslation {
     throw new Error('unreachable');
   }
 
+  /**
+   * The debugger's look at a guest-physical address: the host-physical
+   * address, or why there is none. Reads only (no accessed/dirty flag, no
+   * cycle, no count).
+   */
+  peek(gpa: number): number | string {
+    if (!this.enabled) return gpa;
+    const dv = this.mem.dv;
+    let table = this.pml4;
+    for (let level = 0; level < 4; level++) {
+      const ea = table + (Math.floor(gpa / 2 ** LEVEL_SHIFT[level]!) & 511) * 8;
+      if (ea + 8 > this.mem.ramBytes) return `the EPT ${LEVEL_NAMES[level]} at 0x${ea.toString(16)} is outside RAM`;
+      const lo = dv.getInt32(ea, true), hi = dv.getInt32(ea + 4, true);
+      if ((lo & 7) === 0) return `guest-physical 0x${gpa.toString(16)} is not mapped by EPT (${LEVEL_NAMES[level]} at 0x${ea.toString(16)} not present)`;
+      if (level === 3 || ((level === 1 || level === 2) && (lo & PAGE_SIZE) !== 0)) {
+        const pageBytes = 2 ** LEVEL_SHIFT[level]!;
+        return Math.floor(entryAddress(lo, hi) / pageBytes) * pageBytes + (gpa % pageBytes);
+      }
+      table = entryAddress(lo, hi);
+    }
+    return 'unreachable';
+  }
+
   /** EPT-violation exit (reason 48) with the qualification of SDM Table 27-7. */
   private violation(gpa: number, acc: number, lin: number, finalAccess: boolean, perm: number): VmExit {
     const q = (acc === ACC_WRITE ? 2 : acc === ACC_EXEC ? 4 : 1) | ((perm & 7) << 3) | (1 << 7) | (finalAccess ? 1 << 8 : 0);
