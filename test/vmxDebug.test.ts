@@ -14,6 +14,7 @@
  *  - guest/vmx/vmx_ept.c: the host's EPT leaves np_page not present until the
  *    guest's first touch has caused its EPT violation.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DebugSession } from '../src/debug/session.js';
@@ -23,6 +24,8 @@ import { createMachine, runImage } from '../src/sim/run.js';
 import { loadProfile } from '../src/profile/load.js';
 import type { EventMap } from '../src/sim/events.js';
 import { buildVmxGuest } from './vmxGuests.js';
+import { repoRoot } from '../src/guest/build.js';
+import { positionalWords } from '../src/cli/cli.js';
 
 let posted = '';
 let cpuidLoop = '';
@@ -200,5 +203,16 @@ describe('Perfetto trace with VMX', () => {
     const m = createMachine(new Uint8Array(readFileSync(posted)), { cores: 2, profile: loadProfile() });
     traceMachine(m, {});
     expect(m.cores.map((c) => c.summary())).toEqual(plain.cores);
+  });
+});
+
+describe('the CLI builds a VMX guest from several sources', () => {
+  it('`run guest/vmx/cpuid_loop.c guest/vmx/vmxlib.c guest/apic/idt.c` links all three (yargs kept only the last of [more..])', () => {
+    expect(positionalWords(['run', '--cores', '2', 'a.c', '-o', 'x.json', 'b.c', 'c.S', '--json', '--cores=3', 'd.c'], new Set(['json']), ['run']))
+      .toEqual(['a.c', 'b.c', 'c.S', 'd.c']);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', 'guest/vmx/cpuid_loop.c', 'guest/vmx/vmxlib.c', 'guest/apic/idt.c'], { cwd: repoRoot, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('VM entry + CPUID exit round trip');
   });
 });

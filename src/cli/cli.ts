@@ -5,7 +5,7 @@
  * machines in src/sim. main.ts is the process entry point.
  */
 import { readFileSync } from 'node:fs';
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type MiddlewareFunction } from 'yargs';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { debugCommand } from './commands/debug.js';
@@ -51,6 +51,27 @@ export function usageMessage(msg: string, args: string[]): string {
   return msg;
 }
 
+/**
+ * The positional words after the command (`<image> [more..]`): every word
+ * that is not a flag or a flag's value (`--x v`, unless --x is boolean).
+ */
+export function positionalWords(args: string[], booleans: Set<string>, commands: readonly string[]): string[] {
+  const out: string[] = [];
+  let seenCommand = false;
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    if (w === '--') { out.push(...args.slice(i + 1)); break; }
+    if (w.startsWith('-') && w.length > 1) {
+      const name = w.replace(/^--?/, '');
+      if (!name.includes('=') && !booleans.has(name) && !name.startsWith('no-')) i++;
+      continue;
+    }
+    if (!seenCommand && commands.includes(w)) { seenCommand = true; continue; }
+    out.push(w);
+  }
+  return out;
+}
+
 function parser(args: string[], done: (status: number) => void): Argv {
   return COMMAND_LIST.reduce((y, c) => c.register(y, done), yargs(args))
     .scriptName('shinjuku-emu')
@@ -62,6 +83,15 @@ function parser(args: string[], done: (status: number) => void): Argv {
     .recommendCommands()
     // The last of a repeated flag wins, as in most tools, instead of yargs collecting an array.
     .parserConfiguration({ 'duplicate-arguments-array': false })
+    // ...which also keeps only the last of the variadic `[more..]` sources: take them from the words typed.
+    // (yargs hands middleware its instance as a second argument; its types do not say so.)
+    .middleware(((argv: Record<string, unknown>, y: { getOptions(): { boolean: string[]; alias: Record<string, string[]> } }) => {
+      if (!('more' in argv)) return;
+      const o = y.getOptions();
+      const flags = new Set<string>(o.boolean);
+      for (const b of o.boolean) for (const a of o.alias[b] ?? []) flags.add(a);
+      argv.more = positionalWords(args, flags, COMMANDS).slice(1);
+    }) as unknown as MiddlewareFunction, true)
     .version(pkg.version)
     .help()
     .alias('h', 'help')

@@ -67,7 +67,7 @@ const definition = (done: (status: number) => void): CommandModule<object, Args>
     }
     const s = result.stats;
     const window = `cycles ${a.from ?? 0}..${Math.floor(result.end)}`;
-    process.stderr.write(`shinjuku-emu: wrote ${result.json.traceEvents.length} trace events (${s.ipis} IPIs, ${s.flows} flow arrows, ${s.interrupts} interrupts${s.vmExits + s.vmEntries > 0 ? `, ${s.vmEntries} VM entries, ${s.vmExits} VM exits, ${s.posted} posted-interrupt notifications` : ''}) for ${window} to ${a.out}\n`);
+    process.stderr.write(`shinjuku-emu: wrote ${result.json.traceEvents.length} trace events (${s.ipis} IPIs, ${s.flows} flow arrows, ${s.interrupts} interrupts${s.vmExits + s.vmEntries > 0 ? `, ${s.vmEntries} VM entries, ${s.vmExits} VM exits, ${s.posted} posted-interrupt notification${s.posted === 1 ? '' : 's'}` : ''}) for ${window} to ${a.out}\n`);
     if (result.stop === null) {
       process.stderr.write(`shinjuku-emu: the trace window ended at cycle ${a.to}; the guest had not finished\n`);
       done(0);
