@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: host speed of the emulator (DEVELOPERS.md: performance is
- * measured in benchmarks, never in timed tests).
+ * `npm run bench`: host speed of the emulator (docs/architecture.md "Performance":
+ * performance is measured in benchmarks, never in timed tests).
  *
  * Reports guest instructions per host second on compute-bound guests, with
  * cycle accounting on and no event listeners — the figure to compare with
@@ -9,12 +9,15 @@
 import { buildGuestImage } from '../src/guest/build.js';
 import { runImage } from '../src/sim/run.js';
 
-interface Case { name: string; sources: string[]; cores: number; repeat: number; spin?: boolean; label?: string }
+interface Case { name: string; sources: string[]; cores: number; repeat: number; spin?: boolean; label?: string; cflags?: string[] }
 
 const cases: Case[] = [
   { name: 'sort', sources: ['guest/tests/sort.c'], cores: 1, repeat: 3 },
   { name: 'control', sources: ['guest/tests/control.c'], cores: 1, repeat: 3 },
   { name: 'smp_counter', sources: ['guest/tests/smp_counter.c'], cores: 4, repeat: 2 },
+  // Floating point and vector code (SSE2 baseline; AVX2/FMA with -march=haswell): the exact IEEE paths' host cost.
+  { name: 'fpmath', label: 'fpmath (SSE2 -O2)', sources: ['guest/fp/fpmath.c'], cores: 1, repeat: 3, cflags: ['-fno-math-errno', '-O2'] },
+  { name: 'fpmath', label: 'fpmath (AVX2 -O3)', sources: ['guest/fp/fpmath.c'], cores: 1, repeat: 3, cflags: ['-fno-math-errno', '-O3', '-march=haswell'] },
   // An idle multi-core guest, with and without spin detection (same cycles either way).
   { name: 'idle', label: 'idle (spin detect on)', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, repeat: 3, spin: true },
   { name: 'idle', label: 'idle (spin detect off)', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, repeat: 3, spin: false },
@@ -26,7 +29,7 @@ const only = process.argv[2];
 console.log('guest                 cores  instructions   cycles          host s   M instr/s (best)');
 for (const c of cases) {
   if (only && c.name !== only) continue;
-  const img = buildGuestImage({ name: c.name, sources: c.sources });
+  const img = buildGuestImage({ name: c.name, sources: c.sources, cflags: c.cflags });
   let best = Infinity;
   let r = runImage(img, { cores: c.cores, spinDetection: c.spin });
   for (let i = 0; i < c.repeat; i++) {

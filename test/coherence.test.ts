@@ -276,8 +276,8 @@ describe('coherence model: shape', () => {
     expect(() => new CoherentMemorySystem(costs, bad)).toThrow(/L1D/);
   });
 
-  it('accesses outside RAM are uncached', () => {
+  it('an uncached (UC) RAM access costs uncachedRam', () => {
     const { ms } = model();
-    expect(ms.uncached(0, 0xfee0_0000)).toBe(ticks(profile, profile.memory.unbackedAccess));
+    expect(ms.uncached(0, 0x1000)).toBe(ticks(profile, profile.memory.uncachedRam));
   });
 });

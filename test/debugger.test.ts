@@ -29,6 +29,8 @@ import { runImage } from '../src/sim/run.js';
 import { loadProfile } from '../src/profile/load.js';
 import { MIN_MEMORY } from '../src/sim/machine.js';
 import { DebugSession, fingerprint } from '../src/debug/session.js';
+import { Debugger } from '../src/debug/debugger.js';
+import { visibleLength } from '../src/debug/format.js';
 
 interface Outcome { status: number | null; stdout: string; stderr: string }
 
@@ -282,6 +284,31 @@ describe.concurrent('debugger batch mode: one IPI, step by step', () => {
   });
 });
 
+describe('info views fit a terminal', () => {
+  it('`info apic` fits 100 columns, whatever the APIC holds (issue 9: its lines ran past 160)', async () => {
+    const s = new DebugSession(new Uint8Array(readFileSync(elf)), { cores: 2, memoryBytes: MIN_MEMORY, profile: loadProfile() });
+    const texts: string[] = [];
+    const d = new Debugger(s, (r) => { expect(r.error).toBeUndefined(); texts.push(r.text); });
+    // Core 0 with its IPI in flight (ICR busy, a line for the flight).
+    for (const cmd of ['catch ipi', 'continue', 'info apic 0']) await d.run(cmd);
+    // Core 1 in x2APIC mode, software-disabled, with every vector pending, in service and level-triggered:
+    // the longest values each field can show.
+    const a = s.machine.apics[1]!;
+    a.wrmsr(0x1b, 0xfee00000 | (1 << 11) | (1 << 10), 0); // IA32_APIC_BASE: EN | EXTD (SDM Vol. 3A §10.12.1)
+    a.svr = 0xff;
+    for (const v of [a.irr, a.isr, a.tmr]) v.fill(0xffffffff);
+    await d.run('info apic 1');
+    const [withFlight, full] = [texts[2]!, texts[3]!];
+    expect(withFlight).toMatch(/in flight:\n  IPI 0x40 core 0 → core 1/);
+    expect(full).toMatch(/^core 1: local APIC, x2apic mode, .*software-disabled/);
+    for (const text of [withFlight, full]) {
+      for (const line of text.split('\n')) expect(visibleLength(line), line).toBeLessThanOrEqual(100);
+    }
+    // Wrapped, not cut: all 256 vectors of each register are there.
+    expect(full.match(/0x[0-9a-f]{2}(?= |$)/gm)!.filter((x) => x.length === 4).length).toBeGreaterThanOrEqual(3 * 256);
+  });
+});
+
 describe('reverse-step', () => {
   const profile = loadProfile();
   const open = () => new DebugSession(new Uint8Array(readFileSync(elf)), { cores: 2, memoryBytes: MIN_MEMORY, profile });
@@ -358,7 +385,9 @@ describe('observing does not perturb', () => {
 });
 
 describe('the REPL under a pseudo-terminal', () => {
-  // python3's pty module gives the debugger a real terminal; keys are typed with pauses, the screen is read back.
+  // python3's pty module gives the debugger a real terminal. The driver never sleeps: after each
+  // key it waits for the terminal's answer (the echo, the completion, the command's output and
+  // the next prompt), and after Ctrl-D for the end of the session; the screen is read back.
   const driver = `
 import os, pty, sys, time, select
 pid, fd = pty.fork()
@@ -366,36 +395,48 @@ if pid == 0:
     os.environ['COLUMNS'] = '120'
     os.execvp(sys.argv[1], sys.argv[1:])
 screen = b''
-def pump(until=None, t=30.0):
-    global screen
-    end = time.time() + t
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try: d = os.read(fd, 65536)
-            except OSError: return
-            screen += d
-            if until and until.encode() in screen: return
-        elif until is None and time.time() > end - t + 0.3: return
-def typed(keys, until):
+eof = False
+def read_some(deadline):
+    global screen, eof
+    r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.time()))
+    if not r: return False
+    try: d = os.read(fd, 65536)
+    except OSError: d = b''
+    if not d: eof = True; return False
+    screen += d
+    return True
+def wait_for(text, start):
+    # until text appears after offset start (None: until anything new arrives); 30 s at most
+    deadline = time.time() + 30
+    while not eof and time.time() < deadline:
+        if text is None and len(screen) > start: return len(screen)
+        if text is not None:
+            i = screen.find(text.encode(), start)
+            if i >= 0: return i + len(text)
+        read_some(deadline)
+    return len(screen)
+def key(k, answer):
     mark = len(screen)
-    for k in keys:
-        os.write(fd, k.encode()); pump(None, 0.3)
-    if until:
-        end = time.time() + 30
-        while until.encode() not in screen[mark:] and time.time() < end: pump(until, 0.5)
-    else:
-        pump(None, 0.5)
-pump('(sjdb)')
-typed(['brea\\t', 'send_i\\t', '\\r'], 'breakpoint 1:')
-typed(['continue\\r'], '● breakpoint 1')
-typed(['info apic 0\\r'], 'delivery status')
-typed(['frobnicate\\r'], 'unknown command')
-typed(['step-event\\r'], '●')
-typed(['\\r'], 'accepted')
-typed(['\\x1b[A'] * 6 + ['\\r'], 'interrupt bus at cycle')
-typed(['\\x04'], None)
-pump(None, 1.0)
+    os.write(fd, k.encode())
+    return wait_for(answer, mark)
+def command(k, output):
+    wait_for('(sjdb)', key(k, output))
+def end_session():
+    os.write(fd, b'\\x04')
+    deadline = time.time() + 30
+    while not eof and time.time() < deadline: read_some(deadline)
+wait_for('(sjdb)', 0)
+key('brea\\t', 'break')
+key('send_i\\t', 'send_ipi')
+command('\\r', 'breakpoint 1:')
+command('continue\\r', '● breakpoint 1')
+command('info apic 0\\r', 'delivery status')
+command('frobnicate\\r', 'unknown command')
+command('step-event\\r', '●')
+command('\\r', 'accepted')
+for _ in range(6): key('\\x1b[A', None)
+command('\\r', 'interrupt bus at cycle')
+end_session()
 sys.stdout.buffer.write(screen)
 `;
   it('types commands with tab completion, repeats a step with Enter, and shows a readable screen', async () => {
@@ -424,13 +465,11 @@ sys.stdout.buffer.write(screen)
   it('Ctrl-C stops a run that would never end, and the session goes on', async () => {
     const forever = buildGuestImage({ name: 'forever', sources: ['guest/demo/forever.c'] });
     const py = join(tmp, 'ctrlc.py');
-    writeFileSync(py, driver.replace(/pump\('\(sjdb\)'\)[\s\S]*$/, `pump('(sjdb)')
-typed(['continue\\r'], 'spinning forever')
-pump(None, 1.0)
-typed(['\\x03'], 'interrupted (Ctrl-C)')
-typed(['print $core + 40\\r'], '0x28 = 40')
-typed(['\\x04'], None)
-pump(None, 1.0)
+    writeFileSync(py, driver.replace(/wait_for\('\(sjdb\)', 0\)[\s\S]*$/, `wait_for('(sjdb)', 0)
+key('continue\\r', 'spinning forever')
+command('\\x03', 'interrupted (Ctrl-C)')
+command('print $core + 40\\r', '0x28 = 40')
+end_session()
 sys.stdout.buffer.write(screen)
 `));
     const r = spawnSync('python3', [py, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'debug', forever], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, SHINJUKU_EMU_HISTORY: '' } });

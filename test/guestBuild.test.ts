@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +10,7 @@ import {
   GuestBuildError,
   repoRoot,
   ToolchainError,
+  withCompanions,
 } from '../src/guest/build.js';
 
 const savedCC = process.env.SHINJUKU_CC;
@@ -92,6 +94,30 @@ describe('buildGuestImage', () => {
     expect(() => buildGuestImage({ name: 'x', sources: ['guest/tests/no-such-file.c'] })).toThrow(
       /source file guest\/tests\/no-such-file\.c not found/,
     );
+  });
+});
+
+describe('companion sources (issue 9: guest/spin/idle.c failed to link without guest/apic/idt.c)', () => {
+  it('a source that names its companions builds from its own file alone, to the same image', () => {
+    const alone = buildGuestImage({ name: 'idle', sources: ['guest/spin/idle.c'] });
+    expect(buildGuestImage({ name: 'idle', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'] })).toBe(alone);
+    expect(withCompanions(['guest/spin/idle.c'], 'idle')).toEqual(['guest/spin/idle.c', 'guest/apic/idt.c']);
+  });
+
+  it('follows companions of companions, each once, relative to the file that names them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shinjuku-companions-'));
+    try {
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'a.c'), '#include "rt.h"\n/* shinjuku-emu: link sub/b.c */\nint test_main(void) { return 0; }\n');
+      writeFileSync(join(dir, 'sub', 'b.c'), '// shinjuku-emu: link ../a.c c.S\n');
+      writeFileSync(join(dir, 'sub', 'c.S'), '/*\n * shinjuku-emu: link ../a.c\n */\n');
+      writeFileSync(join(dir, 'd.c'), '/* shinjuku-emu: link nothere.c */\n');
+      const rel = (p: string) => relative(repoRoot, join(dir, p));
+      expect(withCompanions([rel('a.c')], 'a')).toEqual([rel('a.c'), rel('sub/b.c'), rel('sub/c.S')]);
+      expect(() => withCompanions([rel('d.c')], 'd')).toThrow(`guest build 'd': ${rel('d.c')} links ${rel('nothere.c')}, which is not there`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -17,6 +17,7 @@ import { buildGuestImage, repoRoot } from '../src/guest/build.js';
 import { createMachine, runImage } from '../src/sim/run.js';
 import { traceMachine, type TraceEvent, type TraceJson } from '../src/debug/trace.js';
 import { loadProfile } from '../src/profile/load.js';
+import { parseElf } from '../src/loader/elf.js';
 
 interface Outcome { status: number | null; stdout: string; stderr: string }
 
@@ -135,15 +136,23 @@ describe.concurrent('shinjuku-emu trace', () => {
   });
 
   it('windows a long run: only what overlaps --from..--to, clipped, still well formed; the run stops at --to', async ({ expect }) => {
+    // The window is placed on the guest, not read off a run: around the first timed IPI, from
+    // the event stream's first execution of its handler `timed_entry` — 2000 cycles before it
+    // (the send, the bus flight and the vectoring fall inside) to 2000 after.
+    const timedEntry = parseElf(new Uint8Array(readFileSync(xapic)), { ramBytes: 512 * 2 ** 20 }).symbols.find((s) => s.name === 'timed_entry')!.value;
+    let firstHandler = -1;
+    runImage(xapic, { cores: 2, beforeRun: (m) => m.events.on('retire', (e) => { if (firstHandler < 0 && e.rip === timedEntry) firstHandler = e.start; }) });
+    expect(firstHandler).toBeGreaterThan(0);
+    const from = Math.floor(firstHandler) - 2000, to = Math.floor(firstHandler) + 2000;
     const full = join(tmp, 'xapic-full.json');
     const win = join(tmp, 'xapic-window.json');
     const [a, b] = await Promise.all([
       cli(['trace', xapic, '--cores', '2', '-o', full]),
-      cli(['trace', xapic, '--cores', '2', '-o', win, '--from', '795000', '--to', '820000']),
+      cli(['trace', xapic, '--cores', '2', '-o', win, '--from', String(from), '--to', String(to)]),
     ]);
     expect(a.status).toBe(0);
     expect(b.status).toBe(0);
-    expect(b.stderr).toMatch(/window ended at cycle 820000; the guest had not finished/);
+    expect(b.stderr).toMatch(new RegExp(`window ended at cycle ${to}; the guest had not finished`));
     const tf = JSON.parse(readFileSync(full, 'utf8')) as TraceJson;
     const tw = JSON.parse(readFileSync(win, 'utf8')) as TraceJson;
     validate(tf);
@@ -153,8 +162,8 @@ describe.concurrent('shinjuku-emu trace', () => {
     expect(flowsFull).toBe(17); // ipi_xapic sends 1 + 16 IPIs, each one vectored
     for (const e of tw.traceEvents) {
       if (e.ph === 'M') continue;
-      expect(e.ts!).toBeGreaterThanOrEqual(795);
-      expect(e.ts! + (e.dur ?? 0)).toBeLessThanOrEqual(820);
+      expect(e.ts!).toBeGreaterThanOrEqual(from / 1000);
+      expect(e.ts! + (e.dur ?? 0)).toBeLessThanOrEqual(to / 1000);
     }
     expect(tw.traceEvents.some((e) => e.bind_id !== undefined)).toBe(true);
   });
@@ -173,6 +182,19 @@ describe.concurrent('shinjuku-emu trace', () => {
     expect(r.stderr).toMatch(/--to 100 must be after --from 500/);
   });
 
+  it('checks the output path before the guest runs (issue 9: it failed only after the whole run)', async ({ expect }) => {
+    // forever.c prints a line and spins: had it run, stdout would hold that line and the run would take the whole limit.
+    const missing = join(tmp, 'no-such-folder', 'x.json');
+    const r = await cli(['trace', 'guest/demo/forever.c', '--max-cycles', '1e12', '-o', missing]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`shinjuku-emu: cannot write the trace to '${missing}': there is no folder '${join(tmp, 'no-such-folder')}'\n`);
+    const dir = await cli(['trace', 'guest/demo/forever.c', '--max-cycles', '1e12', '-o', tmp]);
+    expect(dir.status).toBe(2);
+    expect(dir.stdout).toBe('');
+    expect(dir.stderr).toBe(`shinjuku-emu: cannot write the trace to '${tmp}': it is a directory\n`);
+  });
+
   it("the debugger's `trace FILE` exports the session so far", async ({ expect }) => {
     const out = join(tmp, 'dbg.json');
     const r = await cli(['debug', walk, '--cores', '2', '--json'], `catch eoi\ncontinue\ntrace ${out}\n`);
@@ -189,6 +211,7 @@ describe('well formed on the interrupt-hardware oracles', () => {
     const t = traceMachine(createMachine(new Uint8Array(readFileSync(img)), { cores, profile: loadProfile() }), {});
     expect(t.stop?.reason).toBe('exit');
     validate(t.json);
+    expect(t.stats.ipis).toBeGreaterThan(0); // else the next line would compare 0 with 0
     // Every IPI that was vectored has its arrow; I/O APIC messages start on the I/O APIC track.
     expect(t.stats.flows).toBe(t.stats.ipis);
     if (name === 'ioapic_pit') {

@@ -75,7 +75,8 @@ describe('VM entry + CPUID VM exit round trip (closed form from the profile)', (
     expect(r.exitStatus).toBe(0);
     expect(exits.length).toBe(200);
     const perRound = t.vmx.vmExit + t.vmx.vmEntry + t.cls.alu + t.cls.jcc;
-    for (let i = 1; i < exits.length; i++) expect(exits[i]! - exits[i - 1]!).toBe(perRound);
+    // Close to, not equal: ticks are floats and the guest's start-up runs SSE ops whose costs are not dyadic (vecLogic 0.33).
+    for (let i = 1; i < exits.length; i++) expect(exits[i]! - exits[i - 1]!).toBeCloseTo(perRound, 9);
     // github.com/yulyugin/vmlatency, Haswell-EP (E5-2697 v3, E5-2680 v3): 445-505 TSC ticks per round trip.
     const pair = profile.vmx.vmExit.cycles + profile.vmx.vmEntry.cycles;
     expect(pair).toBeGreaterThanOrEqual(445);

@@ -5,7 +5,7 @@
  * ("Advanced Programmable Interrupt Controller"), Table 10-1 (xAPIC register
  * map) and Table 10-6 (x2APIC MSRs: MSR = 0x800 + offset / 16).
  *
- * Guest ABI (../shared/peers/README.md): the identity map covers 0-4 GiB and
+ * Guest ABI (docs/architecture.md): the identity map covers 0-4 GiB and
  * the top GiB is uncached, so the xAPIC page at 0xFEE00000 and the I/O APIC
  * at 0xFEC00000 are plain (UC) memory accesses.
  */

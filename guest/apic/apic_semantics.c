@@ -70,6 +70,7 @@
  */
 #include "apic.h"
 #include "idt.h"
+/* shinjuku-emu: link idt.c */
 
 #define LIMIT 200000000ull
 #define MAXC 8

@@ -34,6 +34,7 @@
  */
 #include "apic.h"
 #include "idt.h"
+/* shinjuku-emu: link idt.c */
 
 #define IOAPIC_BASE 0xFEC00000ul
 #define V_PIT 0x30

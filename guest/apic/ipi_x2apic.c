@@ -34,6 +34,7 @@
  */
 #include "apic.h"
 #include "idt.h"
+/* shinjuku-emu: link idt.c */
 
 #define V_IPI 0x40
 #define V_TIMED 0x41

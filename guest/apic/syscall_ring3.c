@@ -41,6 +41,7 @@
  */
 #include "apic.h"
 #include "idt.h"
+/* shinjuku-emu: link idt.c */
 
 #define N 1000
 #define MSR_EFER 0xC0000080u

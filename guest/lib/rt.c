@@ -1,5 +1,8 @@
 /* See rt.h. Kept deliberately small: every instruction here runs on the
  * emulated machine, so the console path is a plain byte loop. */
+#ifdef RT_NATIVE
+#define _GNU_SOURCE /* REG_TRAPNO in <sys/ucontext.h> */
+#endif
 #include "rt.h"
 
 #ifdef RT_NATIVE
@@ -81,6 +84,7 @@ static const char *const exception_names[32] = {
 #ifdef RT_NATIVE
 #include <signal.h>
 #include <string.h>
+#include <sys/ucontext.h>
 /* _exit, not exit: this runs inside a signal handler, where only
  * async-signal-safe calls are allowed (output already goes straight to write). */
 static _Noreturn void report_vector(unsigned v) {
@@ -89,15 +93,21 @@ static _Noreturn void report_vector(unsigned v) {
 }
 /* How Linux reports each exception to user space: #DE -> SIGFPE, #BP (int3)
  * -> SIGTRAP, #UD -> SIGILL, #GP -> SIGSEGV (or SIGBUS). A page fault is also
- * SIGSEGV, so natively it looks like #GP; the test programs do not fault. */
-static void on_signal(int sig) {
-  report_vector(sig == SIGFPE ? 0 : sig == SIGTRAP ? 3 : sig == SIGILL ? 6 : 13);
+ * SIGSEGV, so natively it looks like #GP; the test programs do not fault.
+ * SIGFPE also reports the x87 error #MF (and SIMD #XM): the signal frame's
+ * trap number (uc_mcontext.gregs[REG_TRAPNO], the vector the kernel took)
+ * tells them from #DE. */
+static void on_signal(int sig, siginfo_t *info, void *uctx) {
+  (void)info;
+  if (sig == SIGFPE) report_vector((unsigned)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_TRAPNO] & 31);
+  report_vector(sig == SIGTRAP ? 3 : sig == SIGILL ? 6 : 13);
 }
 void rt_trap_exceptions(void) {
   static const int sigs[] = { SIGFPE, SIGTRAP, SIGILL, SIGSEGV, SIGBUS };
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
+  sa.sa_sigaction = on_signal;
+  sa.sa_flags = SA_SIGINFO;
   sigemptyset(&sa.sa_mask);
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, 0);
 }
@@ -273,7 +283,12 @@ int __popcountdi2(uint64_t x) {
 }
 #endif
 
-__attribute__((weak)) int test_main(void) { return 0; }
+/* Reached only when the program defines none of main, test_main and
+ * test_main_smp (see rt.h): say so rather than succeed silently. */
+__attribute__((weak)) int test_main(void) {
+  rt_puts("rt: the program defines no main(), test_main() or test_main_smp(): nothing to run\n");
+  return 1;
+}
 
 __attribute__((weak)) int test_main_smp(long core, long ncores) {
   (void)ncores;
@@ -285,12 +300,69 @@ __attribute__((weak)) int test_main_smp(long core, long ncores) {
 }
 
 #ifdef RT_NATIVE
-int main(void) { rt_exit(test_main_smp(0, 1)); }
+/* Weak: a program's own main replaces it, and the C library calls that one
+ * directly, as for any C program. */
+__attribute__((weak)) int main(void) { rt_exit(test_main_smp(0, 1)); }
 #else
-/* Entry point of the guest ABI (see ../shared/peers/README.md): every core
- * enters here in 64-bit ring 0 with RDI = core index and RSI = core count. */
-void _start(long core, long ncores) {
-  int status = test_main_smp(core, ncores);
+/* A program's main, if it has one (a weak reference: null when it has not). */
+extern int main(int argc, char **argv) __attribute__((weak));
+
+/* Entry point of the guest ABI (docs/architecture.md, "Guest ABI"): every core
+ * enters _start in 64-bit ring 0 with RDI = core index and RSI = core count.
+ * Before any C runs, _start turns on the FPU, SSE and (where the CPU has it)
+ * AVX as a kernel does (SDM Vol. 3A §13.1 "Provide Operating System Support
+ * for FXSAVE/FXRSTOR", §13.3 "Enable the Use of XSAVE"): CR0.MP and NE set,
+ * EM and TS clear; CR4.OSFXSR and OSXMMEXCPT; if CPUID.1:ECX.XSAVE[26],
+ * CR4.OSXSAVE and XCR0 = x87 | SSE (| AVX if CPUID.1:ECX.AVX[28]). Written
+ * in assembly because the compiler may use SSE in any C function. The
+ * arguments pass through R8/R9; the stack is left as it was, so the C entry
+ * is reached by a jump with the loader's return address still in place. */
+__asm__(
+  "  .text\n"
+  "  .globl _start\n"
+  "_start:\n"
+  "  mov %rdi, %r8\n"
+  "  mov %rsi, %r9\n"
+  "  mov %cr0, %rax\n"
+  "  and $~0xc, %rax\n"          /* EM (bit 2), TS (bit 3) off */
+  "  or $0x22, %rax\n"           /* MP (bit 1), NE (bit 5) on */
+  "  mov %rax, %cr0\n"
+  "  mov %cr4, %rax\n"
+  "  or $0x600, %rax\n"          /* OSFXSR (bit 9), OSXMMEXCPT (bit 10) */
+  "  mov %rax, %cr4\n"
+  "  mov $1, %eax\n"
+  "  cpuid\n"
+  "  bt $26, %ecx\n"             /* XSAVE */
+  "  jnc 1f\n"
+  "  mov %ecx, %r10d\n"
+  "  mov %cr4, %rax\n"
+  "  or $0x40000, %rax\n"        /* OSXSAVE (bit 18) */
+  "  mov %rax, %cr4\n"
+  "  mov $3, %eax\n"             /* XCR0: x87 | SSE */
+  "  bt $28, %r10d\n"            /* AVX */
+  "  jnc 2f\n"
+  "  or $4, %eax\n"
+  "2:\n"
+  "  xor %edx, %edx\n"
+  "  xor %ecx, %ecx\n"
+  "  xsetbv\n"
+  "1:\n"
+  "  mov %r8, %rdi\n"
+  "  mov %r9, %rsi\n"
+  "  jmp rt_start\n");
+
+void rt_start(long core, long ncores);
+/* main, when defined, is what runs - on core 0, as natively - and
+ * test_main / test_main_smp are not called. */
+void rt_start(long core, long ncores) {
+  int status;
+  if (main) {
+    static char *argv[] = { 0 }; /* no command line: argc 0, argv[0] null (C11 5.1.2.2.1) */
+    if (core != 0) for (;;) __asm__ volatile("cli; hlt");
+    status = main(0, argv);
+  } else {
+    status = test_main_smp(core, ncores);
+  }
   if (core == 0) rt_exit(status);
   for (;;) __asm__ volatile("cli; hlt");
 }

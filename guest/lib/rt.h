@@ -3,15 +3,24 @@
  *
  * The same program source builds two ways:
  *   - as a guest image (freestanding, static ELF64; console = byte OUT to port
- *     0xE9, exit = 32-bit OUT to port 0xF4, the Bochs/QEMU convention that the
- *     peers in ../shared/peers also use), and
+ *     0xE9, exit = 32-bit OUT to port 0xF4, the Bochs/QEMU convention; the
+ *     guest ABI is in docs/architecture.md), and
  *   - natively on the x86-64 host with -DRT_NATIVE (console = stdout, exit =
  *     exit(2)), so that the two outputs can be compared byte for byte.
  *
- * A program defines `int test_main(void)`; core 0 runs it and its return value
- * is the exit status (0..119). A multi-core program instead defines
- * `int test_main_smp(long core, long ncores)`; core 0's return value is the
- * exit status, other cores halt when they return.
+ * What runs, in this order of precedence:
+ *   - `int main(void)` (or `int main(int argc, char **argv)`; a guest has no
+ *     command line, so argc is 0): a plain C program. Core 0 runs it, other
+ *     cores halt, and its return value is the exit status. When a program
+ *     defines main, test_main and test_main_smp are not called - as natively,
+ *     where the C library calls main.
+ *   - `int test_main_smp(long core, long ncores)`: every core runs it; core
+ *     0's return value is the exit status, other cores halt when they return.
+ *   - `int test_main(void)`: core 0 runs it, the others halt; its return
+ *     value is the exit status.
+ * Exit statuses should stay within 0..119 (what QEMU's exit device carries).
+ * A program that defines none of the three prints a line saying so and
+ * exits with 1.
  */
 #ifndef RT_H
 #define RT_H

@@ -12,6 +12,7 @@
 #include "rt.h"
 #include "../apic/apic.h"
 #include "../apic/idt.h"
+/* shinjuku-emu: link ../apic/idt.c */
 
 #define TIMER_VECTOR 0x50
 

@@ -1,13 +1,13 @@
 /*
  * Guests that end badly, one behaviour per build (-DBAD_SSE, -DBAD_NOIDT,
- * -DBAD_LOOP, -DHALT_ONE, -DHALT_ALL). Each marks the instruction of
+ * -DBAD_LOOP, -DHALT_ONE, -DHALT_ALL, -DBAD_NORAM, -DBAD_INT1). Each marks the instruction of
  * interest with a global label so the test can find its address in the ELF
  * symbol table.
  *
- * BAD_SSE   (2 cores): core 1 executes ADDPS xmm1, xmm0 (0F 58 /r, SDM Vol. 2A
- *           ADDPS) as raw bytes - guests are built -mgeneral-regs-only - while
- *           core 0 spins. The machine has no SSE unit: the run must stop
- *           naming the instruction, the core and its address.
+ * BAD_SSE   (2 cores): core 1 executes the MMX PADDB mm1, mm0 (0F FC /r,
+ *           SDM Vol. 2B PADDB) as raw bytes while core 0 spins. The machine
+ *           implements SSE/AVX but not MMX: the run must stop naming the
+ *           instruction, the core and its address.
  * BAD_NOIDT (1 core): UD2 before any IDT is loaded. The guest ABI leaves IDTR
  *           limit 0, so delivering #UD faults (#GP, vector beyond the limit),
  *           delivering that is a double fault, and delivering #DF is a
@@ -18,6 +18,19 @@
  *           cores 0, 1 and 3 finish their work and core 0 exits normally.
  * HALT_ALL  (2 cores): every core executes CLI; HLT; nobody writes the exit
  *           port.
+ * BAD_NORAM (1 core): calls 0xD0000000, inside the identity map but where
+ *           the machine has neither RAM (at most 3 GiB) nor a device. Such
+ *           an address reads as all ones (a PCI master abort), and FF FF is
+ *           no instruction (FF /7 is reserved, SDM Vol. 2 Table A-6): #UD
+ *           at 0xD0000000.
+ *           With -DNORAM_TARGET=0xfee00000ul it calls the local APIC's
+ *           registers instead: device registers are not code, and the run
+ *           stops with a fault report (Bochs 2.7 stops too: "running in
+ *           bogus memory").
+ * BAD_INT1  (1 core): INT1 (ICEBP, F1): a #DB trap (SDM Vol. 2B INT1).
+ * With -DTRAP as well, the last two first call rt_trap_exceptions(), so the
+ * exception is printed ("exception 6 (#UD)", "exception 1 (#DB)") instead of
+ * ending in a triple fault.
  */
 #include "rt.h"
 
@@ -28,9 +41,9 @@ int test_main_smp(long core, long ncores) {
     __asm__ volatile(
       ".globl bad_sse_insn\n"
       "bad_sse_insn:\n"
-      "  .byte 0x0f, 0x58, 0xc8\n" /* addps %xmm0, %xmm1 */
+      "  .byte 0x0f, 0xfc, 0xc8\n" /* paddb %mm0, %mm1 */
       "  nop\n");
-    rt_printf("core 1: addps executed\n");
+    rt_printf("core 1: paddb executed\n");
   }
   for (;;) __builtin_ia32_pause();
 }
@@ -85,6 +98,28 @@ int test_main_smp(long core, long ncores) {
   return 1;
 }
 
+#elif defined(BAD_NORAM) || defined(BAD_INT1)
+int test_main(void) {
+#ifdef TRAP
+  rt_trap_exceptions();
+#endif
+#ifdef BAD_NORAM
+#ifndef NORAM_TARGET
+#define NORAM_TARGET 0xd0000000ul
+#endif
+  rt_printf("calling 0x%lx\n", (unsigned long)NORAM_TARGET);
+  ((void (*)(void))NORAM_TARGET)();
 #else
-#error "build with one of -DBAD_SSE -DBAD_NOIDT -DBAD_LOOP -DHALT_ONE -DHALT_ALL"
+  rt_printf("before int1\n");
+  __asm__ volatile(
+    ".globl bad_int1_insn\n"
+    "bad_int1_insn:\n"
+    "  .byte 0xf1\n");
+#endif
+  rt_printf("still running\n");
+  return 1;
+}
+
+#else
+#error "build with one of -DBAD_SSE -DBAD_NOIDT -DBAD_LOOP -DHALT_ONE -DHALT_ALL -DBAD_NORAM -DBAD_INT1"
 #endif

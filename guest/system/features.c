@@ -13,6 +13,10 @@
  *   POPCNT CPUID.01H:ECX[23]      POPCNT(0xff00ff) = 16
  *   CMOV   CPUID.01H:EDX[15]      CMOVNE with ZF=0 moves
  *   LAHF   CPUID.80000001H:ECX[0] LAHF in 64-bit mode: AH = SF:ZF:0:AF:0:PF:1:CF
+ *   BMI2   CPUID.(07H,0):EBX[8]   SHLX/SHRX/SARX count mod 64; RORX; MULX RDX × src ->
+ *                                  hi:lo; PDEP/PEXT; BZHI clears bits from the index up
+ *   MOVBE  CPUID.01H:ECX[22]      MOVBE m64 -> r64 byte-reversed
+ *   FPU    CPUID.01H:EDX[0]       FLD1; FLD1; FADDP; FISTP m32 -> 2; FNSTSW after FNINIT -> 0
  * -DONLY=n runs feature n alone, so that a machine that stops on one
  * feature still reports the others.
  */
@@ -79,6 +83,32 @@ int test_main(void) {
     /* 1 - 2: CF=1 (borrow), SF=1, AF=1 (borrow from bit 4), PF of 0xff = 1, ZF=0 -> AH = 1001_0111b = 0x97 */
     __asm__("movl $1, %%eax; subl $2, %%eax; lahf; movzbl %%ah, %%eax" : "=a"(ah) : : "cc");
     rt_printf("lahf %u: ah after 1-2 0x%lx\n", e1[2] & 1, (unsigned long)ah);
+  }
+  if (WANT(7)) {
+    uint64_t a, b, c, d, hi, lo, e, f, g;
+    uint64_t x = 0x8000000000000001ull, n = 65, m = 0xf0f0;
+    __asm__("shlx %2, %1, %0" : "=r"(a) : "r"(x), "r"(n));
+    __asm__("sarx %2, %1, %0" : "=r"(b) : "r"(x), "r"(n));
+    __asm__("shrx %2, %1, %0" : "=r"(c) : "r"(x), "r"(n));
+    __asm__("rorx $4, %1, %0" : "=r"(d) : "r"(x));
+    __asm__("mulx %2, %1, %0" : "=r"(hi), "=r"(lo) : "r"(x), "d"((uint64_t)6));
+    __asm__("pdep %2, %1, %0" : "=r"(e) : "r"((uint64_t)0xb), "r"(m));
+    __asm__("pext %2, %1, %0" : "=r"(f) : "r"((uint64_t)0xa0b0), "r"(m));
+    __asm__("bzhi %2, %1, %0" : "=r"(g) : "r"(~0ull), "r"((uint64_t)12) : "cc");
+    rt_printf("bmi2 %u: shlx 0x%lx sarx 0x%lx shrx 0x%lx rorx 0x%lx mulx 0x%lx:%lx pdep 0x%lx pext 0x%lx bzhi 0x%lx\n",
+              (l7[1] >> 8) & 1, (unsigned long)a, (unsigned long)b, (unsigned long)c, (unsigned long)d,
+              (unsigned long)hi, (unsigned long)lo, (unsigned long)e, (unsigned long)f, (unsigned long)g);
+  }
+  if (WANT(8)) {
+    uint64_t m = 0x0123456789abcdefull, r;
+    __asm__("movbe %1, %0" : "=r"(r) : "m"(m));
+    rt_printf("movbe %u: movbe 0x%lx\n", (l1[2] >> 22) & 1, (unsigned long)r);
+  }
+  if (WANT(9)) {
+    int32_t two;
+    uint16_t sw;
+    __asm__ volatile("fninit; fnstsw %1; fld1; fld1; faddp; fistpl %0" : "=m"(two), "=a"(sw));
+    rt_printf("fpu %u: fld1+fld1 %d fsw after fninit 0x%x\n", l1[3] & 1, two, sw);
   }
   rt_printf("features done\n");
   return 0;

@@ -2,7 +2,7 @@
  * A 64-bit IDT for the guest/system programs: the gate descriptor layout
  * (SDM Vol. 3A §6.14.1, Figure 6-8) and LIDT. Each program keeps its own
  * 256-entry table; selector 0x18 is the loader's 64-bit code segment (guest
- * ABI, ../shared/peers/README.md).
+ * ABI, docs/architecture.md).
  */
 #ifndef IDT64_H
 #define IDT64_H

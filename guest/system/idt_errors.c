@@ -18,6 +18,12 @@
  * delivered normally; a contributory exception while delivering a
  * contributory one is a double fault (#DF, error code 0).
  *
+ * INT1 (ICEBP, opcode F1) raises #DB as a trap, but it is not a software
+ * interrupt: the DPL check does not apply to it and EXT is set (Vol. 2B INT n
+ * pseudocode: "does not apply to INT1"; EXT is 0 only for INT n, INT3 and
+ * INTO). Through a present gate the saved RIP is the next instruction; a
+ * fault while delivering it is reported at the INT1 itself, as for INT n.
+ *
  * Every handler records the vector and frame and resumes at `recover_rip`.
  */
 #include "rt.h"
@@ -33,9 +39,9 @@ volatile uint64_t rec_vector, rec_err, rec_rip, rec_saved_rax, recover_rip;
 
 /* Stubs for vectors with an error code (8, 11, 13) and without (6, 0x40):
  * record vector, error code (or ~0) and saved RIP; resume at recover_rip. */
-extern const char stub_err8[], stub_err11[], stub_err13[], stub_noerr6[], stub_noerr40[], stub_noerr0[];
-extern const char t_int50_insn[], t_int51_insn[], t_int90_insn[], t_ud2_insn[], t_div0_insn[];
-void t_int50(void), t_int51(void), t_int90(void), t_ud2(void), t_div0(void);
+extern const char stub_err8[], stub_err11[], stub_err13[], stub_noerr6[], stub_noerr40[], stub_noerr0[], stub_noerr1[];
+extern const char t_int50_insn[], t_int51_insn[], t_int90_insn[], t_ud2_insn[], t_div0_insn[], t_int1_insn[];
+void t_int50(void), t_int51(void), t_int90(void), t_ud2(void), t_div0(void), t_int1(void);
 
 #define ERR_STUB(v) \
   "  .globl stub_err" #v "\n" \
@@ -62,7 +68,7 @@ void t_int50(void), t_int51(void), t_int90(void), t_ud2(void), t_div0(void);
 __asm__(
   "  .text\n"
   ERR_STUB(8) ERR_STUB(11) ERR_STUB(13)
-  NOERR_STUB(6, "6") NOERR_STUB(0x40, "40") NOERR_STUB(0, "0")
+  NOERR_STUB(6, "6") NOERR_STUB(0x40, "40") NOERR_STUB(0, "0") NOERR_STUB(1, "1")
   "err_common:\n"
   "  movq %rax, rec_saved_rax(%rip)\n"
   "  movq 0(%rsp), %rax\n"
@@ -88,6 +94,7 @@ __asm__(
   SNIPPET("int90", "", "int $0x90")
   SNIPPET("ud2", "", "ud2")
   SNIPPET("div0", "xorl %ecx, %ecx", "divl %ecx") /* EDX:EAX / 0 -> #DE */
+  SNIPPET("int1", "", ".byte 0xf1") /* INT1 (ICEBP) */
 );
 
 static void report(const char *what, const char *insn) {
@@ -96,7 +103,10 @@ static void report(const char *what, const char *insn) {
   rt_printf("vector %lu", (unsigned long)rec_vector);
   if (rec_err != ~0ull) rt_printf(", error code 0x%lx", (unsigned long)rec_err);
   /* #DF is an abort: the saved CS:RIP is undefined (SDM Vol. 3A §6.15, interrupt 8), so it is not compared */
-  if (rec_vector != 8) rt_printf(", rip = %s", rec_rip == (uint64_t)(uintptr_t)insn ? "the instruction" : "elsewhere");
+  if (rec_vector != 8) {
+    rt_printf(", rip = %s", rec_rip == (uint64_t)(uintptr_t)insn ? "the instruction"
+                            : rec_rip == recover_rip ? "the next instruction" : "elsewhere");
+  }
   rt_printf("\n");
 }
 
@@ -116,6 +126,7 @@ int test_main(void) {
   set_gate(13, stub_err13, 0x8E);
   set_gate(6, stub_noerr6, 0x8E);
   set_gate(0, stub_noerr0, 0x8E);
+  set_gate(1, stub_noerr1, 0x8E);
   set_gate(0x50, stub_noerr40, 0x0E); /* not present */
   set_gate(0x51, stub_noerr40, 0x8C); /* call-gate type in the IDT */
   load_idt(sizeof idt - 1);
@@ -138,6 +149,12 @@ int test_main(void) {
     set_gate(0, stub_noerr0, 0x0E);
     RUN("div by 0, gate 0 not present", t_div0);
     set_gate(0, stub_noerr0, 0x8E);
+  }
+  if (WANT(8)) RUN("int1, gate 1 present", t_int1);
+  if (WANT(9)) {
+    set_gate(1, stub_noerr1, 0x0E);
+    RUN("int1, gate 1 not present", t_int1);
+    set_gate(1, stub_noerr1, 0x8E);
   }
   rt_printf("idt_errors done\n");
   return 0;

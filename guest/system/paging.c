@@ -1,7 +1,7 @@
 /*
  * 4-level paging as the guest sees it (SDM Vol. 3A chapter 4).
  *
- *  1. The boot tables (guest ABI, ../shared/peers/README.md): CR3 -> PML4 with
+ *  1. The boot tables (guest ABI, docs/architecture.md): CR3 -> PML4 with
  *     one present entry -> PDPT with four -> four PDs of 2 MiB pages mapping
  *     0-4 GiB identically; 3-4 GiB with PCD|PWT. Entries are compared with
  *     the Accessed and Dirty bits masked out: the processor sets those itself

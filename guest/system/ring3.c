@@ -20,7 +20,11 @@
  *    (§4.6, §4.7);
  *  - with -DWITH_DPL_FAULT, last: INT 0x81 through a DPL 0 gate ->
  *    #GP(0x81 << 3 | 2 = 0x40a) (Vol. 2B INT n: "IF software interrupt and
- *    gate DPL < CPL THEN #GP(error_code(vector_number,1,0))").
+ *    gate DPL < CPL THEN #GP(error_code(vector_number,1,0))");
+ *  - with -DWITH_INT1, last: INT1 (ICEBP, F1) through gate 1 of DPL 0 is
+ *    delivered: the DPL check is for software interrupts and "does not
+ *    apply to INT1" (same pseudocode), a #DB trap: RIP is the next
+ *    instruction.
  * Ring 3 also records, for printing later: CS, SS, DS, ES after the IRETQ
  * (IRET to an outer level nulls DS/ES when their DPL < CPL, Vol. 2A IRET
  * "RETURN-TO-OUTER-PRIVILEGE-LEVEL"), RFLAGS after POPF of 0x202 (at CPL >
@@ -48,8 +52,8 @@ volatile uint64_t saved_krsp;
 
 struct frame { uint64_t vector, err, rip, cs, rflags, rsp, ss; };
 
-extern const char kstub0d[], kstub0e[], kstub80[], kstub81[], kstub82[], kstub83[], kstub_other[], user_entry[];
-extern const char u_int80[], u_int82[], u_hlt[], u_cli[], u_out[], u_rdmsr[], u_movcr3[], u_rd_sup[], u_wr_sup[], u_int81[];
+extern const char kstub01[], kstub0d[], kstub0e[], kstub80[], kstub81[], kstub82[], kstub83[], kstub_other[], user_entry[];
+extern const char u_int80[], u_int82[], u_hlt[], u_cli[], u_out[], u_rdmsr[], u_movcr3[], u_rd_sup[], u_wr_sup[], u_int81[], u_int1[];
 void enter_user(const void *entry, uint64_t rsp);
 void kernel_record(struct frame *f);
 
@@ -64,7 +68,7 @@ void kernel_record(struct frame *f);
 
 __asm__(
   "  .text\n"
-  KSTUB_ERR("kstub0d", 13) KSTUB_ERR("kstub0e", 14)
+  KSTUB_NOERR("kstub01", 1) KSTUB_ERR("kstub0d", 13) KSTUB_ERR("kstub0e", 14)
   KSTUB_NOERR("kstub80", 0x80) KSTUB_NOERR("kstub81", 0x81) KSTUB_NOERR("kstub82", 0x82)
   KSTUB_NOERR("kstub_other", 0xff)
   /* stack: vector, error (or -1), RIP, CS, RFLAGS, RSP, SS */
@@ -120,15 +124,19 @@ __asm__(
 #ifdef WITH_DPL_FAULT
   UTEST("u_int81", "int $0x81")
 #endif
+#ifdef WITH_INT1
+  UTEST("u_int1", ".byte 0xf1")
+#endif
   "  int $0x83\n"
   "  ud2\n");
 
 static const char *yn(int c) { return c ? "yes" : "no"; }
 
+/* trap: the instruction's length for a trap (the saved RIP is past it), 0 for a fault */
 struct check { const char *name; const char *label; int trap; };
 static const struct check checks[] = {
-  { "int 0x80 (DPL 3 gate)", u_int80, 1 },
-  { "int 0x82 (DPL 3 gate, IST 1)", u_int82, 1 },
+  { "int 0x80 (DPL 3 gate)", u_int80, 2 },
+  { "int 0x82 (DPL 3 gate, IST 1)", u_int82, 2 },
   { "hlt", u_hlt, 0 },
   { "cli", u_cli, 0 },
   { "out 0xe9", u_out, 0 },
@@ -138,6 +146,9 @@ static const struct check checks[] = {
   { "write supervisor page", u_wr_sup, 0 },
 #ifdef WITH_DPL_FAULT
   { "int 0x81 (DPL 0 gate)", u_int81, 0 },
+#endif
+#ifdef WITH_INT1
+  { "int1 (DPL 0 gate 1)", u_int1, 1 },
 #endif
 };
 static unsigned next_check;
@@ -158,7 +169,7 @@ void kernel_record(struct frame *f) {
   if (f->err != ~0ull) rt_printf(", error code 0x%lx", (unsigned long)f->err);
   if (f->vector == 14) rt_printf(", cr2 0x%lx", (unsigned long)cr2);
   rt_printf(", rip = %s, cs 0x%lx, rflags 0x%lx, rsp = user rsp: %s, ss 0x%lx\n",
-            c->trap ? (f->rip == at + 2 ? "next instruction" : "elsewhere") : (f->rip == at ? "the instruction" : "elsewhere"),
+            c->trap ? (f->rip == at + (uint64_t)c->trap ? "next instruction" : "elsewhere") : (f->rip == at ? "the instruction" : "elsewhere"),
             (unsigned long)f->cs, (unsigned long)f->rflags, yn(f->rsp == user_rsp), (unsigned long)f->ss);
   rt_printf("  handler cs 0x%lx ss 0x%lx, entry rsp - %s top = %ld\n", (unsigned long)cs, (unsigned long)ss,
             f->vector == 0x82 ? "IST1" : "RSP0", (long)(entry_rsp - top));
@@ -186,6 +197,7 @@ int test_main(void) {
   __asm__ volatile("ltr %w0" : : "r"(0x30) : "memory");
 
   for (int v = 0; v < 256; v++) set_gate(v, kstub_other, 0x8e, 0);
+  set_gate(1, kstub01, 0x8e, 0); /* DPL 0 */
   set_gate(13, kstub0d, 0x8e, 0);
   set_gate(14, kstub0e, 0x8e, 0);
   set_gate(0x80, kstub80, 0xee, 0); /* P, DPL 3, interrupt gate */

@@ -5,7 +5,7 @@
  * outcome (Vol. 3C §30.2), and helpers that set up VMX operation and a VMCS
  * for a 64-bit guest that runs code of this same image on its own stack.
  *
- * The programs run unchanged on Bochs (../shared/peers/run-bochs*.sh) and on
+ * The programs run unchanged on Bochs 2.7 / 3.0 (guest/vmx/record-bochs.ts) and on
  * shinjuku-emu; they print only what the SDM defines, never a value that is
  * model-specific (capability MSR words, the VMCS revision, the preemption
  * timer rate), so both machines print the same text.

@@ -23,7 +23,12 @@ export class IoApic implements MmioDevice, EoiListener {
   private readonly hi = new Uint32Array(IOAPIC_PINS);
   private readonly line = new Uint8Array(IOAPIC_PINS);
 
-  constructor(private readonly bus: InterruptBus, private readonly now: () => Tick, readonly accessCost: Tick) {
+  /**
+   * @param coreTime the clock of the core making an access: a message the
+   *   access sends (an unmasked level line, an EOI) leaves at that core's
+   *   time, as the local APIC's and the PIT's do.
+   */
+  constructor(private readonly bus: InterruptBus, private readonly coreTime: (core: number) => Tick, readonly accessCost: Tick) {
     bus.eoiListeners.push(this);
   }
 
@@ -35,10 +40,10 @@ export class IoApic implements MmioDevice, EoiListener {
     return size >= 4 ? v | 0 : v & (size === 1 ? 0xff : 0xffff);
   }
 
-  write(_core: number, offset: number, _size: number, lo: number, _hi: number): void {
+  write(core: number, offset: number, _size: number, lo: number, _hi: number): void {
     if (offset === 0x00) this.index = lo & 0xff;
-    else if (offset === 0x10) this.writeReg(this.index, lo >>> 0);
-    else if (offset === 0x40) this.eoi(lo & 0xff, this.now());
+    else if (offset === 0x10) this.writeReg(this.index, lo >>> 0, this.coreTime(core));
+    else if (offset === 0x40) this.eoi(lo & 0xff, this.coreTime(core));
   }
 
   private readReg(i: number): number {
@@ -52,14 +57,14 @@ export class IoApic implements MmioDevice, EoiListener {
     return 0;
   }
 
-  private writeReg(i: number, v: number): void {
+  private writeReg(i: number, v: number, tick: Tick): void {
     if (i === 0) { this.id = (v >>> 24) & 0xf; return; }
     if (i >= 0x10 && i < 0x10 + 2 * IOAPIC_PINS) {
       const pin = (i - 0x10) >> 1;
       if ((i & 1) === 0) {
         // Delivery status and Remote IRR are read-only.
         this.lo[pin] = ((v & ~(RTE_DELIVERY_STATUS | RTE_REMOTE_IRR)) | (this.lo[pin]! & RTE_REMOTE_IRR)) >>> 0;
-        this.service(pin, this.now());
+        this.service(pin, tick);
       } else {
         this.hi[pin] = v & 0xff000000;
       }

@@ -184,7 +184,8 @@ export class LocalApic implements MsrDevice, InterruptController {
       case Reg.DFR: if (x2) this.gp('DFR does not exist in x2APIC mode'); return this.dfr;
       case Reg.SVR: return this.svr;
       case Reg.ESR: return this.esr;
-      case Reg.ICR_LO: return x2 ? this.icrLo : (this.icrLo & ~ICR_DELIVERY_STATUS) | (this.sendsInFlight > 0 ? ICR_DELIVERY_STATUS : 0);
+      // x2APIC reads the 64-bit ICR through MSR 0x830 in rdmsr(); this is the xAPIC view (delivery status live).
+      case Reg.ICR_LO: return (this.icrLo & ~ICR_DELIVERY_STATUS) | (this.sendsInFlight > 0 ? ICR_DELIVERY_STATUS : 0);
       case Reg.ICR_HI: if (x2) this.gp('ICR is one 64-bit MSR (0x830) in x2APIC mode'); return this.icrHi;
       case Reg.TIMER_INITIAL: return this.timerInitial;
       case Reg.TIMER_CURRENT: return this.currentCount(tick);
@@ -227,7 +228,7 @@ export class LocalApic implements MsrDevice, InterruptController {
         this.esrPending = 0;
         return;
       case Reg.ICR_LO:
-        if (x2) { this.icrLo = v & ~ICR_DELIVERY_STATUS; return; }
+        // xAPIC only: x2APIC writes the 64-bit ICR through MSR 0x830 in wrmsr().
         this.icrLo = v & ~ICR_DELIVERY_STATUS;
         this.sendIpi(this.icrLo, this.icrHi >>> 24, false, tick);
         return;
@@ -297,7 +298,7 @@ export class LocalApic implements MsrDevice, InterruptController {
       level: (lo & ICR_LEVEL_ASSERT) !== 0,
       triggerLevel: (lo & ICR_TRIGGER_LEVEL) !== 0,
       source: this.index,
-      x2apic: x2 || this.mode === 'x2apic',
+      x2apic: x2, // sendIpi is reached through the xAPIC page only in xAPIC mode, through MSRs only in x2APIC mode
     };
     const sent = this.bus.send(this, msg, tick);
     if (!sent) { this.error(ESR_SEND_ACCEPT, tick); return; }

@@ -21,18 +21,24 @@ const COMMANDS = COMMAND_LIST.map((c) => c.name);
 /** Thrown out of yargs' fail hook once a usage error has been printed, to end parsing there. */
 class UsageReported extends Error {}
 
+/** yargs adds a camelCase twin of every dashed flag (`--bogus-flag` is also `bogusFlag`). */
+const camelCase = (name: string) => name.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
+
 /**
  * yargs' own messages, reworded to name things as the user typed them
- * (yargs reports `--frobnicate` as "Unknown argument: frobnicate").
+ * (yargs reports `--frobnicate` as "Unknown argument: frobnicate", and
+ * `--bogus-flag` twice, once as its camelCase twin).
  */
 export function usageMessage(msg: string, args: string[]): string {
   const flag = (name: string) => {
     const typed = args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `-${name}`);
     return typed ? typed.split('=')[0]! : null;
   };
+  const command = commandOf(args);
   let m = /^Unknown arguments?: (.*)$/.exec(msg);
   if (m) {
-    const names = m[1]!.split(', ');
+    const all = m[1]!.split(', ');
+    const names = all.filter((n) => !all.some((o) => o !== n && camelCase(o) === n));
     const flags = names.map(flag);
     if (flags.every((f) => f !== null)) return `unknown option${names.length > 1 ? 's' : ''} ${flags.join(', ')}`;
     // In the command's place, an unknown word is a mistyped command rather than a stray argument.
@@ -47,8 +53,24 @@ export function usageMessage(msg: string, args: string[]): string {
   }
   m = /^Not enough arguments following: (.*)$/.exec(msg);
   if (m) return `${flag(m[1]!) ?? `--${m[1]}`} needs a value`;
-  if (/^Not enough non-option arguments/.test(msg)) return 'missing a required argument (see the usage below)';
+  m = /^Missing required arguments?: (.*)$/.exec(msg);
+  if (m) {
+    const names = m[1]!.split(', ').map((n) => `--${n}`);
+    return `${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} required`;
+  }
+  if (/^Not enough non-option arguments/.test(msg)) return `${command ?? 'the command'} needs an <image>: a guest ELF file, or a .c source to build`;
   return msg;
+}
+
+/** The command named on the command line, if any. */
+function commandOf(args: string[]): string | undefined {
+  return args.find((a) => COMMANDS.includes(a));
+}
+
+/** The line after a usage error: where the usage is, instead of the whole help text. */
+export function helpPointer(args: string[]): string {
+  const command = commandOf(args);
+  return `Try 'shinjuku-emu${command ? ` ${command}` : ''} --help' for more information.`;
 }
 
 /**
@@ -76,7 +98,7 @@ function parser(args: string[], done: (status: number) => void): Argv {
   return COMMAND_LIST.reduce((y, c) => c.register(y, done), yargs(args))
     .scriptName('shinjuku-emu')
     .usage('$0 <command> [options]\n\nCycle-approximate x86-64 machine emulator.')
-    .demandCommand(1, `give a command: ${COMMANDS.join(' or ')} (see --help)`)
+    .demandCommand(1, `give a command: ${COMMANDS.slice(0, -1).join(', ')} or ${COMMANDS.at(-1)}`)
     .strict()
     // main() decides the exit status, also after --help and --version.
     .exitProcess(false)
@@ -96,13 +118,14 @@ function parser(args: string[], done: (status: number) => void): Argv {
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .fail((msg, err, y) => {
+    .fail((msg, err) => {
       // yargs routes its own validation errors and exceptions from coerce
       // functions here (both as a YError carrying our message); anything else
       // is not a usage problem and goes to the caller's handling.
       if (err && err.name !== 'YError' && !(err instanceof UsageError)) throw err;
-      process.stderr.write(errorLine(usageMessage(msg ?? err?.message ?? 'invalid arguments', args)) + '\n\n');
-      y.showHelp((s: string) => process.stderr.write(s + '\n'));
+      // One line for the error and one saying where the usage is: the whole
+      // help text would push the error off the screen.
+      process.stderr.write(errorLine(usageMessage(msg ?? err?.message ?? 'invalid arguments', args)) + '\n' + helpPointer(args) + '\n');
       throw new UsageReported();
     });
 }

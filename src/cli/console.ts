@@ -6,6 +6,7 @@
  * a pipe or file, when the buffer fills, or at a newline once a while has
  * passed since the last write, so `| tee` still shows progress.
  */
+import { fstatSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 const CHUNK = 64 * 1024;
@@ -49,5 +50,20 @@ export class ConsoleStream {
   /** True when something was written and the last byte was not a newline. */
   get midLine(): boolean {
     return this.last !== -1 && this.last !== NEWLINE;
+  }
+}
+
+/**
+ * True when stdout and stderr end in the same place - one terminal, or one
+ * file or pipe (`2>&1`) - where a report on stderr would run into a guest
+ * line that has no newline yet.
+ */
+export function stdoutSharesStderr(): boolean {
+  if (process.stdout.isTTY && process.stderr.isTTY) return true;
+  try {
+    const out = fstatSync(1), err = fstatSync(2);
+    return out.dev === err.dev && out.ino === err.ino;
+  } catch {
+    return false;
   }
 }

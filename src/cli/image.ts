@@ -3,7 +3,7 @@
  * as is; a C source is first compiled as a guest (linked with guest/lib/rt.c).
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { basename, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { buildGuestImage, repoRoot } from '../guest/build.js';
 import { InputError } from './errors.js';
@@ -23,6 +23,37 @@ export function checkReadable(path: string, what: string): void {
     problem = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of the path is not a directory' : `cannot read it (${code ?? (e as Error).message})`;
   }
   if (problem) throw new InputError(`${what} '${path}': ${problem}`);
+}
+
+function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of the path is not a directory' : code ?? (e as Error).message;
+}
+
+/**
+ * Fails with a one-line InputError unless a file can be written at `path`:
+ * for outputs written after a run, so that a typo costs nothing.
+ */
+export function checkWritable(path: string, what: string): void {
+  let problem: string | null = null;
+  try {
+    if (statSync(path).isDirectory()) problem = 'it is a directory';
+    else accessSync(path, constants.W_OK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problem = errnoText(e);
+    else {
+      // A new file: its folder must exist and take new files.
+      const dir = dirname(path);
+      try {
+        if (!statSync(dir).isDirectory()) problem = `'${dir}' is not a directory`;
+        else accessSync(dir, constants.W_OK);
+      } catch (e2) {
+        const code = (e2 as NodeJS.ErrnoException).code;
+        problem = code === 'ENOENT' ? `there is no folder '${dir}'` : code === 'EACCES' || code === 'EPERM' ? `cannot create files in '${dir}' (permission denied)` : errnoText(e2);
+      }
+    }
+  }
+  if (problem) throw new InputError(`cannot write ${what} to '${path}': ${problem}`);
 }
 
 /**

@@ -6,7 +6,7 @@
 import { ElfError } from '../loader/elf.js';
 import { loadProfile } from '../profile/load.js';
 import { runImage, type RunResult } from '../sim/run.js';
-import { ConsoleStream } from './console.js';
+import { ConsoleStream, stdoutSharesStderr } from './console.js';
 import { InputError } from './errors.js';
 import { checkReadable, resolveImage } from './image.js';
 import type { MachineArgs } from './options.js';
@@ -54,9 +54,9 @@ export function runSession(image: string, args: SessionArgs): number {
   if (args.json) out.endLine();
   const report = stopReport(result.stop, args.maxCycles);
   if (report !== null) {
-    // On a terminal both streams share the screen: start the report on a line
-    // of its own without adding a byte to the guest's stdout.
-    const newline = out.midLine && process.stdout.isTTY && process.stderr.isTTY ? '\n' : '';
+    // Where both streams end in one place (a terminal, `2>&1`), start the
+    // report on a line of its own, without adding a byte to the guest's stdout.
+    const newline = out.midLine && stdoutSharesStderr() ? '\n' : '';
     process.stderr.write(newline + errorLine(report) + '\n');
   }
   if (args.json) process.stdout.write(jsonSummary(result) + '\n');

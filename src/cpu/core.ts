@@ -2,14 +2,14 @@
  * One x86-64 logical core: architectural state, address translation with a
  * TLB, guest memory access, the execute loop and exception delivery.
  *
- * Time: `time` is this core's local clock in ticks (design.md §3). Each op adds
+ * Time: `time` is this core's local clock in ticks (docs/architecture.md). Each op adds
  * its class cost after its handler runs; each memory access adds what the
  * memory system says. The global scheduler (src/sim/machine.ts) calls `run`
  * with the limits that keep the core with the smallest (time, id) running.
  */
 import { IF, TF } from './flags.js';
 import type { Op, Block } from './op.js';
-import { Fault, Unsupported, Vector, VECTOR_NAMES, hasErrorCode } from './fault.js';
+import { Fault, NO_IDT, Unsupported, Vector, VECTOR_NAMES, describeUndelivered, hasErrorCode, vectorShortName, type Undelivered } from './fault.js';
 import { ACC_READ, ACC_WRITE, ACC_EXEC } from './paging.js';
 import { SEG_CS, SEG_SS, SEG_FS, SEG_GS } from './registers.js';
 import type { PhysicalMemory } from '../memory/physical.js';
@@ -19,18 +19,30 @@ import type { EventStream, StopReason } from '../sim/events.js';
 import { nextUp, type Tick } from '../sim/time.js';
 import type { DecodeCache } from './decoder.js';
 import { CoreMemory, LOAD_REPLAY, type TlbArrays } from './coreMemory.js';
+import type { TlbConfig } from './tlb.js';
+import { X87State } from './fpu/x87.js';
 import type { VmxCpu } from '../vmx/vmxCpu.js';
 import type { VmExit } from '../vmx/vmexit.js';
 
-export { CR0_PE, CR0_MP, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
+export { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
 
-/** What is being delivered: a fault or trap, INT n/INT3 (privilege-checked), or an external interrupt / NMI. */
-const enum EventKind { Exception = 0, Software = 1, External = 2 }
+/**
+ * What is being delivered: a fault or trap, INT n/INT3 (privilege-checked),
+ * an external interrupt / NMI, or INT1 (ICEBP): a #DB trap raised by an
+ * instruction but delivered like a hardware exception - no DPL check, EXT set
+ * (SDM Vol. 2A INT n/INTO/INT3/INT1, "does not apply to INT1").
+ */
+const enum EventKind { Exception = 0, Software = 1, External = 2, PrivilegedSoftware = 3 }
 
-/** The VMX interruption type of an event (SDM Vol. 3C Table 24-15): external 0, NMI 2, hardware exception 3, software interrupt 4, software exception 6. */
+/**
+ * The VMX interruption type of an event (SDM Vol. 3C Table 24-15): external 0,
+ * NMI 2, hardware exception 3, software interrupt 4, privileged software
+ * exception 5 (INT1), software exception 6.
+ */
 function intrType(vector: number, kind: EventKind): number {
   if (kind === EventKind.External) return vector === Vector.NMI ? 2 : 0;
   if (kind === EventKind.Software) return vector === Vector.BP || vector === Vector.OF ? 6 : 4;
+  if (kind === EventKind.PrivilegedSoftware) return 5;
   return 3;
 }
 
@@ -51,8 +63,8 @@ export interface CoreHost {
   readonly coreCount: number;
   ioIn(core: number, port: number, size: number): number;
   ioOut(core: number, port: number, size: number, value: number): void;
-  /** End the whole run. */
-  stop(reason: StopReason, core: Core | null, detail: string): void;
+  /** End the whole run; a triple fault passes the events it could not deliver, the original first. */
+  stop(reason: StopReason, core: Core | null, detail: string, undelivered?: readonly Undelivered[]): void;
 }
 
 /** What drives the core's INTR input: the local APIC (hardware-to-hardware; no software above). */
@@ -91,6 +103,8 @@ const BLOCK_CACHE_MASK = BLOCK_CACHE_SIZE - 1;
 export class Core extends CoreMemory {
   /** Instructions retired. */
   instructions = 0;
+  /** x87 FPU state (src/cpu/fpu/x87.ts). */
+  readonly x87 = new X87State();
   state: RunState = RunState.Running;
   /** STI / MOV SS interrupt shadow: delivery is blocked until after the next instruction. */
   interruptShadow = false;
@@ -125,8 +139,8 @@ export class Core extends CoreMemory {
   private bcTag: Float64Array = new Float64Array(BLOCK_CACHE_SIZE).fill(NaN);
   private bcBlock: (Block | null)[] = new Array(BLOCK_CACHE_SIZE).fill(null);
 
-  constructor(id: number, mem: PhysicalMemory, memsys: MemorySystem, costs: TickCosts, readonly decode: DecodeCache, host: CoreHost) {
-    super(id, mem, memsys, costs, host);
+  constructor(id: number, mem: PhysicalMemory, memsys: MemorySystem, costs: TickCosts, readonly decode: DecodeCache, host: CoreHost, tlb: TlbConfig) {
+    super(id, mem, memsys, costs, host, tlb);
   }
 
   // ---------------------------------------------------------------- execution
@@ -352,7 +366,7 @@ export class Core extends CoreMemory {
     this.curOp = null;
     const ev = this.host.events;
     if (ev.wants.interrupt) ev.emit('interrupt', { core: this.id, vector, tick: this.time, rip: this.rip });
-    this.deliverEvent(vector, null, `interrupt vector 0x${vector.toString(16)}`, EventKind.External, this.rip, 0);
+    this.deliverEvent(vector, null, `interrupt vector 0x${vector.toString(16)}`, EventKind.External, this.rip, 0, null);
     return true;
   }
 
@@ -378,7 +392,8 @@ export class Core extends CoreMemory {
       this.faultLength = op.len;
       this.time += op.cost;
       if (e.isTrap) this.instructions++;
-      this.raiseException(e.vector, e.errorCode, e.detail, e.isTrap, op.rip);
+      const kind = e.software ? EventKind.Software : e.isTrap ? EventKind.PrivilegedSoftware : EventKind.Exception;
+      this.deliverEvent(e.vector, e.errorCode, e.detail, kind, op.rip, 0, null);
       return;
     }
     if (e instanceof Unsupported) {
@@ -430,14 +445,14 @@ export class Core extends CoreMemory {
     const software = type === 4 || type === 6;
     const restart = this.rip;
     if (software || type === 5) this.rip += len;
-    const kind = software ? EventKind.Software : type === 0 || type === 2 ? EventKind.External : EventKind.Exception;
-    this.deliverEvent(vector, errorCode, `event injected by VM entry (vector 0x${vector.toString(16)})`, kind, restart, 0);
+    const kind = software ? EventKind.Software : type === 5 ? EventKind.PrivilegedSoftware : type === 0 || type === 2 ? EventKind.External : EventKind.Exception;
+    this.deliverEvent(vector, errorCode, `event injected by VM entry (vector 0x${vector.toString(16)})`, kind, restart, 0, null);
   }
 
   /** Virtual-interrupt delivery (SDM Vol. 3C §29.2.2) vectors through the guest IDT like an external interrupt. */
   deliverVirtualInterrupt(vector: number): void {
     this.curOp = null;
-    this.deliverEvent(vector, null, `virtual interrupt 0x${vector.toString(16)}`, EventKind.External, this.rip, 0);
+    this.deliverEvent(vector, null, `virtual interrupt 0x${vector.toString(16)}`, EventKind.External, this.rip, 0, null);
   }
 
   /**
@@ -446,7 +461,7 @@ export class Core extends CoreMemory {
    * is a triple fault, which shuts the core down (the run stops with a report).
    */
   raiseException(vector: number, errorCode: number | null, detail: string, software = false, restartRip = this.rip): void {
-    this.deliverEvent(vector, errorCode, detail, software ? EventKind.Software : EventKind.Exception, restartRip, 0);
+    this.deliverEvent(vector, errorCode, detail, software ? EventKind.Software : EventKind.Exception, restartRip, 0, null);
   }
 
   /**
@@ -457,9 +472,11 @@ export class Core extends CoreMemory {
    * fault), which becomes #DF; a fault while delivering #DF shuts the core
    * down (triple fault). Faults raised by the delivery of an event external
    * to the program carry EXT = 1 in their error code; a fault while
-   * delivering INT n is reported at the INT instruction (`restartRip`).
+   * delivering INT n (or INT1) is reported at the instruction (`restartRip`).
+   * `failed` collects the events that could not be delivered, for the report
+   * of a triple fault (allocated only once something fails).
    */
-  private deliverEvent(vector: number, errorCode: number | null, detail: string, kind: EventKind, restartRip: number, depth: number): void {
+  private deliverEvent(vector: number, errorCode: number | null, detail: string, kind: EventKind, restartRip: number, depth: number, failed: Undelivered[] | null): void {
     if (this.spinTrack) this.spin!.onDirty(this);
     // VMX non-root operation: the exception bitmap may turn the event into a VM exit (SDM Vol. 3C §25.2).
     if (this.nonRoot && this.vmx!.interceptEvent(vector, errorCode, intrType(vector, kind), restartRip)) return;
@@ -467,7 +484,7 @@ export class Core extends CoreMemory {
     if (ev.wants.exception && kind !== EventKind.External) {
       ev.emit('exception', { core: this.id, tick: this.time, vector, name: VECTOR_NAMES[vector] ?? `vector ${vector}`, rip: this.rip, errorCode });
     }
-    if (depth > 8) { this.tripleFault(`${detail} (endless chain of faults while delivering exceptions)`); return; }
+    if (depth > 8) { this.tripleFault(failed ?? [], ' (an endless chain of faults while delivering exceptions)'); return; }
     try {
       const code = kind === EventKind.Exception && hasErrorCode(vector) ? (errorCode ?? 0) : null;
       this.deliverThroughIdt(vector, code, kind === EventKind.Software, kind !== EventKind.Software);
@@ -477,30 +494,36 @@ export class Core extends CoreMemory {
       if (!(e instanceof Fault)) throw e;
       if (e.vector < 0) {
         // A VM exit while delivering (an EPT violation pushing the frame...): IDT-vectoring information records the event.
-        this.vmx!.eventExit(e as VmExit, kind === EventKind.Software ? restartRip : this.rip);
+        this.vmx!.eventExit(e as VmExit, kind === EventKind.Software || kind === EventKind.PrivilegedSoftware ? restartRip : this.rip);
         return;
       }
-      const what = `${VECTOR_NAMES[vector] ?? `vector ${vector}`} (${detail}) could not be delivered: ${e.detail}`;
-      if (kind === EventKind.Software) {
+      const chain = failed ?? [];
+      chain.push({ vector, detail, reason: e.detail });
+      if (kind === EventKind.Software || kind === EventKind.PrivilegedSoftware) {
         // INT n faulted while vectoring: the fault belongs to the INT instruction itself.
         this.rip = restartRip;
-        this.deliverEvent(e.vector, e.errorCode, what, EventKind.Exception, restartRip, depth + 1);
+        this.deliverEvent(e.vector, e.errorCode, e.detail, EventKind.Exception, restartRip, depth + 1, chain);
         return;
       }
-      if (vector === Vector.DF) { this.tripleFault(what); return; }
+      if (vector === Vector.DF) { this.tripleFault(chain, ''); return; }
       if (kind === EventKind.Exception && isDoubleFault(vector, e.vector)) {
-        this.deliverEvent(Vector.DF, 0, what, EventKind.Exception, restartRip, depth + 1);
+        this.deliverEvent(Vector.DF, 0, `${vectorShortName(e.vector)} while delivering ${vectorShortName(vector)}`, EventKind.Exception, restartRip, depth + 1, chain);
         return;
       }
-      this.deliverEvent(e.vector, e.errorCode, what, EventKind.Exception, restartRip, depth + 1);
+      this.deliverEvent(e.vector, e.errorCode, e.detail, EventKind.Exception, restartRip, depth + 1, chain);
     }
   }
 
-  private tripleFault(detail: string): void {
-    // In VMX non-root operation a triple fault is a VM exit (reason 2, SDM Vol. 3C §25.2).
+  /**
+   * Shutdown (SDM Vol. 3A §6.15, Interrupt 8): the core stops and the run ends
+   * with a report; in VMX non-root operation a triple fault is a VM exit
+   * instead (reason 2, SDM Vol. 3C §25.2).
+   */
+  private tripleFault(chain: Undelivered[], why: string): void {
+    const detail = `${describeUndelivered(chain) || 'exception delivery'}${why}: triple fault`;
     if (this.nonRoot) { this.vmx!.tripleFaultExit(detail); return; }
     this.state = RunState.Stopped;
-    this.host.stop('triple-fault', this, detail);
+    this.host.stop('triple-fault', this, detail, chain);
   }
 
   /**
@@ -513,7 +536,7 @@ export class Core extends CoreMemory {
     // Error code for a fault on the gate: IDT bit (1), EXT (0) (SDM Vol. 3A §6.13).
     const gateError = ((vector << 3) | 2 | (ext ? 1 : 0)) >>> 0;
     if (vector * 16 + 15 > this.idtrLimit) {
-      throw new Fault(Vector.GP, gateError, this.idtrLimit === 0 ? 'no IDT loaded (IDTR limit 0)' : `vector ${vector} is beyond the IDT limit`);
+      throw new Fault(Vector.GP, gateError, this.idtrLimit === 0 ? NO_IDT : `vector ${vector} is beyond the IDT limit`);
     }
     const g = this.idtrBase + vector * 16;
     const w0 = this.readSystem(g, 4), w1 = this.readSystem(g + 4, 4), w2 = this.readSystem(g + 8, 4);

@@ -1,6 +1,6 @@
 /**
  * The memory half of a core: architectural register and system state, linear
- * → physical translation with a data TLB and a timing-free ITLB, guest loads
+ * → physical translation with a data TLB (tlb.ts) and a timing-free ITLB, guest loads
  * and stores (page-crossing, MMIO, memory types, spin-detection hooks), the
  * operand and stack helpers the instruction handlers use. `Core` (core.ts)
  * extends it with execution, interrupts and exceptions.
@@ -9,6 +9,7 @@ import { LazyFlags } from './flags.js';
 import { K, type Op } from './op.js';
 import { Fault, Vector } from './fault.js';
 import { ACC_READ, ACC_WRITE, ACC_EXEC, walk, newWalkResult, type WalkResult, type TableTranslator } from './paging.js';
+import { Tlb, TLB_W, TLB_U, TLB_X, type TlbConfig } from './tlb.js';
 import { RSP } from './registers.js';
 import type { PhysicalMemory } from '../memory/physical.js';
 import type { MemorySystem } from '../memory/memorySystem.js';
@@ -17,28 +18,47 @@ import type { EventStream } from '../sim/events.js';
 import type { Tick } from '../sim/time.js';
 import { MsrFile, mtrrType, MT_WB } from './msr.js';
 import type { Core, CoreHost, SpinHooks } from './core.js';
+import { MXCSR_DEFAULT } from './simd/mxcsr.js';
+import { VecViews } from './simd/views.js';
 
-export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
+export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
 export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10;
-export const CR4_VMXE = 1 << 13;
+export const CR4_VMXE = 1 << 13, CR4_OSXSAVE = 1 << 18;
 export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
 
 const TWO32 = 4294967296;
 const CANONICAL_LIMIT = 2 ** 47;
-const TLB_SIZE = 256;
-const TLB_MASK = TLB_SIZE - 1;
-/** TLB permission bits: what an entry allows without a new walk. */
-const TLB_W = 1, TLB_U = 2, TLB_X = 4;
+/** The instruction-fetch translation cache (no timing): direct-mapped over 4 KiB page numbers. */
+const ITLB_SIZE = 256;
+const ITLB_MASK = ITLB_SIZE - 1;
 
 /** Thrown by a replayable load to unwind its op (see CoreMemory.replayableLoad). */
 export class LoadReplay {}
 export const LOAD_REPLAY = new LoadReplay();
 
-/** One translation context's TLB (and the executor's block cache, which caches linear→physical too). */
+/** One translation context's TLBs (and the executor's block cache, which caches linear→physical too). */
 export interface TlbArrays {
-  tag: Float64Array; frame: Float64Array; perm: Uint8Array;
-  itag: Float64Array; iframe: Float64Array; iperm: Uint8Array;
+  tlb: Tlb;
+  itag: Float64Array; iframe: Float64Array; iperm: Uint8Array; ishift: Uint8Array;
   bcTag: Float64Array | null; bcBlock: unknown[] | null;
+}
+
+/** Physical base of the 2^shift-byte page containing `lin`, from the 4 KiB frame of `lin`. */
+function pageBaseOf(lin: number, frame: number, shift: number): number {
+  const pageBytes = 2 ** shift;
+  return frame - (Math.floor(lin / 4096) * 4096 - Math.floor(lin / pageBytes) * pageBytes);
+}
+
+/** Drop the fetch translations of the page containing `lin`, whatever its size; true if one was there. */
+export function invalidateItlbPage(tag: Float64Array, shift: Uint8Array, lin: number): boolean {
+  let dropped = false;
+  for (let i = 0; i < tag.length; i++) {
+    const t = tag[i]!;
+    if (t !== t) continue;
+    const bytes = 2 ** shift[i]!;
+    if (Math.floor(t * 4096 / bytes) === Math.floor(lin / bytes)) { tag[i] = NaN; dropped = true; }
+  }
+  return dropped;
 }
 
 /**
@@ -50,6 +70,12 @@ export interface TlbArrays {
  */
 export interface GuestPhysical extends TableTranslator {
   final(gpa: number, acc: number, lin: number): number;
+  /**
+   * The page size (log2) a TLB entry may give the combined translation of a
+   * guest page of 2^guestShift bytes whose last final translation went to
+   * host-physical `hpa`: the smaller of the guest's and EPT's page sizes.
+   */
+  combinedShift(guestShift: number, hpa: number): number;
   lastPerm: number;
   lastDirty: boolean;
   reads: number;
@@ -71,6 +97,25 @@ export abstract class CoreMemory extends LazyFlags {
   idtrBase = 0; idtrLimit = 0;
   trSel = 0; trBase = 0; trLimit = 0;
   readonly msr: MsrFile;
+
+  /**
+   * Vector registers, designed as YMM0–15 from the start: 16 × 32 bytes, XMMn
+   * is the low 16 bytes of YMMn (SDM Vol. 1 §14.1.1). One buffer, typed views
+   * over it: integer views move and compare bits (NaN payloads survive), the
+   * float views are read only for numbers that are not NaN.
+   */
+  readonly xmm = new Uint32Array(16 * 8);
+  readonly xv = new VecViews(this.xmm.buffer);
+  /** Scratch for a vector source operand (a register copy or a memory load), with the same views. */
+  readonly vs = new Uint32Array(8);
+  readonly sv = new VecViews(this.vs.buffer);
+  /** Scratch for a result assembled before it is committed (an unmasked #XM leaves the destination unchanged). */
+  readonly vr = new Uint32Array(8);
+  readonly rv = new VecViews(this.vr.buffer);
+  /** MXCSR (SDM Vol. 1 §10.2.3): flags 5:0, DAZ 6, masks 12:7, RC 14:13, FTZ 15. */
+  mxcsr = MXCSR_DEFAULT;
+  /** XCR0 (SDM Vol. 1 §13.3): bit 0 (x87) is always set. */
+  xcr0 = 1;
 
   /** Local time in ticks. */
   time: Tick = 0;
@@ -94,15 +139,16 @@ export abstract class CoreMemory extends LazyFlags {
   /** CR2 before the last page fault wrote it: a #PF that causes a VM exit does not change CR2 (SDM §27.1). */
   cr2Before = 0;
 
-
-  // TLB: direct-mapped over virtual page numbers. Not readonly: VMX switches
-  // between translation contexts tagged by VPID and EPTP (exportTlb/importTlb).
-  protected tlbTag: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
-  protected tlbFrame: Float64Array = new Float64Array(TLB_SIZE);
-  protected tlbPerm: Uint8Array = new Uint8Array(TLB_SIZE);
-  protected itlbTag: Float64Array = new Float64Array(TLB_SIZE).fill(NaN);
-  protected itlbFrame: Float64Array = new Float64Array(TLB_SIZE);
-  protected itlbPerm: Uint8Array = new Uint8Array(TLB_SIZE);
+  // TLBs. Not readonly: VMX switches between translation contexts tagged by
+  // VPID and EPTP (exportTlb/importTlb, src/vmx/tlbContext.ts).
+  /** The data TLB, with the profile's capacities per page size. */
+  tlb: Tlb;
+  private readonly tlbConfig: TlbConfig;
+  // Fetch translations: 4 KiB page number → frame, permissions, and the size of the page (for INVLPG).
+  protected itlbTag: Float64Array = new Float64Array(ITLB_SIZE).fill(NaN);
+  protected itlbFrame: Float64Array = new Float64Array(ITLB_SIZE);
+  protected itlbPerm: Uint8Array = new Uint8Array(ITLB_SIZE);
+  protected itlbShift: Uint8Array = new Uint8Array(ITLB_SIZE);
   protected readonly walkOut: WalkResult = newWalkResult();
   readonly hiOut = new Int32Array(1);
 
@@ -126,8 +172,11 @@ export abstract class CoreMemory extends LazyFlags {
     readonly memsys: MemorySystem,
     readonly costs: TickCosts,
     readonly host: CoreHost,
+    tlb: TlbConfig,
   ) {
     super();
+    this.tlbConfig = tlb;
+    this.tlb = new Tlb(tlb);
     this.id = id;
     this.wants = host.events.wants;
     this.ramBytes = mem.ramBytes;
@@ -232,42 +281,51 @@ export abstract class CoreMemory extends LazyFlags {
 
   get paging(): boolean { return (this.cr0 & CR0_PG) !== 0; }
 
-  /** Linear → physical for an access of kind `acc`; raises #PF on a miss the walk cannot satisfy. */
+  /**
+   * Linear → physical for an access of kind `acc` through the data TLB
+   * (tlb.ts): a first-level hit is free, an STLB hit costs `tlb.stlbHit`, a
+   * miss walks the tables (`tlb.walk`); raises #PF when the walk fails.
+   */
   translate(lin: number, acc: number): number {
     if ((this.cr0 & CR0_PG) === 0) return lin;
     const vpn = Math.floor(lin / 4096);
-    const i = vpn & TLB_MASK;
     const need = (acc === ACC_WRITE ? TLB_W : acc === ACC_EXEC ? TLB_X : 0) | (this.cpl === 3 ? TLB_U : 0);
-    if (this.tlbTag[i] === vpn && (this.tlbPerm[i]! & need) === need) return this.tlbFrame[i]! + (lin - vpn * 4096);
-    return this.translateSlow(lin, acc, vpn, i);
+    const f = this.tlb.probe(vpn, need);
+    if (f >= 0) return f + (lin - vpn * 4096);
+    return this.translateSlow(lin, acc, vpn, need);
   }
 
-  protected translateSlow(lin: number, acc: number, vpn: number, i: number): number {
-    if (this.nested !== null) return this.translateNested(lin, acc, vpn, i, this.nested);
+  protected translateSlow(lin: number, acc: number, vpn: number, need: number): number {
+    const t = this.tlb;
+    const hit = t.lookup(lin, vpn, need);
+    if (hit >= 0) {
+      this.time += t.lastCost;
+      return hit + (lin - vpn * 4096);
+    }
+    if (this.nested !== null) return this.translateNested(lin, acc, vpn, this.nested);
     const w = walk(this.mem, this.cr3, lin, acc, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut);
-    this.time += this.costs.cls.tlbWalk;
+    this.time += this.costs.tlb.walk;
     if (w.frame < 0) {
       this.cr2Before = this.cr2;
       this.cr2 = lin;
       throw new Fault(Vector.PF, w.pfec, `page fault at linear 0x${hex(lin)}`);
     }
-    this.tlbTag[i] = vpn;
-    this.tlbFrame[i] = w.frame;
     // A write through an entry whose Dirty bit is clear must walk again to set it.
-    this.tlbPerm[i] = (w.writable && w.dirty ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
-    return w.frame + (lin - vpn * 4096);
+    const perm = (w.writable && w.dirty ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
+    return t.fill(lin, vpn, w.pageShift, pageBaseOf(lin, w.frame, w.pageShift), perm) + (lin - vpn * 4096);
   }
 
   /**
    * The two-dimensional walk of VMX non-root operation with EPT (SDM Vol. 3C
    * §28.2.1): the guest's walk finds each paging-structure entry through
    * EPT, then EPT translates the guest-physical frame. The TLB caches the
-   * combined translation; its write permission needs the guest's and EPT's.
-   * Costs the native walk plus `vmx.eptWalkLevel` per EPT entry read, also
-   * when the walk ends in a VM exit.
+   * combined translation with the smaller of the guest's and EPT's page sizes
+   * (SDM Vol. 3C §28.3 "Caching Translation Information", combined mappings); its write permission needs the
+   * guest's and EPT's. Costs the native walk plus `vmx.eptWalkLevel` per EPT
+   * entry read, also when the walk ends in a VM exit.
    */
-  private translateNested(lin: number, acc: number, vpn: number, i: number, n: GuestPhysical): number {
-    this.time += this.costs.cls.tlbWalk;
+  private translateNested(lin: number, acc: number, vpn: number, n: GuestPhysical): number {
+    this.time += this.costs.tlb.walk;
     let frame: number;
     let w: WalkResult;
     try {
@@ -284,11 +342,10 @@ export abstract class CoreMemory extends LazyFlags {
       this.time += n.reads * this.costs.vmx.eptWalkLevel;
       n.reads = 0;
     }
-    this.tlbTag[i] = vpn;
-    this.tlbFrame[i] = frame;
     const eptWritable = (n.lastPerm & 2) !== 0 && n.lastDirty;
-    this.tlbPerm[i] = (w.writable && w.dirty && eptWritable ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
-    return frame + (lin - vpn * 4096);
+    const perm = (w.writable && w.dirty && eptWritable ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
+    const shift = n.combinedShift(w.pageShift, frame);
+    return this.tlb.fill(lin, vpn, shift, pageBaseOf(lin, frame, shift), perm) + (lin - vpn * 4096);
   }
 
   /**
@@ -301,7 +358,7 @@ export abstract class CoreMemory extends LazyFlags {
   translateFetch(lin: number): number {
     if ((this.cr0 & CR0_PG) === 0) return lin;
     const vpn = Math.floor(lin / 4096);
-    const i = vpn & TLB_MASK;
+    const i = vpn & ITLB_MASK;
     const need = TLB_X | (this.cpl === 3 ? TLB_U : 0);
     if (this.itlbTag[i] === vpn && (this.itlbPerm[i]! & need) === need) return this.itlbFrame[i]! + (lin - vpn * 4096);
     const n = this.nested;
@@ -321,43 +378,45 @@ export abstract class CoreMemory extends LazyFlags {
     this.itlbTag[i] = vpn;
     this.itlbFrame[i] = frame;
     this.itlbPerm[i] = (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
+    this.itlbShift[i] = n === null ? w.pageShift : n.combinedShift(w.pageShift, frame);
     return frame + (lin - vpn * 4096);
   }
 
-  flushTlb(): void { this.tlbTag.fill(NaN); this.itlbTag.fill(NaN); this.flushBlockCache(); }
+  flushTlb(): void { this.tlb.flush(); this.itlbTag.fill(NaN); this.flushBlockCache(); }
 
-  /** This context's TLB arrays (VMX keeps one per VPID/EPTP tag, SDM Vol. 3C §28.3). */
+  /** This context's TLBs (VMX keeps one per VPID/EPTP tag, SDM Vol. 3C §28.3). */
   exportTlb(): TlbArrays {
-    return { tag: this.tlbTag, frame: this.tlbFrame, perm: this.tlbPerm, itag: this.itlbTag, iframe: this.itlbFrame, iperm: this.itlbPerm, bcTag: null, bcBlock: null };
+    return { tlb: this.tlb, itag: this.itlbTag, iframe: this.itlbFrame, iperm: this.itlbPerm, ishift: this.itlbShift, bcTag: null, bcBlock: null };
   }
 
-  /** Switch to another context's TLB arrays (fresh ones from `newTlbArrays` are empty). */
+  /** Switch to another context's TLBs (fresh ones from `newTlbArrays` are empty). */
   importTlb(t: TlbArrays): void {
-    this.tlbTag = t.tag; this.tlbFrame = t.frame; this.tlbPerm = t.perm;
-    this.itlbTag = t.itag; this.itlbFrame = t.iframe; this.itlbPerm = t.iperm;
+    this.tlb = t.tlb;
+    this.itlbTag = t.itag; this.itlbFrame = t.iframe; this.itlbPerm = t.iperm; this.itlbShift = t.ishift;
   }
 
-  /** Empty TLB arrays for a new translation context. */
+  /** Empty TLBs for a new translation context, shaped as this core's (and with its TLB filter setting). */
   newTlbArrays(): TlbArrays {
+    const tlb = new Tlb(this.tlbConfig);
+    tlb.filterEnabled = this.tlb.filterEnabled;
     return {
-      tag: new Float64Array(TLB_SIZE).fill(NaN), frame: new Float64Array(TLB_SIZE), perm: new Uint8Array(TLB_SIZE),
-      itag: new Float64Array(TLB_SIZE).fill(NaN), iframe: new Float64Array(TLB_SIZE), iperm: new Uint8Array(TLB_SIZE),
+      tlb,
+      itag: new Float64Array(ITLB_SIZE).fill(NaN), iframe: new Float64Array(ITLB_SIZE), iperm: new Uint8Array(ITLB_SIZE), ishift: new Uint8Array(ITLB_SIZE),
       bcTag: null, bcBlock: null,
     };
   }
 
+  /** INVLPG (SDM Vol. 3A §4.10.4.1): every translation of the page containing `lin`, whatever its size. */
   flushTlbPage(lin: number): void {
-    const vpn = Math.floor(lin / 4096);
-    const i = vpn & TLB_MASK;
-    if (this.tlbTag[i] === vpn) this.tlbTag[i] = NaN;
-    if (this.itlbTag[i] === vpn) { this.itlbTag[i] = NaN; this.flushBlockCache(); }
+    this.tlb.invalidatePage(lin);
+    if (invalidateItlbPage(this.itlbTag, this.itlbShift, lin)) this.flushBlockCache();
   }
 
   // ------------------------------------------------------------ memory access
 
   /** Read `sz` bytes at linear `lin`; for sz 8 the high half goes to `tHi`. */
   read(lin: number, sz: number): number {
-    if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_READ);
+    if ((lin & 63) + sz > 64) return this.readSplit(lin, sz, ACC_READ);
     const pa = this.translate(lin, ACC_READ);
     if (this.wants.mem) return this.readObserved(lin, pa, sz);
     if (this.spinTrack) return this.readTracked(pa, sz);
@@ -385,7 +444,7 @@ export abstract class CoreMemory extends LazyFlags {
   /** Read for a read-modify-write: permission is checked for writing, as the SDM requires of RMW ops. */
   readForWrite(lin: number, sz: number): number {
     if (this.spinTrack) this.spin!.onDirty(this.self);
-    if ((lin & 0xfff) + sz > 4096) return this.readSplit(lin, sz, ACC_WRITE);
+    if ((lin & 63) + sz > 64) return this.readSplit(lin, sz, ACC_WRITE);
     const pa = this.translate(lin, ACC_WRITE);
     if (this.wants.mem) this.emitMem(lin, pa, sz, false);
     if (pa + sz <= this.ramBytes) {
@@ -413,7 +472,7 @@ export abstract class CoreMemory extends LazyFlags {
       return this.readRam(pa, sz);
     }
     const dc = this.mem.deviceCost(pa);
-    this.time += dc >= 0 ? dc : this.memsys.uncached(this.id, pa);
+    this.time += dc >= 0 ? dc : this.costs.unbackedAccess; // a device's own cost, or a master abort
     const v = this.mem.readOther(this.id, pa, sz, this.hiOut);
     this.tHi = sz === 8 ? this.hiOut[0]! : 0;
     return v;
@@ -456,7 +515,7 @@ export abstract class CoreMemory extends LazyFlags {
   }
 
   write(lin: number, sz: number, v: number, vHi: number): void {
-    if ((lin & 0xfff) + sz > 4096) { this.writeSplit(lin, sz, v, vHi); return; }
+    if ((lin & 63) + sz > 64) { this.writeSplit(lin, sz, v, vHi); return; }
     const pa = this.translate(lin, ACC_WRITE);
     if (this.wants.mem) this.emitMem(lin, pa, sz, true);
     this.writePhys(pa, sz, v, vHi);
@@ -477,7 +536,7 @@ export abstract class CoreMemory extends LazyFlags {
       }
     }
     const dc = this.mem.deviceCost(pa);
-    this.time += dc >= 0 ? dc : this.memsys.uncached(this.id, pa);
+    this.time += dc >= 0 ? dc : this.costs.unbackedAccess; // a device's own cost, or a master abort
     this.mem.writeOther(this.id, pa, sz, sz === 1 ? v & 0xff : sz === 2 ? v & 0xffff : v, vHi);
   }
 
@@ -487,16 +546,29 @@ export abstract class CoreMemory extends LazyFlags {
     this.requestBlockExit();
   }
 
-  /** An access that crosses a page boundary: translate both pages first (so a fault leaves memory untouched), then go byte by byte. */
+  /**
+   * An access that straddles two 64-byte lines (and maybe two pages). Both
+   * pages are translated first, so a fault leaves memory untouched. The
+   * memory system charges each line touched once — a split access is two
+   * cache accesses — and a load that crosses a page also pays the page-split
+   * penalty (`memory.pageSplitLoad`). `acc` is ACC_READ for a load,
+   * ACC_WRITE for the read half of a read-modify-write (an RFO per line).
+   */
   protected readSplit(lin: number, sz: number, acc: number): number {
     if (this.spinTrack) this.spin!.onDirty(this.self);
-    const first = 4096 - (lin & 0xfff);
+    const first = 64 - (lin & 63);
     const pa0 = this.translate(lin, acc);
-    const pa1 = this.translate(lin + first, acc);
-    if (this.wants.mem) { this.emitMem(lin, pa0, first, false); this.emitMem(lin + first, pa1, sz - first, false); }
+    const pageSplit = (lin & 0xfff) + sz > 4096;
+    const pa1 = pageSplit ? this.translate(lin + first, acc) : pa0 + first;
+    if (this.wants.mem) {
+      if (pageSplit) { this.emitMem(lin, pa0, first, false); this.emitMem(lin + first, pa1, sz - first, false); }
+      else this.emitMem(lin, pa0, sz, false);
+    }
+    this.time += this.lineCost(pa0, acc) + this.lineCost(pa1, acc);
+    if (pageSplit) this.time += this.costs.pageSplitLoad;
     let lo = 0, hi = 0;
     for (let k = 0; k < sz; k++) {
-      const b = this.readPhys(k < first ? pa0 + k : pa1 + (k - first), 1);
+      const b = this.rawByte(k < first ? pa0 + k : pa1 + (k - first));
       if (k < 4) lo |= b << (8 * k); else hi |= b << (8 * (k - 4));
     }
     this.tHi = hi;
@@ -504,13 +576,131 @@ export abstract class CoreMemory extends LazyFlags {
   }
 
   protected writeSplit(lin: number, sz: number, v: number, vHi: number): void {
-    const first = 4096 - (lin & 0xfff);
+    if (this.spinTrack) this.spin!.onDirty(this.self);
+    const first = 64 - (lin & 63);
     const pa0 = this.translate(lin, ACC_WRITE);
-    const pa1 = this.translate(lin + first, ACC_WRITE);
-    if (this.wants.mem) { this.emitMem(lin, pa0, first, true); this.emitMem(lin + first, pa1, sz - first, true); }
+    const pageSplit = (lin & 0xfff) + sz > 4096;
+    const pa1 = pageSplit ? this.translate(lin + first, ACC_WRITE) : pa0 + first;
+    if (this.wants.mem) {
+      if (pageSplit) { this.emitMem(lin, pa0, first, true); this.emitMem(lin + first, pa1, sz - first, true); }
+      else this.emitMem(lin, pa0, sz, true);
+    }
+    this.time += this.lineCost(pa0, -1) + this.lineCost(pa1, -1);
     for (let k = 0; k < sz; k++) {
       const b = k < 4 ? (v >>> (8 * k)) & 0xff : (vHi >>> (8 * (k - 4))) & 0xff;
-      this.writePhys(k < first ? pa0 + k : pa1 + (k - first), 1, b, 0);
+      this.rawWriteByte(k < first ? pa0 + k : pa1 + (k - first), b);
+    }
+  }
+
+  /**
+   * What one line of a split access costs: a load (ACC_READ), the read for
+   * ownership of a read-modify-write (ACC_WRITE) or a store (-1), by memory
+   * type; a device's own cost, or an unbacked address's.
+   */
+  private lineCost(pa: number, acc: number): Tick {
+    if (pa < this.ramBytes) {
+      if (this.memUncached[pa >>> 12] !== 0) return this.memsys.uncached(this.id, pa);
+      return acc === ACC_READ ? this.memsys.load(this.id, pa) : acc === ACC_WRITE ? this.memsys.rfo(this.id, pa) : this.memsys.store(this.id, pa);
+    }
+    const dc = this.mem.deviceCost(pa);
+    return dc >= 0 ? dc : this.costs.unbackedAccess;
+  }
+
+  /** One byte of a split load, already charged: RAM, or a one-byte device read. */
+  private rawByte(pa: number): number {
+    if (pa < this.ramBytes) return this.u8[pa]!;
+    return this.mem.readOther(this.id, pa, 1, this.hiOut) & 0xff;
+  }
+
+  /** One byte of a split store, already charged (the line's coherence effect happened in lineCost). */
+  private rawWriteByte(pa: number, b: number): void {
+    if (pa < this.ramBytes) {
+      const w = this.watchLines;
+      if (w !== null && w[pa >>> 6] !== 0) this.spin!.onWatchedWrite(this.self, pa);
+      if (this.codePages[pa >>> 12] !== 0) this.codeWritten(pa >>> 12);
+      this.u8[pa] = b;
+      return;
+    }
+    this.mem.writeOther(this.id, pa, 1, b, 0);
+  }
+
+  // ----------------------------------------------------- vector memory access
+
+  /**
+   * Load `n` (16 or 32) bytes at linear `lin` into dwords `dst[at..]`. As
+   * for scalar accesses, each 64-byte line touched is charged once and a
+   * load that crosses a page also pays `memory.pageSplitLoad`; both pages
+   * are translated before anything is read, so a fault changes nothing.
+   */
+  readVec(lin: number, n: number, dst: Uint32Array, at: number): void {
+    if ((lin & 63) + n > 64) { this.readVecSplit(lin, n, dst, at); return; }
+    const pa = this.translate(lin, ACC_READ);
+    if (this.wants.mem) this.emitMem(lin, pa, n, false);
+    if (this.spinTrack) this.spin!.onDirty(this.self); // spin detection follows scalar loads only
+    if (pa + n <= this.ramBytes) {
+      this.time += this.memUncached[pa >>> 12] === 0 ? this.memsys.load(this.id, pa) : this.memsys.uncached(this.id, pa);
+      const dv = this.dv;
+      for (let k = 0; k < n; k += 4) dst[at + (k >> 2)] = dv.getUint32(pa + k, true);
+      return;
+    }
+    for (let k = 0; k < n; k += 4) dst[at + (k >> 2)] = this.readPhys(pa + k, 4);
+  }
+
+  /** Store dwords `src[at..]` as `n` (16 or 32) bytes at linear `lin`; each line touched charged once. */
+  writeVec(lin: number, n: number, src: Uint32Array, at: number): void {
+    if ((lin & 63) + n > 64) { this.writeVecSplit(lin, n, src, at); return; }
+    const pa = this.translate(lin, ACC_WRITE);
+    if (this.wants.mem) this.emitMem(lin, pa, n, true);
+    if (this.spinTrack) this.spin!.onDirty(this.self);
+    if (pa + n <= this.ramBytes) {
+      this.time += this.memUncached[pa >>> 12] === 0 ? this.memsys.store(this.id, pa) : this.memsys.uncached(this.id, pa);
+      const w = this.watchLines;
+      if (w !== null && w[pa >>> 6] !== 0) this.spin!.onWatchedWrite(this.self, pa);
+      if (this.codePages[pa >>> 12] !== 0) this.codeWritten(pa >>> 12);
+      const dv = this.dv;
+      for (let k = 0; k < n; k += 4) dv.setUint32(pa + k, src[at + (k >> 2)]!, true);
+      return;
+    }
+    for (let k = 0; k < n; k += 4) this.writePhys(pa + k, 4, src[at + (k >> 2)]! | 0, 0);
+  }
+
+  /** A vector access that straddles two lines (and maybe two pages): the rule of readSplit. */
+  private readVecSplit(lin: number, n: number, dst: Uint32Array, at: number): void {
+    if (this.spinTrack) this.spin!.onDirty(this.self);
+    const first = 64 - (lin & 63);
+    const pa0 = this.translate(lin, ACC_READ);
+    const pageSplit = (lin & 0xfff) + n > 4096;
+    const pa1 = pageSplit ? this.translate(lin + first, ACC_READ) : pa0 + first;
+    if (this.wants.mem) {
+      if (pageSplit) { this.emitMem(lin, pa0, first, false); this.emitMem(lin + first, pa1, n - first, false); }
+      else this.emitMem(lin, pa0, n, false);
+    }
+    this.time += this.lineCost(pa0, ACC_READ) + this.lineCost(pa1, ACC_READ);
+    if (pageSplit) this.time += this.costs.pageSplitLoad;
+    for (let k = 0; k < n; k += 4) {
+      let v = 0;
+      for (let j = 0; j < 4; j++) {
+        const b = k + j;
+        v |= this.rawByte(b < first ? pa0 + b : pa1 + (b - first)) << (8 * j);
+      }
+      dst[at + (k >> 2)] = v >>> 0;
+    }
+  }
+
+  private writeVecSplit(lin: number, n: number, src: Uint32Array, at: number): void {
+    if (this.spinTrack) this.spin!.onDirty(this.self);
+    const first = 64 - (lin & 63);
+    const pa0 = this.translate(lin, ACC_WRITE);
+    const pageSplit = (lin & 0xfff) + n > 4096;
+    const pa1 = pageSplit ? this.translate(lin + first, ACC_WRITE) : pa0 + first;
+    if (this.wants.mem) {
+      if (pageSplit) { this.emitMem(lin, pa0, first, true); this.emitMem(lin + first, pa1, n - first, true); }
+      else this.emitMem(lin, pa0, n, true);
+    }
+    this.time += this.lineCost(pa0, -1) + this.lineCost(pa1, -1);
+    for (let b = 0; b < n; b++) {
+      const v = (src[at + (b >> 2)]! >>> (8 * (b & 3))) & 0xff;
+      this.rawWriteByte(b < first ? pa0 + b : pa1 + (b - first), v);
     }
   }
 

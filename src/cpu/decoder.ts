@@ -8,11 +8,11 @@
  * physical page that holds decoded code (PhysicalMemory.codePages) drop that
  * page's blocks: self-modifying code and code loaded at run time just work.
  */
-import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl } from 'iced-x86';
+import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl, EncodingKind } from 'iced-x86';
 import { Block, K, Op } from './op.js';
 import type { Core } from './core.js';
 import { Fault, Unsupported, Vector } from './fault.js';
-import { gprInfo, segIndex, SEG_FS, SEG_GS } from './registers.js';
+import { gprInfo, vecInfo, segIndex, SEG_FS, SEG_GS } from './registers.js';
 import type { OpSpec, SpecEntry } from './handlers/spec.js';
 import type { PhysicalMemory } from '../memory/physical.js';
 import type { TickCosts } from '../profile/load.js';
@@ -24,6 +24,16 @@ import { controlSpecs } from './handlers/control.js';
 import { stringSpecs } from './handlers/string.js';
 import { systemSpecs, movCr, movSeg } from './handlers/system.js';
 import { vmxSpecs } from '../vmx/instructions.js';
+import { x87Specs } from './handlers/x87.js';
+import { x87ArithSpecs } from './handlers/x87arith.js';
+// SSE/AVX and extended state (issue 13, SIMD part)
+import { sseMoveSpecs, sseStringAliases } from './handlers/sseMove.js';
+import { sseIntSpecs } from './handlers/sseInt.js';
+import { sseFloatSpecs, sseFloatStringAliases } from './handlers/sseFloat.js';
+import { xsaveSpecs } from './handlers/xsave.js';
+import { sse42Specs } from './handlers/sse42.js';
+import { avxSpecs } from './handlers/avx.js';
+import { aesSpecs } from './handlers/aes.js';
 
 const MAX_BLOCK_OPS = 64;
 
@@ -52,10 +62,14 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
 }
 
 const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs,
+  x87Specs, x87ArithSpecs, // x87 FPU (issue 13)
   vmxSpecs, // VMX instructions (src/vmx, issue 10)
-]);
+  // SSE/AVX and extended state (issue 13, SIMD part)
+  sseMoveSpecs, sseIntSpecs, sseFloatSpecs, sse42Specs, avxSpecs, aesSpecs, xsaveSpecs]);
+/** MOVSD/CMPSD name both a string instruction and an SSE2 one: with an XMM operand the SSE2 entry applies. */
+const VECTOR_ALIASES = buildTable([sseStringAliases, sseFloatStringAliases]);
 
-/** Mnemonics the CPU implements (for documentation and tests). */
+/** Mnemonics the CPU implements (lower case), for coverage tests of the instruction oracles. */
 export function supportedMnemonics(): string[] {
   return [...TABLE.keys()].map((m) => Mnemonic[m]!.toLowerCase()).sort();
 }
@@ -81,6 +95,23 @@ export function disassemble(bytes: Uint8Array, rip: number): { text: string; len
 
 const u64ToPair = (v: bigint): [number, number] => [Number(v & 0xffffffffn) | 0, Number((v >> 32n) & 0xffffffffn) | 0];
 
+/**
+ * The x87 FOP of an instruction (SDM Vol. 1 §8.1.9, Figure 8-8): the low 3
+ * bits of its D8–DF escape byte and its ModR/M byte; 0 for other
+ * instructions. Prefixes (including REX and the 9B of the waiting forms)
+ * come before the escape byte.
+ */
+function x87Opcode(bytes: Uint8Array, start: number, len: number): number {
+  for (let i = start; i < start + len - 1; i++) {
+    const b = bytes[i]!;
+    if (b >= 0xd8 && b <= 0xdf) return ((b & 7) << 8) | bytes[i + 1]!;
+    const prefix = b === 0x66 || b === 0x67 || b === 0xf2 || b === 0xf3 || b === 0xf0 || b === 0x9b ||
+      b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65 || (b >= 0x40 && b <= 0x4f);
+    if (!prefix) return 0;
+  }
+  return 0;
+}
+
 function unsupportedOp(text: string, why: string): (c: Core, op: Op) => void {
   return () => { throw new Unsupported(`${why}: ${text}`); };
 }
@@ -94,8 +125,6 @@ export class DecodeCache {
   private readonly blocks = new Map<number, Block>();
   private readonly byPage = new Map<number, Block[]>();
   private readonly instr = new Instruction();
-  /** Decoded-instruction count, for statistics and the decode-cache benchmark. */
-  decodedOps = 0;
   /**
    * When false, every block is decoded afresh each time it runs: the decode
    * cache is an optimization, and tests run guests both ways to show it
@@ -132,12 +161,27 @@ export class DecodeCache {
     this.byPage.delete(ppn);
   }
 
-  private build(core: Core, rip: number, pa: number): Block | null {
-    if (pa + 1 > this.mem.ramBytes) {
-      core.host.stop('unsupported', core, `instruction fetch from physical 0x${pa.toString(16)}, which is not RAM`);
+  /**
+   * Code fetched from outside RAM. Where nothing backs the address, the bytes
+   * read as all ones, as every read there does (a PCI master abort), and
+   * FF FF is no instruction (FF /7 is reserved): #UD, as Bochs raises too.
+   * A device's registers are not code: fetching from them ends the run (as
+   * on Bochs, which stops "running in bogus memory").
+   */
+  private fetchOutsideRam(core: Core, pa: number): null {
+    const where = `physical 0x${pa.toString(16)}`;
+    const device = this.mem.findMmio(pa);
+    if (device) {
+      core.host.stop('fault', core, `instruction fetch from ${device.dev.name} registers (MMIO) at ${where}: code runs only from RAM`);
       core.yieldNow();
-      return null;
+    } else {
+      core.fetchFault(new Fault(Vector.UD, null, `instruction fetch from ${where}, where there is no memory: it reads as all ones, and FF FF is not an instruction`));
     }
+    return null;
+  }
+
+  private build(core: Core, rip: number, pa: number): Block | null {
+    if (pa + 1 > this.mem.ramBytes) return this.fetchOutsideRam(core, pa);
     const off = pa % 4096;
     const inPage = Math.min(4096 - off, this.mem.ramBytes - pa);
     // Decode from a window, not the whole page: iced copies its input into
@@ -195,7 +239,7 @@ export class DecodeCache {
           break;
         }
         op = this.makeOp(ins);
-        this.decodedOps++;
+        op.fop = x87Opcode(bytes, start, op.len);
         ops.push(op);
         if (atPageEnd && dec.position > inPage) crosses = true;
         if (dec.position >= window) break;
@@ -235,7 +279,11 @@ export class DecodeCache {
     let size = 0;
     let unsupported: string | null = null;
     const special: Register[] = [];
-    const n = Math.min(ins.opCount, 3);
+    const n = Math.min(ins.opCount, 4);
+    if (ins.opCount > 4) unsupported = 'instruction with more than four operands';
+    const enc = ins.encoding;
+    if (enc === EncodingKind.VEX) op.vex = true;
+    else if (enc !== EncodingKind.Legacy) unsupported = `${EncodingKind[enc]}-encoded instruction`;
     for (let i = 0; i < n; i++) {
       const kind = ins.opKind(i);
       let k = K.None, r = 0, h = 0;
@@ -243,8 +291,13 @@ export class DecodeCache {
         case OpKind.Register: {
           const reg = ins.opRegister(i);
           const info = gprInfo(reg);
-          if (info) { k = K.Reg; r = info.index; h = info.highByte ? 8 : 0; if (i === 0 || size === 0) size = size || info.size; if (i === 1) op.size2 = info.size; }
-          else { k = K.Reg; r = -1; special.push(reg); }
+          if (reg >= Register.ST0 && reg <= Register.ST7) { k = K.Reg; r = reg - Register.ST0; } // x87 ST(i)
+          else if (info) { k = K.Reg; r = info.index; h = info.highByte ? 8 : 0; if (i === 0 || size === 0) size = size || info.size; if (i === 1) op.size2 = info.size; }
+          else {
+            const v = vecInfo(reg);
+            if (v) { k = K.Vec; r = v.index; if (v.size > op.vl) op.vl = v.size; }
+            else { k = K.Reg; r = -1; special.push(reg); }
+          }
           break;
         }
         case OpKind.Memory: {
@@ -263,13 +316,15 @@ export class DecodeCache {
           }
           if (index !== Register.None) {
             const xi = gprInfo(index);
-            if (!xi) unsupported = 'memory operand with a vector index register';
-            else { op.mIndex = xi.index; if (xi.size === 4) op.addr32 = true; }
+            const vi = xi ? undefined : vecInfo(index);
+            if (xi) { op.mIndex = xi.index; if (xi.size === 4) op.addr32 = true; }
+            else if (vi) { op.vsibIndex = vi.index; op.vsib = vi.size; } // VSIB (AVX2 gathers): the handler forms each element's address
+            else unsupported = `memory operand with index register ${Register[index]}`;
             op.mShift = Math.log2(ins.memoryIndexScale);
           }
           const seg = segIndex(ins.memorySegment);
           op.mSeg = seg === SEG_FS || seg === SEG_GS ? seg : -1;
-          if (!op.addr32 && op.mSeg < 0 && op.mIndex < 0) {
+          if (!op.addr32 && op.mSeg < 0 && op.mIndex < 0 && op.vsib === 0) {
             if (op.mBase < 0) {
               const abs = Number(BigInt.asIntN(64, ins.memoryDisplacement));
               if (abs >= -(2 ** 47) && abs < 2 ** 47) { op.eaKind = 1; op.mAbs = abs; }
@@ -279,6 +334,7 @@ export class DecodeCache {
             }
           }
           const msz = MemorySizeExt.size(ins.memorySize);
+          op.msz = msz;
           if (i === 0 || size === 0) size = size || msz;
           if (i === 1) op.size2 = msz;
           break;
@@ -302,11 +358,12 @@ export class DecodeCache {
       }
       if (i === 0) { op.k0 = k; op.r0 = r; op.h0 = h; }
       else if (i === 1) { op.k1 = k; op.r1 = r; op.h1 = h; }
-      else { op.k2 = k; op.r2 = r; op.h2 = h; }
+      else if (i === 2) { op.k2 = k; op.r2 = r; op.h2 = h; }
+      else { op.k3 = k; op.r3 = r; }
     }
     op.size = size === 1 || size === 2 || size === 4 || size === 8 ? size : 8;
 
-    let spec = TABLE.get(ins.mnemonic);
+    let spec = (op.k0 === K.Vec || op.k1 === K.Vec) && VECTOR_ALIASES.get(ins.mnemonic) || TABLE.get(ins.mnemonic);
     if (ins.mnemonic === Mnemonic.Mov && special.length > 0) spec = this.movSpecial(op, ins, special);
     else if (special.length > 0 && spec) unsupported ??= `register operand ${Register[special[0]!]}`;
     if (!spec || unsupported) {

@@ -14,6 +14,47 @@ export const VECTOR_NAMES: Record<number, string> = {
   16: '#MF x87 error', 17: '#AC alignment check', 18: '#MC machine check', 19: '#XM SIMD exception',
 };
 
+/** "#DE", "NMI", "vector 40": the short name of a vector. */
+export function vectorShortName(v: number): string {
+  const n = VECTOR_NAMES[v];
+  return n ? n.split(' ')[0]! : `vector ${v}`;
+}
+
+/** Why delivering an event faulted when the guest never loaded an IDT (the guest ABI starts with IDTR limit 0). */
+export const NO_IDT = 'no IDT loaded (IDTR limit 0)';
+
+/**
+ * An event the core tried to deliver and could not: delivering it faulted
+ * (SDM Vol. 3A §6.15, Tables 6-4 and 6-5). A triple fault ends a chain of
+ * these; the first is the event the program raised.
+ */
+export interface Undelivered {
+  vector: number;
+  /** What raised it, e.g. "divide by zero" (for later links: the fault that led to it). */
+  detail: string;
+  /** Why delivering it faulted, e.g. NO_IDT. */
+  reason: string;
+}
+
+/**
+ * One line for a chain of undelivered events, the original fault first:
+ * "#DE divide error (divide by zero) could not be delivered: no IDT loaded
+ * (IDTR limit 0); the #DF that followed failed the same way".
+ */
+export function describeUndelivered(chain: readonly Undelivered[]): string {
+  const [first, ...rest] = chain;
+  if (first === undefined) return '';
+  let s = `${VECTOR_NAMES[first.vector] ?? `vector ${first.vector}`} (${first.detail}) could not be delivered: ${first.reason}`;
+  if (rest.length === 0) return s;
+  if (rest.every((r) => r.reason === first.reason)) {
+    const names = rest.map((r) => vectorShortName(r.vector));
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    return `${s}; the ${list} that followed failed the same way`;
+  }
+  for (const r of rest) s += `; then ${vectorShortName(r.vector)}: ${r.reason}`;
+  return s;
+}
+
 /** Exceptions that push an error code (SDM Vol. 3A Table 6-1). */
 export function hasErrorCode(v: number): boolean {
   return v === 8 || v === 10 || v === 11 || v === 12 || v === 13 || v === 14 || v === 17 || v === 21;
@@ -22,6 +63,8 @@ export function hasErrorCode(v: number): boolean {
 /**
  * Thrown by instruction handlers: a fault restarts at the faulting
  * instruction (RIP = its address), a trap (`isTrap`) continues after it.
+ * `software`: INT n / INT3, whose delivery checks the gate's DPL and leaves
+ * EXT clear; INT1 is a trap that is not (SDM Vol. 2A INT n/INTO/INT3/INT1).
  */
 export class Fault {
   constructor(
@@ -29,6 +72,7 @@ export class Fault {
     readonly errorCode: number | null,
     readonly detail: string,
     readonly isTrap = false,
+    readonly software = isTrap,
   ) {}
 }
 

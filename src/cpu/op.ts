@@ -12,7 +12,8 @@ import type { Core } from './core.js';
 export type Handler = (c: Core, op: Op) => void;
 
 /** Operand kinds. */
-export const enum K { None = 0, Reg = 1, Mem = 2, Imm = 3 }
+/** Operand kinds: Vec is an XMM/YMM register (r = its number 0–15). */
+export const enum K { None = 0, Reg = 1, Mem = 2, Imm = 3, Vec = 4 }
 
 export class Op {
   exec: Handler;
@@ -29,10 +30,21 @@ export class Op {
   size = 8;
   /** Secondary size: source size of MOVZX/MOVSX, element size of string ops... */
   size2 = 0;
-  k0 = K.None; k1 = K.None; k2 = K.None;
-  /** Register operands: GPR index, and 8 when the operand is a legacy high byte (AH..BH). */
-  r0 = 0; r1 = 0; r2 = 0;
+  k0 = K.None; k1 = K.None; k2 = K.None; k3 = K.None;
+  /** Register operands: GPR or vector register index, and 8 when the operand is a legacy high byte (AH..BH). */
+  r0 = 0; r1 = 0; r2 = 0; r3 = 0;
   h0 = 0; h1 = 0; h2 = 0;
+  /**
+   * Vector ops (SSE/AVX): vector length in bytes (16 XMM, 32 YMM), memory
+   * operand size in bytes, VEX encoding, required memory alignment (16/32,
+   * 0 = none), and the operands in a normal form: destination `vd`, first
+   * source register `va` (the destination itself for two-operand legacy SSE),
+   * second source `kb`/`rb` (a register or the memory operand).
+   */
+  vl = 16; msz = 0; vex = false; align = 0;
+  vd = 0; va = 0; kb = K.None; rb = 0;
+  /** VSIB memory operand: index vector length in bytes (0 = none) and its register. */
+  vsib = 0; vsibIndex = 0;
   /** Immediate, sign- or zero-extended to 64 bits as the instruction defines. */
   immLo = 0; immHi = 0;
   /** Memory operand: base/index GPR (-1 none), scale as a shift, displacement as int32 pair. */
@@ -51,6 +63,8 @@ export class Op {
   mDisp = 0;
   /** ALU sub-operation, condition code, or other per-handler selector. */
   aux = 0;
+  /** x87 instructions: the 11-bit opcode FNSTENV/FXSAVE report as FOP (SDM Vol. 1 §8.1.9). */
+  fop = 0;
   /** Direct branch target. */
   target = 0;
   /** 0 none, 1 REP/REPE, 2 REPNE. */

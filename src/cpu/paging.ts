@@ -17,6 +17,8 @@ export const PFEC_P = 1, PFEC_W = 2, PFEC_U = 4, PFEC_RSVD = 8, PFEC_I = 16;
 export interface WalkResult {
   /** Physical address of the 4 KiB frame containing the linear address, or -1 on fault. */
   frame: number;
+  /** log2 of the size of the page the walk found: 12 (4 KiB), 21 (2 MiB) or 30 (1 GiB). */
+  pageShift: number;
   writable: boolean;
   user: boolean;
   executable: boolean;
@@ -81,6 +83,7 @@ export function walk(mem: PhysicalMemory, cr3: number, lin: number, acc: number,
         (acc !== ACC_EXEC || exec);
       if (!ok) return fail(out, acc, user, true, false, nxe);
       out.frame = frameBase + within;
+      out.pageShift = levels[level]!;
       out.writable = writable || (!user && !wp);
       out.user = usr;
       out.executable = exec;
@@ -121,5 +124,5 @@ function fail(out: WalkResult, acc: number, user: boolean, present: boolean, rsv
 }
 
 export function newWalkResult(): WalkResult {
-  return { frame: -1, writable: false, user: false, executable: false, dirty: false, pfec: 0, reads: 0 };
+  return { frame: -1, pageShift: 12, writable: false, user: false, executable: false, dirty: false, pfec: 0, reads: 0 };
 }

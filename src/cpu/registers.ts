@@ -44,3 +44,12 @@ export function segIndex(r: Register): number {
     default: return -1;
   }
 }
+
+/** XMM0–15 (16 bytes) and YMM0–15 (32 bytes); XMM16+ and ZMM are AVX-512, which this machine does not have. */
+export interface VecInfo { index: number; size: number; }
+const vecByReg = new Map<number, VecInfo>();
+for (let i = 0; i < 16; i++) {
+  vecByReg.set((Register as unknown as Record<string, number>)[`XMM${i}`]!, { index: i, size: 16 });
+  vecByReg.set((Register as unknown as Record<string, number>)[`YMM${i}`]!, { index: i, size: 32 });
+}
+export function vecInfo(r: Register): VecInfo | undefined { return vecByReg.get(r); }

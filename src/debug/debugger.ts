@@ -14,13 +14,15 @@ import { ExprError } from './expr.js';
 import {
   backtrace, coreArg, coresTable, disas, examine, infoView, infoViews, out, parseXFormat, pointText, regs, renderStop, timeline, type Output, type XFormat,
 } from './views.js';
+import './fpuView.js'; // registers `info fpu`
 import { buildChromeTrace } from './trace.js';
+import './simdView.js'; // registers `info sse`
+import './vmxViews.js'; // registers `info vmcs`, `info vapic`, `info pid`
 import { POSTED_STEPS } from './points.js';
 import { exitReasonByName } from '../vmx/reasons.js';
 
 /** Exit-reason names `catch vmexit` completes. */
 const EXIT_REASON_WORDS = ['cpuid', 'hlt', 'vmcall', 'io', 'rdmsr', 'wrmsr', 'cr', 'rdtsc', 'invlpg', 'exception', 'external', 'intwindow', 'ept-violation', 'ept-misconfig', 'preemption', 'apic-access', 'apic-write', 'eoi', 'tpr', 'mtf'];
-import './vmxViews.js';
 
 export interface Result {
   command: string;

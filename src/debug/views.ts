@@ -384,6 +384,20 @@ registerInfoView({
   },
 });
 
+/** Widest line of an info view (columns): a terminal split in two still shows it whole. */
+export const INFO_WIDTH = 100;
+
+/** Words joined by spaces into lines of at most `width` characters. */
+function wrapWords(words: string[], width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && line.length + 1 + w.length > width) { out.push(line); line = w; } else line = line ? `${line} ${w}` : w;
+  }
+  out.push(line);
+  return out;
+}
+
 const LVT_NAMES: [number, string][] = [[Reg.LVT_TIMER, 'timer'], [Reg.LVT_LINT0, 'LINT0'], [Reg.LVT_LINT1, 'LINT1'], [Reg.LVT_ERROR, 'error'], [Reg.LVT_PERF, 'perf'], [Reg.LVT_THERMAL, 'thermal'], [Reg.LVT_CMCI, 'CMCI']];
 
 function lvtText(v: number): string {
@@ -404,25 +418,26 @@ registerInfoView({
     const busy = (icrLo >>> 12) & 1;
     const now = s.now();
     const flights = s.log.inFlight.filter((f) => (f.to === id || f.from === id) && f.arrival >= now);
+    // Laid out to fit INFO_WIDTH columns: identity on the title line, the
+    // registers in a table, long vector lists wrapped, the LVT two to a line.
     const rows = [
-      ['mode', a.mode, 'apic id', hx(a.apicId, 2), 'svr', `${hx(a.svr, 3)} (${a.softwareEnabled ? 'software-enabled' : 'software-disabled'}, spurious ${hx(a.svr & 0xff, 2)})`],
       ['tpr', hx(a.tpr, 2), 'ppr', hx(a.ppr(), 2), 'esr', hx(a.mode === 'disabled' ? 0 : reg(Reg.ESR), 2)],
       ['icr', `${hx(a.icrHi, 8)}:${hx(icrLo, 8)}`, 'vector', hx(icrLo & 0xff, 2), 'delivery status', busy ? c().yellow('1 (send pending)') : '0 (idle)'],
     ];
-    const bits = [
-      [c().cyan('IRR'), c().bold(vectorList(a.irr))],
-      [c().cyan('ISR'), c().bold(vectorList(a.isr))],
-      [c().cyan('TMR'), vectorList(a.tmr)],
-    ];
-    const lvt = LVT_NAMES.map(([off, n]) => [n, a.mode === 'disabled' ? '-' : lvtText(reg(off))]);
+    const bits = (name: string, words: ArrayLike<number>, bold: boolean) =>
+      wrapWords(vectorList(words).split(' '), INFO_WIDTH - 5).map((l, i) => [i === 0 ? c().cyan(name) : '', bold ? c().bold(l) : l]);
+    const lvt = LVT_NAMES.map(([off, n]) => [c().cyan(n), a.mode === 'disabled' ? '-' : lvtText(reg(off))]);
+    const lvtRows: string[][] = [];
+    for (let i = 0; i < lvt.length; i += 2) lvtRows.push([i === 0 ? c().cyan('lvt') : '', ...lvt[i]!, ...(lvt[i + 1] ?? [])]);
     const snap = a.snapshot();
     const timer = `initial ${snap.timerInitial} current ${snap.timerCurrent} divide ${hx(a.mode === 'disabled' ? 0 : reg(Reg.TIMER_DIVIDE), 1)}`;
+    const svr = `${hx(a.svr, 3)} (${a.softwareEnabled ? 'software-enabled' : 'software-disabled'}, spurious ${hx(a.svr & 0xff, 2)})`;
     const lines = [
-      c().bold(`core ${id}: local APIC (${a.mode})`),
+      c().bold(`core ${id}: local APIC, ${a.mode} mode, apic id ${hx(a.apicId, 2)}, svr ${svr}`),
       table(rows.map((r) => r.map((x, i) => (i % 2 === 0 ? c().cyan(x) : x)))),
-      table(bits),
-      table([lvt.slice(0, 4).flatMap(([n, v]) => [c().cyan(n!), v!]), lvt.slice(4).flatMap(([n, v]) => [c().cyan(n!), v!])]),
-      `${c().cyan('timer')} ${timer}`,
+      table([...bits('IRR', a.irr, true), ...bits('ISR', a.isr, true), ...bits('TMR', a.tmr, false)]),
+      table(lvtRows),
+      `${c().cyan('timer count')}  ${timer}`,
     ];
     if (flights.length) {
       lines.push(c().bold('in flight:'));

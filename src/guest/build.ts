@@ -2,7 +2,7 @@
  * Builds guest programs (C sources under guest/) into images, on demand and cached.
  *
  * Two flavours of the same sources: a freestanding static ELF64 that the emulator
- * (and QEMU/Bochs through ../shared/peers) boots, and a normal host executable
+ * (and QEMU and Bochs, through the same multiboot loader) boots, and a normal host executable
  * (-DRT_NATIVE) whose output is the reference for differential tests.
  *
  * Builds are keyed by the content of everything that can change the output
@@ -12,16 +12,27 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface GuestBuild {
   /** File name of the result (without extension); also names the build in error messages. */
   name: string;
-  /** Repo-relative source paths (.c or .S); guest/lib/rt.c is added automatically. */
+  /**
+   * Repo-relative source paths (.c or .S); guest/lib/rt.c is added
+   * automatically, and so are the companions the sources name (see
+   * withCompanions).
+   */
   sources: string[];
   cflags?: string[];
+  /**
+   * Integer-only code generation (-mgeneral-regs-only): no SSE/x87 in the
+   * compiled code, for guests that run with the FPU off or must not touch
+   * vector state. The runtime's start-up still enables FP/SSE.
+   */
+  integerOnly?: boolean;
 }
 
 /** The compiler or linker is not installed / not runnable: a setup problem, not a bug in the guest. */
@@ -47,6 +58,41 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const libDir = join(repoRoot, 'guest', 'lib');
 const runtimeSource = 'guest/lib/rt.c';
 
+/**
+ * The first of `candidates` that exists as (or can be made into) a writable
+ * directory, or null.
+ */
+export function firstWritableDir(candidates: string[]): string | null {
+  for (const dir of candidates) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+      return dir;
+    } catch {
+      // not creatable or not writable: try the next
+    }
+  }
+  return null;
+}
+
+let cacheDir: string | null = null;
+
+/**
+ * Where built images are kept: $SHINJUKU_CACHE if set, else .cache/guest in
+ * the package (a checkout), else the user's cache folder - a package
+ * installed with `sudo npm install -g` is not writable by the user who runs it.
+ */
+export function guestCacheDir(): string {
+  if (cacheDir !== null) return cacheDir;
+  const env = process.env.SHINJUKU_CACHE;
+  const candidates = env
+    ? [join(resolve(env), 'guest')]
+    : [join(repoRoot, '.cache', 'guest'), join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'shinjuku-emu', 'guest')];
+  cacheDir = firstWritableDir(candidates);
+  if (cacheDir === null) throw new ToolchainError(`guest build needs a writable cache folder; none of ${candidates.join(', ')} could be created (set SHINJUKU_CACHE to one that can)`);
+  return cacheDir;
+}
+
 /** Every .h under guest/ (outside guest/lib, hashed above), repo-relative and sorted. */
 function guestHeaders(): string[] {
   const out: string[] = [];
@@ -62,9 +108,10 @@ function guestHeaders(): string[] {
 }
 
 /**
- * The guest ABI (../shared/peers/README.md): a static, non-PIE ELF64 with no libc.
- * -mgeneral-regs-only keeps SSE out of guest code so that context switches need
- * not save vector state; -mno-red-zone because interrupts are delivered on the
+ * The guest ABI (docs/architecture.md, "Guest ABI"): a static, non-PIE ELF64 with no libc.
+ * Ordinary x86-64 code generation, SSE included (the runtime's _start enables
+ * FP/SSE/AVX as a kernel would; `integerOnly` adds -mgeneral-regs-only);
+ * -mno-red-zone because interrupts are delivered on the
  * same stack in ring 0 (no stack switch), which would clobber a red zone;
  * --build-id=none keeps images byte-identical across hosts for the same input.
  * -lgcc supplies __divti3 and friends for __int128 and __popcountdi2.
@@ -72,7 +119,6 @@ function guestHeaders(): string[] {
 const GUEST_FLAGS = [
   '-O2',
   '-ffreestanding',
-  '-mgeneral-regs-only',
   '-mno-red-zone',
   '-fno-pic',
   '-no-pie',
@@ -130,14 +176,48 @@ function readSource(rel: string, buildName: string): Buffer {
   }
 }
 
+/**
+ * A line in a guest source that names other sources to build into the same
+ * image, relative to the naming file: `shinjuku-emu: link ../apic/idt.c` as
+ * the only text of a C comment (after // or inside a block comment).
+ */
+const LINK_DIRECTIVE = /^\s*(?:\/\/|\/\*|\*)\s*shinjuku-emu:\s*link\s+(.*?)\s*(?:\*\/\s*)?$/gm;
+
+/**
+ * `sources` followed by the companions they name with LINK_DIRECTIVE (and
+ * theirs), each once, so that a guest that needs e.g. guest/apic/idt.c
+ * builds from its own file alone. Paths stay repo-relative.
+ */
+export function withCompanions(sources: string[], buildName: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (rel: string, namedBy: string | null) => {
+    const abs = resolve(repoRoot, rel);
+    if (seen.has(abs)) return;
+    seen.add(abs);
+    out.push(rel);
+    let text: string;
+    try {
+      text = readFileSync(abs, 'latin1');
+    } catch {
+      throw new GuestBuildError(`guest build '${buildName}': ${namedBy ? `${namedBy} links ${rel}, which is not there` : `source file ${rel} not found`}`, '');
+    }
+    for (const m of text.matchAll(LINK_DIRECTIVE)) {
+      for (const p of m[1]!.split(/\s+/).filter(Boolean)) visit(relative(repoRoot, resolve(dirname(abs), p)), rel);
+    }
+  };
+  for (const src of sources) visit(src, null);
+  return out;
+}
+
 function build(b: GuestBuild, kind: 'guest' | 'native'): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(b.name)) {
     throw new GuestBuildError(`guest build name '${b.name}' must be a plain file name (letters, digits, _ . -)`, '');
   }
   const cc = compilerName();
   const version = compilerVersion(cc);
-  const sources = [...b.sources, runtimeSource];
-  const flags = [...(kind === 'guest' ? GUEST_FLAGS : NATIVE_FLAGS), ...(b.cflags ?? [])];
+  const sources = [...withCompanions(b.sources, b.name), runtimeSource];
+  const flags = [...(kind === 'guest' ? GUEST_FLAGS : NATIVE_FLAGS), ...(b.integerOnly && kind === 'guest' ? ['-mgeneral-regs-only'] : []), ...(b.cflags ?? [])];
 
   // Everything in guest/lib may be #included by any source, so all of it keys
   // the build, not just the files named on the command line.
@@ -167,7 +247,7 @@ function build(b: GuestBuild, kind: 'guest' | 'native'): string {
     field(h);
     field(readFileSync(join(repoRoot, h)));
   }
-  const dir = join(repoRoot, '.cache', 'guest', hash.digest('hex'));
+  const dir = join(guestCacheDir(), hash.digest('hex'));
   const out = join(dir, kind === 'guest' ? `${b.name}.elf` : b.name);
   if (existsSync(out)) return out;
 

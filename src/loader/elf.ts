@@ -1,10 +1,10 @@
 /**
  * ELF64 parsing and validation of guest images.
  *
- * The checks are the ones the peers' multiboot loader makes
- * (../shared/peers/loader/load.c), in the same order and with the same wording,
- * so an image that this emulator refuses is refused on QEMU and Bochs too, with
- * a message a user can look up in the peers README ("Loader errors").
+ * The checks are the ones the multiboot loader that boots the same images on
+ * QEMU and Bochs makes, in the same order and with the same wording, so an
+ * image that this emulator refuses is refused there too, with the same
+ * message (docs/architecture.md, "Guest ABI", says what an image must be).
  * Field offsets follow the System V gABI, "ELF-64 Object File Format" 1.5:
  * Elf64_Ehdr is 64 bytes, Elf64_Phdr 56, Elf64_Shdr 64, Elf64_Sym 24.
  */

@@ -1,7 +1,7 @@
 /**
  * Physical memory layout that guest images are linked against.
  *
- * These mirror ../shared/peers/loader/layout.h: the multiboot loader used to run
+ * These are the guest ABI's (docs/architecture.md): the multiboot loader used to run
  * the same images on QEMU and Bochs puts its page tables, GDT and per-core stacks
  * at exactly these addresses, so an image that fits here fits there too and one
  * image runs unchanged on QEMU, Bochs and this emulator. Change them together or

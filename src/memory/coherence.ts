@@ -1,5 +1,5 @@
 /**
- * Caches and coherence (design.md §4 "Memory"): what a guest access costs
+ * Caches and coherence (docs/cost-model.md "Memory hierarchy and coherence"): what a guest access costs
  * when it has to find its 64-byte line somewhere in a Haswell-EP hierarchy.
  *
  * Structure
@@ -45,7 +45,8 @@
  *    Not modelled: store-buffer-full stalls (streams of stores to cold lines
  *    are undercharged) and the drain a fence or locked instruction waits for.
  *  - Writebacks of dirty victims are free (write-back buffers hide them).
- *  - An access is charged for the line holding its first byte only.
+ *  - An access that straddles two lines is two accesses, one per line: the
+ *    core splits it (CoreMemory.readSplit / writeSplit) and asks for each.
  *
  * Fast path: a per-core direct-mapped filter (4096 slots keyed by the low
  * bits of the line) remembers where a line sits in that core's L1. An L1 hit
@@ -206,7 +207,7 @@ export class CoherentMemorySystem implements MemorySystem {
     const c = costs.cache;
     this.cLoad = costs.loadL1;
     this.cStore = costs.storeL1;
-    this.cUncached = costs.unbackedAccess;
+    this.cUncached = costs.uncachedRam;
     this.cL2 = c.l2Hit;
     this.cL3 = c.l3Hit;
     this.cRemoteClean = c.remoteClean;
@@ -293,6 +294,32 @@ export class CoherentMemorySystem implements MemorySystem {
   }
 
   uncached(_core: number, _pa: number): Tick { return this.cUncached; }
+
+  /**
+   * CLFLUSH (SDM Vol. 2A "CLFLUSH—Flush Cache Line"): invalidate the line
+   * in every cache of the coherence domain — every core's L1 and L2, every
+   * socket's L3 — writing it back first if it is dirty (writebacks are free
+   * here). The next access to it goes to DRAM. A sleeper polling the line is
+   * told, as for an L3 eviction: its next poll costs a miss.
+   */
+  flush(core: number, pa: number): void {
+    const line = pa >>> LINE_SHIFT;
+    if (line >= this.lines) return;
+    let holders = this.sharers[line]!;
+    const hadHolders = holders !== 0;
+    while (holders !== 0) {
+      const c = 31 - Math.clz32(holders);
+      holders &= ~(1 << c);
+      this.dropPrivate(c, line);
+    }
+    this.sharers[line] = 0;
+    this.owner[line] = 0;
+    for (let s = 0; s < this.sockets; s++) {
+      const i = this.l3Find(s, line);
+      if (i >= 0) this.l3Tag[i] = 0;
+    }
+    if (hadHolders && this.evictObserver !== null) this.evictObserver(core, line);
+  }
 
   // -------------------------------------------------------------- inspection
 

@@ -2,10 +2,8 @@
  * The cost seam between cores and memory. Every guest load or store asks the
  * memory system what it costs. The machine uses `CoherentMemorySystem`
  * (coherence.ts: private L1/L2, shared L3, a MESI directory per 64-byte line,
- * DRAM); `FlatMemorySystem` here charges every RAM access as an L1 hit
- * (profile memory.loadL1 / storeL1) and stays for tests and comparisons.
+ * DRAM).
  */
-import type { TickCosts } from '../profile/load.js';
 import type { Tick } from '../sim/time.js';
 
 export interface MemorySystem {
@@ -19,24 +17,10 @@ export interface MemorySystem {
    * store hits.
    */
   rfo(core: number, pa: number): Tick;
-  /** Cost of an access to a physical address that is not RAM. */
+  /** Cost of an access to RAM whose memory type is uncacheable (UC, from the MTRRs): it bypasses the caches. */
   uncached(core: number, pa: number): Tick;
   /** What a load would pay to fetch the line from another core's cache, else 0; changes nothing. */
   remoteLoadCost(core: number, pa: number): Tick;
-}
-
-export class FlatMemorySystem implements MemorySystem {
-  private readonly loadCost: Tick;
-  private readonly storeCost: Tick;
-  private readonly otherCost: Tick;
-  constructor(costs: TickCosts) {
-    this.loadCost = costs.loadL1;
-    this.storeCost = costs.storeL1;
-    this.otherCost = costs.unbackedAccess;
-  }
-  load(_core: number, _pa: number): Tick { return this.loadCost; }
-  store(_core: number, _pa: number): Tick { return this.storeCost; }
-  rfo(_core: number, _pa: number): Tick { return this.loadCost; }
-  remoteLoadCost(_core: number, _pa: number): Tick { return 0; }
-  uncached(_core: number, _pa: number): Tick { return this.otherCost; }
+  /** CLFLUSH by `core`: the line leaves every cache of the coherence domain (written back if dirty). */
+  flush(core: number, pa: number): void;
 }

@@ -1,11 +1,11 @@
 /**
- * Physical address space (design.md §4 "Memory").
+ * Physical address space (docs/architecture.md "Memory").
  *
  * RAM is one ArrayBuffer the size of `--memory`. Node allocates it zeroed and
  * the host OS commits its pages on first touch, so it is as sparse in host
  * memory as a table of 4 KiB typed arrays would be, while every access is one
- * DataView call with no page-table lookup. (This departs from design.md's
- * "4 KiB pages of typed arrays"; docs/architecture.md records why.)
+ * DataView call with no page-table lookup. (Rather than "4 KiB pages of typed arrays"; docs/architecture.md
+ * records why.)
  *
  * Above RAM, MMIO regions route to devices; each device sees the accessing
  * core, because some devices (the local APIC at 0xFEE00000) show each core its

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ProfileSchema, type Profile, INSTRUCTION_CLASSES, type InstructionClass } from './schema.js';
+import type { TlbConfig } from '../cpu/tlb.js';
 
 export const DEFAULT_PROFILE_PATH = fileURLToPath(new URL('../../profiles/haswell-e5-2658v3.json', import.meta.url));
 
@@ -38,7 +39,7 @@ export function loadProfile(file: string = DEFAULT_PROFILE_PATH): Profile {
 
 /**
  * Costs the hot paths read, already converted from core cycles to TSC ticks
- * (the reference clock, design.md §3): ticks = cycles × tscHz / coreHz.
+ * (the reference clock, docs/architecture.md "Time and the global scheduler"): ticks = cycles × tscHz / coreHz.
  */
 export interface TickCosts {
   readonly ticksPerCoreCycle: number;
@@ -47,13 +48,22 @@ export interface TickCosts {
   readonly cache: CacheTicks;
   readonly loadL1: number;
   readonly storeL1: number;
+  /** A load or store to RAM whose memory type is UC (MTRRs): no cache, a memory round trip. */
+  readonly uncachedRam: number;
+  /** An access to a physical address no RAM or device backs (master abort). */
   readonly unbackedAccess: number;
+  /** Extra cost of a load whose bytes span two pages (on top of one access per line). */
+  readonly pageSplitLoad: number;
+  /** Data TLB: a first-level miss that hits the STLB, and a page walk. */
+  readonly tlb: { readonly stlbHit: number; readonly walk: number };
   /** Share of a core-to-core transfer spent before the request reaches the owning core (0..1). */
   readonly remoteRequestShare: number;
   readonly apic: {
     readonly ipiLatency: number;
     readonly ipiLatencyCrossSocket: number;
     readonly xapicMmioAccess: number;
+    /** RDMSR/WRMSR of an x2APIC register (MSRs 800H-8FFH). */
+    readonly x2apicMsrAccess: number;
     readonly ioapicMmioAccess: number;
     /** TSC ticks per APIC timer count at divide-by-1. */
     readonly ticksPerTimerCount: number;
@@ -95,15 +105,33 @@ export function tickCosts(p: Profile): TickCosts {
     },
     loadL1: p.memory.loadL1.cycles * ratio,
     storeL1: p.memory.storeL1.cycles * ratio,
+    uncachedRam: p.memory.uncachedRam.cycles * ratio,
     unbackedAccess: p.memory.unbackedAccess.cycles * ratio,
+    pageSplitLoad: p.memory.pageSplitLoad.cycles * ratio,
+    tlb: { stlbHit: p.tlb.stlbHit.cycles * ratio, walk: p.tlb.walk.cycles * ratio },
     remoteRequestShare: p.memory.remoteRequestShare.value,
     apic: {
       ipiLatency: p.apic.ipiLatency.cycles * ratio,
       ipiLatencyCrossSocket: p.apic.ipiLatencyCrossSocket.cycles * ratio,
       xapicMmioAccess: p.apic.xapicMmioAccess.cycles * ratio,
+      x2apicMsrAccess: p.apic.x2apicMsrAccess.cycles * ratio,
       ioapicMmioAccess: p.apic.ioapicMmioAccess.cycles * ratio,
       ticksPerTimerCount: p.clock.tscHz.value / p.apic.timerHz.value,
     },
     vmx: Object.fromEntries(Object.entries(p.vmx).map(([k, e]) => [k, e.cycles * ratio])) as Record<keyof Profile['vmx'], number>,
+  };
+}
+
+/** The data TLB's shape and costs from the profile (src/cpu/tlb.ts). */
+export function tlbConfig(p: Profile): TlbConfig {
+  const t = p.tlb;
+  return {
+    l1: [
+      { entries: t.dtlb4kEntries.value, ways: t.dtlb4kWays.value },
+      { entries: t.dtlb2mEntries.value, ways: t.dtlb2mWays.value },
+      { entries: t.dtlb1gEntries.value, ways: t.dtlb1gWays.value },
+    ],
+    stlb: { entries: t.stlbEntries.value, ways: t.stlbWays.value },
+    stlbHit: tickCosts(p).tlb.stlbHit,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The machine profile: every cycle constant of the machine, each with its
- * source or the word `calibrated` and why (design.md §6). Validated with zod so
+ * The machine profile: every cycle constant of the machine, each with one
+ * provenance kind and its text (docs/cost-model.md). Validated with zod so
  * a bad file fails with the file name, the field path and what was expected.
  */
 import { z } from 'zod';
@@ -54,7 +54,25 @@ export const INSTRUCTION_CLASSES = [
   'setcc', 'cmov', 'imul', 'mulWide', 'div32', 'div64', 'cdq', 'push', 'pop', 'jcc', 'branchTaken', 'jmp',
   'jmpIndirect', 'call', 'ret', 'xchgReg', 'lockedRmw', 'cmpxchg', 'xadd', 'stringSetup', 'stringIteration',
   'nop', 'flagOp', 'pushfPopf', 'pause', 'rdtsc', 'rdtscp', 'cpuid', 'msr', 'fence', 'mfence', 'interruptFlag',
-  'hlt', 'portIo', 'controlRegister', 'iret', 'syscall', 'sysret', 'exceptionDelivery', 'software_int', 'tlbWalk', 'decodeMiss',
+  'hlt', 'portIo', 'controlRegister', 'iret', 'syscall', 'sysret', 'exceptionDelivery',
+  // Cost model (issue 8):
+  'clflush',
+  // x87 FPU (issue 13, x87 part)
+  'x87Wait', 'x87Init', 'x87Clex', 'x87Ldcw', 'x87Stcw', 'x87Stsw', 'x87Stenv', 'x87Ldenv', 'x87Save', 'x87Rstor',
+  'x87Stack', 'x87Move', 'x87Load', 'x87Store', 'x87Ild', 'x87Ist', 'x87Bld', 'x87Bstp', 'x87Const', 'x87Zero', 'x87Xch',
+  'x87Cmov', 'x87Add', 'x87Mul', 'x87Div', 'x87IntArith', 'x87IntDiv', 'x87Sign', 'x87Sqrt', 'x87Rndint', 'x87Scale',
+  'x87Xtract', 'x87Prem', 'x87Prem1', 'x87Compare', 'x87IntCompare', 'x87Comi', 'x87Xam',
+  // BMI2 and MOVBE (issue 13, x87 part)
+  'bmi2Shift', 'bzhi', 'mulx', 'pdepPext', 'movbe',
+  // SSE/AVX and extended-state classes (issue 13, SIMD part)
+  'vecMove', 'vecLogic', 'vecShuffle', 'vecToGpr', 'vecIntAlu', 'vecIntMul',
+  'vecIntMulLong', 'vecHorizontal', 'vecShift', 'vecShiftVar', 'vecBlendVar', 'vecTest',
+  'vecFpAdd', 'vecFpMul', 'vecFpDivSingle', 'vecFpDivSingleY', 'vecFpDivDouble', 'vecFpDivDoubleY',
+  'vecFpSqrtSingle', 'vecFpSqrtSingleY', 'vecFpSqrtDouble', 'vecFpSqrtDoubleY', 'vecFpHorizontal', 'vecComi',
+  'vecCvt', 'vecFpRound', 'vecFpDot', 'vecFpRcp', 'ldmxcsr', 'stmxcsr',
+  'fxsave', 'fxrstor', 'xgetbv', 'xsetbv',
+  'vecPcmpStr', 'crc32', 'xsave', 'xrstor', 'vecAes', 'vecClmul',
+  'vecFma', 'vecLanePermute', 'vecMaskMove', 'vzero', 'vecGather', 'vecCvtHalf',
   // VMX (issue 10): VMX instructions in root mode; VM entry/exit costs are in the `vmx` section
   'vmread', 'vmwrite', 'vmptrld', 'vmclear', 'vmxInstruction',
 ] as const;
@@ -74,7 +92,9 @@ export const ProfileSchema = z
       .object({
         loadL1: CostEntry,
         storeL1: CostEntry,
+        uncachedRam: CostEntry,
         unbackedAccess: CostEntry,
+        pageSplitLoad: CostEntry,
         // Cache and coherence latencies (src/memory/coherence.ts).
         l2Hit: CostEntry,
         l3Hit: CostEntry,
@@ -93,12 +113,28 @@ export const ProfileSchema = z
         l3Ways: ValueEntry,
       })
       .strict(),
+    // The data TLB (src/cpu/tlb.ts): capacities per page size and the cost of each level's miss.
+    tlb: z
+      .object({
+        dtlb4kEntries: ValueEntry,
+        dtlb4kWays: ValueEntry,
+        dtlb2mEntries: ValueEntry,
+        dtlb2mWays: ValueEntry,
+        dtlb1gEntries: ValueEntry,
+        dtlb1gWays: ValueEntry,
+        stlbEntries: ValueEntry,
+        stlbWays: ValueEntry,
+        stlbHit: CostEntry,
+        walk: CostEntry,
+      })
+      .strict(),
     instructionClasses: z.object(classShape).strict(),
     apic: z
       .object({
         ipiLatency: CostEntry,
         ipiLatencyCrossSocket: CostEntry,
         xapicMmioAccess: CostEntry,
+        x2apicMsrAccess: CostEntry,
         ioapicMmioAccess: CostEntry,
         timerHz: ValueEntry,
       })

@@ -1,5 +1,5 @@
 /**
- * The one event stream (design.md §8): hardware and host routines emit typed
+ * The one event stream (docs/architecture.md "Events"): hardware and host routines emit typed
  * events; the debugger, traces, statistics and tests all subscribe here.
  *
  * Emitting costs nothing when nobody listens: producers test a per-kind

@@ -1,6 +1,7 @@
 /**
  * The machine: cores, physical memory, the memory system, the decode cache,
- * the device-event queue and the global scheduler (design.md §3).
+ * the device-event queue and the global scheduler (docs/architecture.md
+ * "Time and the global scheduler").
  *
  * Scheduling rule: the next thing to happen is the earliest of (a) the device
  * event with the smallest (tick, priority, sequence) and (b) the next
@@ -11,10 +12,11 @@
  */
 import { Core, type CoreHost, RunState, CR0_PE, CR0_MP, CR0_NE, CR0_PG, CR4_PAE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_LME, EFER_LMA, hex } from '../cpu/core.js';
 import { DecodeCache, disassemble } from '../cpu/decoder.js';
+import type { Undelivered } from '../cpu/fault.js';
 import { PhysicalMemory } from '../memory/physical.js';
 import type { MemorySystem } from '../memory/memorySystem.js';
 import { CoherentMemorySystem, coherenceConfig } from '../memory/coherence.js';
-import { tickCosts, type TickCosts } from '../profile/load.js';
+import { tickCosts, tlbConfig, type TickCosts } from '../profile/load.js';
 import type { Profile } from '../profile/schema.js';
 import { EventStream, type StopReason } from './events.js';
 import { EventQueue } from './scheduler.js';
@@ -37,7 +39,7 @@ import { APIC_ACCESS_WINDOW } from '../vmx/ept.js';
 export const PORT_CONSOLE = 0xe9;
 export const PORT_EXIT = 0xf4;
 
-/** Boot structures in the reserved range, mirroring ../shared/peers/loader so one image runs on QEMU, Bochs and here. */
+/** Boot structures in the reserved range, mirroring the multiboot loader that boots the same images on QEMU and Bochs. */
 export const BOOT = {
   /** `cli; hlt; jmp .-2`: where a core's entry function returns to. */
   haltStub: RESERVED_BASE,
@@ -76,6 +78,8 @@ export interface StopInfo {
   rip: number | null;
   disassembly: string | null;
   detail: string;
+  /** A triple fault: the events the core could not deliver, the one the program raised first. */
+  undelivered?: readonly Undelivered[];
 }
 
 export class Machine implements CoreHost {
@@ -120,7 +124,7 @@ export class Machine implements CoreHost {
     };
     this.decode = new DecodeCache(this.mem, this.costs);
     this.cores = [];
-    for (let i = 0; i < config.cores; i++) this.cores.push(new Core(i, this.mem, this.memsys, this.costs, this.decode, this));
+    for (let i = 0; i < config.cores; i++) this.cores.push(new Core(i, this.mem, this.memsys, this.costs, this.decode, this, tlbConfig(config.profile)));
     this.maxCycles = config.maxCycles ?? Infinity;
 
     // Interrupt hardware: one local APIC per core on one bus, an I/O APIC, and the PIT on its pin 2.
@@ -148,7 +152,7 @@ export class Machine implements CoreHost {
       c.msr.devices.push(v.msrs);
     }
     this.mem.mapMmio(APIC_ACCESS_WINDOW, 0x1000, new ApicAccessWindow((core) => this.cores[core]?.vmx ?? null));
-    this.ioapic = new IoApic(this.bus, () => this.now(), this.costs.apic.ioapicMmioAccess);
+    this.ioapic = new IoApic(this.bus, (core) => this.cores[core]!.time, this.costs.apic.ioapicMmioAccess);
     this.mem.mapMmio(IOAPIC_BASE, 0x1000, this.ioapic);
     this.pit = new Pit(this.queue, this.ioapic, 2, config.profile.clock.tscHz.value / PIT_HZ);
 
@@ -171,8 +175,8 @@ export class Machine implements CoreHost {
   // ------------------------------------------------------------------- boot
 
   /**
-   * Load an ELF image and put every core in the state the peers' loader
-   * leaves it in (../shared/peers/README.md "Guest ABI"): long mode, ring 0,
+   * Load an ELF image and put every core in the state the guest ABI
+   * defines (docs/architecture.md, "Guest ABI"): long mode, ring 0,
    * identity-mapped 0–4 GiB with 2 MiB pages (3–4 GiB uncached), IF = 0,
    * RDI = core index, RSI = core count, own 1 MiB stack with RSP ≡ 8 (mod 16)
    * holding a return address into a halt stub, IDTR limit 0.
@@ -249,7 +253,7 @@ export class Machine implements CoreHost {
     }
   }
 
-  stop(reason: StopReason, core: Core | null, detail: string): void {
+  stop(reason: StopReason, core: Core | null, detail: string, undelivered?: readonly Undelivered[]): void {
     this.finish({
       reason,
       exitStatus: null,
@@ -258,6 +262,7 @@ export class Machine implements CoreHost {
       rip: core ? core.rip : null,
       disassembly: core ? this.disassembleAt(core, core.rip) : null,
       detail,
+      ...(undelivered ? { undelivered } : {}),
     });
   }
 

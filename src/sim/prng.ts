@@ -1,5 +1,5 @@
 /**
- * Seeded pseudo-random streams (design.md §3: one stream per source of
+ * Seeded pseudo-random streams (one stream per source of
  * randomness, so adding a stream never perturbs another). xoshiro128** over
  * 32-bit state words: fast with Math.imul and fully deterministic.
  */

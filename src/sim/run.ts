@@ -36,10 +36,13 @@ export interface RunResult {
 }
 
 /**
- * Exit status for runs the guest did not end itself (chosen to match the
- * peers where they have an equivalent: 124 timeout, 125 triple fault).
+ * Exit status for runs the guest did not end itself, all above the guests'
+ * own range (0-119, what QEMU's exit device can carry) and chosen to match
+ * the QEMU/Bochs run scripts where they have an equivalent (124 timeout, 125
+ * triple fault). Every core halting without an exit status is not success:
+ * a guest that crashed into HLT, or never reached its exit, ends that way.
  */
-export const STATUS = { allHalted: 0, maxCycles: 124, fault: 125, unsupported: 123 } as const;
+export const STATUS = { allHalted: 121, maxCycles: 124, fault: 125, unsupported: 123 } as const;
 
 export function statusFor(stop: StopInfo): number {
   switch (stop.reason) {

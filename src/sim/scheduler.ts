@@ -1,5 +1,5 @@
 /**
- * Device-event queue of the global scheduler (design.md §3). Events are
+ * Device-event queue of the global scheduler (docs/architecture.md). Events are
  * ordered by (tick, priority, sequence): the sequence number makes ties
  * deterministic, as in gem5's EventQueue. A binary heap over parallel typed
  * arrays plus a slot table of callbacks: scheduling allocates nothing once the

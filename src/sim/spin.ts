@@ -1,5 +1,5 @@
 /**
- * Spin detection (design.md §9): a core polling an unchanged cache line with
+ * Spin detection (docs/architecture.md "Spin detection"): a core polling an unchanged cache line with
  * PAUSE sleeps until the line is written or an interrupt arrives, then
  * resumes at exactly the state and cycle it would have reached by spinning.
  * It is an optimization: cycles, instruction counts and outputs are identical

@@ -1,5 +1,5 @@
 /**
- * Time (design.md §3). gem5 keeps Tick and Cycles apart; so do we, by name:
+ * Time (docs/architecture.md "Time and the global scheduler"). gem5 keeps Tick and Cycles apart; so do we, by name:
  *  - `Tick`: a point or span on the one reference clock, in TSC ticks. All
  *    cores share it; RDTSC reads it. Fractional, because throughput costs
  *    (0.25 of a cycle for a simple ALU op on a 4-wide core) are fractional.

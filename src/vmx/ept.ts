@@ -79,6 +79,8 @@ export class NestedTranslation {
   /** Permissions (R|W|X) the last final translation allows, and whether its leaf is dirty (for the TLB). */
   lastPerm = 0;
   lastDirty = false;
+  /** Page size (log2) of the EPT mapping the last final translation used (30 without EPT: no limit of its own). */
+  lastShift = 30;
   /** Entries read by walks since the core last took them (it charges vmx.eptWalkLevel each). */
   reads = 0;
 
@@ -94,7 +96,7 @@ export class NestedTranslation {
   /** Host-physical address for the final access of a translation (a guest-physical frame + offset). */
   final(gpa: number, acc: number, lin: number): number {
     const hpa = this.enabled ? this.walk(gpa, acc, lin, true) : gpa;
-    if (!this.enabled) { this.lastPerm = R | W | X; this.lastDirty = true; }
+    if (!this.enabled) { this.lastPerm = R | W | X; this.lastDirty = true; this.lastShift = 30; }
     if (this.apicAccessPage >= 0 && Math.floor(hpa / 4096) * 4096 === this.apicAccessPage) {
       if (acc === ACC_EXEC) {
         // An instruction fetch from the APIC-access page: APIC-access VM exit, access type 2 (SDM Table 27-6).
@@ -104,6 +106,22 @@ export class NestedTranslation {
       return APIC_ACCESS_WINDOW + (hpa % 4096);
     }
     return hpa;
+  }
+
+  /**
+   * The page size (log2) of a combined mapping (SDM §28.3 "Caching
+   * Translation Information"): the smaller of the guest's page size and that
+   * of the EPT mapping of the last final translation (host-physical `hpa`).
+   * A page that holds the APIC-access page is cached 4 KiB at a time, so no
+   * entry sends an access to that page to memory, or another page's access
+   * to the APIC-access window.
+   */
+  combinedShift(guestShift: number, hpa: number): number {
+    const shift = Math.min(guestShift, this.lastShift);
+    if (this.apicAccessPage < 0 || shift === 12) return shift;
+    if (hpa >= APIC_ACCESS_WINDOW) return 12;
+    const bytes = 2 ** shift;
+    return Math.floor(hpa / bytes) === Math.floor(this.apicAccessPage / bytes) ? 12 : shift;
   }
 
   /**
@@ -152,6 +170,7 @@ export class NestedTranslation {
         if (mt !== MT_WB && hpa < mem.ramBytes) throw new Unsupported(`EPT memory type ${mt} (not WB) for RAM at guest-physical 0x${gpa.toString(16)}: per-page memory types under EPT are not modelled`);
         this.lastPerm = perm;
         this.lastDirty = !this.accessedDirty || (lo & DIRTY) !== 0;
+        this.lastShift = LEVEL_SHIFT[level]!;
         return hpa;
       }
       table = entryAddress(lo, hi);

@@ -228,7 +228,7 @@ export function interceptEvent(v: VmxCpu, vector: number, errorCode: number | nu
     vmExit(v, e as VmExit, c.rip, 0);
     return true;
   }
-  if (type === IntrType.HardwareException || type === IntrType.SoftwareException) {
+  if (type === IntrType.HardwareException || type === IntrType.SoftwareException || type === IntrType.PrivilegedSoftwareException) {
     const bitmap = v.g.exceptionBitmap;
     let exits = ((bitmap >>> vector) & 1) === 1;
     if (vector === Vector.PF) {
@@ -241,10 +241,11 @@ export function interceptEvent(v: VmxCpu, vector: number, errorCode: number | nu
       const x = new VmExit(ExitReason.ExceptionOrNmi, qual);
       x.intrInfo = info(vector, type, errorCode !== null);
       x.intrError = errorCode ?? 0;
-      // A software exception (INT3, INTO) saves the RIP of the instruction and its length (§27.1, §27.2.4);
-      // a fault saves the faulting instruction (the core's RIP already), a trap the next one.
-      // The length is defined for software exceptions only; for a fault it is the faulting instruction's, as Bochs saves it.
-      const soft = type === IntrType.SoftwareException;
+      // A software exception (INT3, INTO) or privileged software exception (INT1) saves the RIP of the
+      // instruction and its length (§27.1, §27.2.4); a fault saves the faulting instruction (the core's RIP
+      // already), a trap the next one. The length is defined for those instruction-caused exceptions only;
+      // for a fault it is the faulting instruction's, as Bochs saves it.
+      const soft = type === IntrType.SoftwareException || type === IntrType.PrivilegedSoftwareException;
       vmExit(v, x, soft ? restartRip : c.rip, soft ? c.rip - restartRip : c.faultLength);
       return true;
     }
@@ -253,7 +254,7 @@ export function interceptEvent(v: VmxCpu, vector: number, errorCode: number | nu
   v.vectoring.active = true;
   v.vectoring.info = (info(vector, type, errorCode !== null) & 0x7fffffff) >>> 0;
   v.vectoring.error = errorCode ?? 0;
-  v.vectoring.instrLen = type === IntrType.SoftwareException || type === IntrType.SoftwareInterrupt ? c.rip - restartRip : 0;
+  v.vectoring.instrLen = type >= IntrType.SoftwareInterrupt && type <= IntrType.SoftwareException ? c.rip - restartRip : 0;
   return false;
 }
 

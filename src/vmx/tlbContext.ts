@@ -8,7 +8,7 @@
  * one set of TLB arrays in use; the others wait here, a bounded number of
  * them (dropping one is an invalidation, which is always allowed).
  */
-import type { TlbArrays } from '../cpu/coreMemory.js';
+import { invalidateItlbPage, type TlbArrays } from '../cpu/coreMemory.js';
 import type { VmxCpu } from './vmxCpu.js';
 
 const MAX_CONTEXTS = 16;
@@ -88,10 +88,8 @@ export function invalidateVpid(v: VmxCpu, vpid: number | null, lin: number | nul
   for (const [k, ctx] of v.tlb.saved) {
     if (ctx.vpid === 0 || (vpid !== null && ctx.vpid !== vpid)) continue;
     if (lin === null) { v.tlb.saved.delete(k); continue; }
-    const vpn = Math.floor(lin / 4096);
-    const i = vpn & (ctx.arrays.tag.length - 1);
-    if (ctx.arrays.tag[i] === vpn) ctx.arrays.tag[i] = NaN;
-    if (ctx.arrays.itag[i] === vpn) ctx.arrays.itag[i] = NaN;
-    if (ctx.arrays.bcTag !== null) ctx.arrays.bcTag.fill(NaN);
+    // Every translation of the page containing `lin`, whatever its size (as INVLPG).
+    ctx.arrays.tlb.invalidatePage(lin);
+    if (invalidateItlbPage(ctx.arrays.itag, ctx.arrays.ishift, lin) && ctx.arrays.bcTag !== null) ctx.arrays.bcTag.fill(NaN);
   }
 }

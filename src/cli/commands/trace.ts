@@ -7,7 +7,7 @@ import { loadProfile } from '../../profile/load.js';
 import { createMachine, statusFor } from '../../sim/run.js';
 import { ConsoleStream } from '../console.js';
 import { InputError, UsageError } from '../errors.js';
-import { checkReadable, imagePositionals, moreSources, resolveImage } from '../image.js';
+import { checkReadable, checkWritable, imagePositionals, moreSources, resolveImage } from '../image.js';
 import { machineOptions, parseMaxCycles, type ArgsOf } from '../options.js';
 import { errorLine, stopReport } from '../report.js';
 import { processStatus } from '../session.js';
@@ -45,6 +45,8 @@ const definition = (done: (status: number) => void): CommandModule<object, Args>
   builder,
   handler: (a) => {
     if (a.from !== undefined && a.to !== undefined && a.to <= a.from) throw new UsageError(`--to ${a.to} must be after --from ${a.from}`);
+    // Before anything runs: a run can take minutes, and its trace would be lost.
+    checkWritable(a.out, 'the trace');
     checkReadable(a.profile, 'profile');
     const profile = loadProfile(a.profile);
     const elf = resolveImage(a.image, moreSources(a));

@@ -1,6 +1,7 @@
 /**
  * Bit operations (SDM Vol. 2: BT/BTS/BTR/BTC, BSF/BSR, TZCNT/LZCNT, POPCNT,
- * BSWAP, and BMI1's ANDN/BEXTR/BLSI/BLSMSK/BLSR).
+ * BSWAP, BMI1's ANDN/BEXTR/BLSI/BLSMSK/BLSR and BMI2's SHLX/SHRX/SARX/RORX,
+ * MULX, PDEP/PEXT and BZHI).
  */
 import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core.js';
@@ -8,6 +9,8 @@ import { K, type Op } from '../op.js';
 import { CF, ZF } from '../flags.js';
 import { MASK, TWO32, type SpecEntry } from './spec.js';
 import { src } from './operands.js';
+import { mulU64, prod } from './muldiv.js';
+import { RDX } from '../registers.js';
 
 // --------------------------------------------------------- bit operations
 
@@ -140,6 +143,125 @@ function bmi1(c: Core, op: Op): void {
   if (zfOverride === 0) c.setArithFlags(c.arithFlags() & ~ZF);
 }
 
+
+// ------------------------------------------------------------ BMI2
+
+/** Scratch results of the 64-bit helpers below (low, high halves). */
+let rLo = 0, rHi = 0;
+
+/** (hi:lo) << n, >> n logical or arithmetic, for n in 0..63. */
+function shl64(lo: number, hi: number, n: number): void {
+  if (n === 0) { rLo = lo; rHi = hi; } else if (n < 32) { rHi = (hi << n) | (lo >>> (32 - n)); rLo = lo << n; } else { rHi = lo << (n - 32); rLo = 0; }
+}
+function shr64(lo: number, hi: number, n: number, arith: boolean): void {
+  if (n === 0) { rLo = lo; rHi = hi; } else if (n < 32) { rLo = (lo >>> n) | (hi << (32 - n)); rHi = arith ? hi >> n : hi >>> n; } else { rLo = arith ? hi >> (n - 32) : hi >>> (n - 32); rHi = arith ? hi >> 31 : 0; }
+}
+
+/**
+ * SHLX/SHRX/SARX dest, src, count (SDM Vol. 2 SARX/SHLX/SHRX): the count
+ * register masked to 6 bits (64-bit) or 5 bits (32-bit); flags unaffected.
+ * RORX dest, src, imm8 (SDM RORX): rotate right by imm8 masked the same way.
+ * op.aux: 0 SHLX, 1 SHRX, 2 SARX, 3 RORX.
+ */
+function bmi2Shift(c: Core, op: Op): void {
+  const sz = op.size;
+  const v = c.readOperand(op, op.k1, op.r1, 0, sz), vHi = sz === 8 ? c.tHi : 0;
+  const n = (op.aux === 3 ? op.immLo : c.lo[op.r2]!) & (sz === 8 ? 63 : 31);
+  if (sz === 4) {
+    let r: number;
+    switch (op.aux) {
+      case 0: r = v << n; break;
+      case 1: r = v >>> n; break;
+      case 2: r = v >> n; break;
+      default: r = n === 0 ? v : (v >>> n) | (v << (32 - n)); break;
+    }
+    c.setReg(op.r0, 0, 4, r, 0);
+    return;
+  }
+  switch (op.aux) {
+    case 0: shl64(v, vHi, n); break;
+    case 1: shr64(v, vHi, n, false); break;
+    case 2: shr64(v, vHi, n, true); break;
+    default: {
+      shr64(v, vHi, n, false);
+      const lo = rLo, hi = rHi;
+      shl64(v, vHi, (64 - n) & 63);
+      if (n !== 0) { rLo |= lo; rHi |= hi; } else { rLo = lo; rHi = hi; }
+    }
+  }
+  c.setReg(op.r0, 0, 8, rLo, rHi);
+}
+
+/**
+ * MULX hi, lo, src (SDM Vol. 2 MULX): unsigned RDX (EDX) × src; the low half
+ * goes to the second operand, then the high half to the first (so when both
+ * name one register it holds the high half); flags unaffected.
+ */
+function mulx(c: Core, op: Op): void {
+  const sz = op.size;
+  const b = c.readOperand(op, op.k2, op.r2, 0, sz), bHi = sz === 8 ? c.tHi : 0;
+  if (sz === 4) {
+    mulU64(c.lo[RDX]!, 0, b, 0);
+    c.setReg(op.r1, 0, 4, prod[0]!, 0);
+    c.setReg(op.r0, 0, 4, prod[1]!, 0);
+    return;
+  }
+  mulU64(c.lo[RDX]!, c.hi[RDX]!, b, bHi);
+  c.setReg(op.r1, 0, 8, prod[0]!, prod[1]!);
+  c.setReg(op.r0, 0, 8, prod[2]!, prod[3]!);
+}
+
+/** Bit k of the 64-bit value (lo, hi). */
+const bitOf = (lo: number, hi: number, k: number) => (k < 32 ? (lo >>> k) & 1 : (hi >>> (k - 32)) & 1);
+
+/**
+ * PDEP dest, src, mask: the low bits of src deposited at the mask's set bit
+ * positions; PEXT dest, src, mask: the src bits at the mask's set positions
+ * packed into the low bits (SDM Vol. 2 PDEP, PEXT). Flags unaffected.
+ * op.aux: 0 PDEP, 1 PEXT.
+ */
+function pdepPext(c: Core, op: Op): void {
+  const sz = op.size;
+  const s = c.getReg(op.r1, 0, sz), sHi = sz === 8 ? c.tHi : 0;
+  const m = c.readOperand(op, op.k2, op.r2, 0, sz), mHi = sz === 8 ? c.tHi : 0;
+  let lo = 0, hi = 0, k = 0;
+  for (let half = 0; half < 2; half++) {
+    let bits = half === 0 ? m : mHi;
+    while (bits !== 0) {
+      const low = bits & -bits;
+      const pos = 31 - Math.clz32(low) + 32 * half;
+      if (op.aux === 0) {
+        if (bitOf(s, sHi, k) !== 0) { if (half === 0) lo |= low; else hi |= low; }
+      } else if (bitOf(s, sHi, pos) !== 0) {
+        if (k < 32) lo |= 1 << k; else hi |= 1 << (k - 32);
+      }
+      k++;
+      bits ^= low;
+    }
+  }
+  c.setReg(op.r0, 0, sz, lo, hi);
+}
+
+/**
+ * BZHI dest, src, index (SDM Vol. 2 BZHI): src with the bits from position
+ * index[7:0] up cleared (unchanged when the index reaches the operand size);
+ * CF = index[7:0] > operand size − 1; ZF, SF from the result; OF = 0; AF, PF
+ * undefined.
+ */
+function bzhi(c: Core, op: Op): void {
+  const sz = op.size;
+  const bits = sz * 8;
+  let lo = c.readOperand(op, op.k1, op.r1, 0, sz), hi = sz === 8 ? c.tHi : 0;
+  const n = c.lo[op.r2]! & 0xff;
+  if (n < bits) {
+    if (n < 32) { lo = n === 0 ? 0 : lo & (-1 >>> (32 - n)); hi = 0; }
+    else if (n > 32) hi &= -1 >>> (64 - n);
+    else hi = 0;
+  }
+  c.setReg(op.r0, 0, sz, lo, hi);
+  c.setResultFlags(sz, lo, hi, n > bits - 1 ? 1 : 0, 0);
+}
+
 const aux = (v: number) => (op: Op) => { op.aux = v; };
 
 export const bitSpecs: SpecEntry[] = [
@@ -158,4 +280,12 @@ export const bitSpecs: SpecEntry[] = [
   [Mnemonic.Blsi, { exec: bmi1, cls: 'alu', setup: aux(2) }],
   [Mnemonic.Blsmsk, { exec: bmi1, cls: 'alu', setup: aux(3) }],
   [Mnemonic.Blsr, { exec: bmi1, cls: 'alu', setup: aux(4) }],
+  [Mnemonic.Shlx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: aux(0) }],
+  [Mnemonic.Shrx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: aux(1) }],
+  [Mnemonic.Sarx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: aux(2) }],
+  [Mnemonic.Rorx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: aux(3) }],
+  [Mnemonic.Mulx, { exec: mulx, cls: 'mulx' }],
+  [Mnemonic.Pdep, { exec: pdepPext, cls: 'pdepPext', setup: aux(0) }],
+  [Mnemonic.Pext, { exec: pdepPext, cls: 'pdepPext', setup: aux(1) }],
+  [Mnemonic.Bzhi, { exec: bzhi, cls: 'bzhi' }],
 ];

@@ -128,6 +128,27 @@ function flagOp(c: Core, op: Op): void {
   }
 }
 
+/**
+ * MOVBE r, m / m, r (SDM Vol. 2 MOVBE): a load or store with the bytes
+ * swapped; a 16-bit register destination keeps its upper bits. Flags
+ * unaffected.
+ */
+function movbe(c: Core, op: Op): void {
+  const sz = op.size;
+  const sw = (x: number) => ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+  if (op.k0 === K.Reg) {
+    const v = c.read(c.ea(op), sz), vHi = c.tHi;
+    if (sz === 8) c.setReg(op.r0, 0, 8, sw(vHi), sw(v));
+    else if (sz === 4) c.setReg(op.r0, 0, 4, sw(v), 0);
+    else c.setReg(op.r0, 0, 2, ((v & 0xff) << 8) | ((v >>> 8) & 0xff), 0);
+  } else {
+    const v = c.lo[op.r1]!, vHi = c.hi[op.r1]!;
+    if (sz === 8) c.write(c.ea(op), 8, sw(vHi), sw(v));
+    else if (sz === 4) c.write(c.ea(op), 4, sw(v), 0);
+    else c.write(c.ea(op), 2, ((v & 0xff) << 8) | ((v >>> 8) & 0xff), 0);
+  }
+}
+
 const aux = (v: number) => (op: Op) => { op.aux = v; };
 
 export const dataSpecs: SpecEntry[] = [
@@ -149,4 +170,5 @@ export const dataSpecs: SpecEntry[] = [
   [Mnemonic.Cmc, { exec: flagOp, cls: 'flagOp', setup: aux(2) }],
   [Mnemonic.Cld, { exec: flagOp, cls: 'flagOp', setup: aux(3) }],
   [Mnemonic.Std, { exec: flagOp, cls: 'flagOp', setup: aux(4) }],
+  [Mnemonic.Movbe, { exec: movbe, cls: 'movbe' }],
 ];

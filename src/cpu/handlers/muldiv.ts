@@ -13,7 +13,8 @@ import type { InstructionClass } from '../../profile/schema.js';
 
 // ---------------------------------------------------------- multiply
 
-const prod = new Int32Array(4);
+/** The last 128-bit product, little-endian 32-bit words (mulU64/mulS64 write it; MULX reads it). */
+export const prod = new Int32Array(4);
 
 /** Unsigned 64×64 → 128-bit product into prod[0..3] (little-endian 32-bit words), via 16-bit limbs so every partial sum stays exact in a double. */
 export function mulU64(alo: number, ahi: number, blo: number, bhi: number): void {

@@ -2,7 +2,7 @@
  * The opcode table's entry type. Each handler family (alu.ts, data.ts, ...)
  * exports a list of specs keyed by iced-x86 Mnemonic; the decoder fills the
  * generic operand fields of an Op and then calls `setup` for anything
- * family-specific. Prefer a table to a branchy function (DEVELOPERS.md).
+ * family-specific. Prefer a table to a branchy function (docs/architecture.md, "The core").
  */
 import type { Instruction, Mnemonic } from 'iced-x86';
 import type { Handler, Op } from '../op.js';

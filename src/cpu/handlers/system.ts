@@ -5,7 +5,7 @@
  * outside ring 0 (SDM Vol. 3A §5.9).
  */
 import { Code, Mnemonic, Register } from 'iced-x86';
-import { type Core, RunState, CR0_PG, CR0_PE } from '../core.js';
+import { type Core, RunState, CR0_PG, CR0_PE, CR0_TS, ACC_READ } from '../core.js';
 import type { Op } from '../op.js';
 import { K } from '../op.js';
 import { Fault, Unsupported, Vector } from '../fault.js';
@@ -19,6 +19,8 @@ import {
   unconditionalExit, hltInGuest, rdtscInGuest, pauseInGuest, invlpgInGuest, wbinvdInGuest, descriptorTableInGuest,
   msrInGuest, ioInGuest, movCrInGuest,
 } from '../../vmx/nonroot.js';
+import { CR4_OSXSAVE } from '../coreMemory.js';
+import { XCR0_SUPPORTED, XSAVE_AVX, XSAVE_AVX_SIZE, xsaveSize } from './xsave.js';
 
 function requireRing0(c: Core, what: string): void {
   if (c.cpl !== 0) throw new Fault(Vector.GP, 0, `${what} at CPL ${c.cpl}`);
@@ -97,11 +99,24 @@ function rdtscp(c: Core, _op: Op): void {
   c.setReg(RCX, 0, 4, aux, 0);
 }
 
+/**
+ * RDMSR/WRMSR time: an access to a local APIC register in x2APIC mode
+ * (MSRs 800H-8FFH) has its own cost (`apic.x2apicMsrAccess`): WRMSR to those
+ * is not serializing (SDM Vol. 3A §10.12.3 "MSR Access in x2APIC Mode"),
+ * unlike every other WRMSR (`msr`). Charged when the instruction starts, so
+ * one that faults costs the same.
+ */
+function msrTime(c: Core, index: number): void {
+  c.time += index >= 0x800 && index <= 0x8ff ? c.costs.apic.x2apicMsrAccess : c.costs.cls.msr;
+}
+
 function rdmsr(c: Core, _op: Op): void {
-  requireRing0(c, 'RDMSR');
   const index = c.lo[RCX]! >>> 0;
+  // In VMX non-root operation a VM exit (which leaves the instruction unexecuted and uncharged) comes after the CPL check.
+  const virt = c.nonRoot && c.cpl === 0 ? msrInGuest(c, index, false, 0, 0) : null;
+  msrTime(c, index);
+  requireRing0(c, 'RDMSR');
   let lo: number, hi: number;
-  const virt = c.nonRoot ? msrInGuest(c, index, false, 0, 0) : null;
   if (Array.isArray(virt)) { lo = virt[0]; hi = virt[1]; }
   else { lo = c.msr.read(index); hi = c.tHi; }
   c.setReg(RAX, 0, 4, lo, 0);
@@ -109,9 +124,12 @@ function rdmsr(c: Core, _op: Op): void {
 }
 
 function wrmsr(c: Core, _op: Op): void {
-  requireRing0(c, 'WRMSR');
   const index = c.lo[RCX]! >>> 0;
-  if (!(c.nonRoot && msrInGuest(c, index, true, c.lo[RAX]!, c.lo[RDX]!) === true)) c.msr.write(index, c.lo[RAX]!, c.lo[RDX]!);
+  // As RDMSR: the CPL check, then the VM exit; a virtualized x2APIC write is done by msrInGuest.
+  const virt = c.nonRoot && c.cpl === 0 ? msrInGuest(c, index, true, c.lo[RAX]!, c.lo[RDX]!) : null;
+  msrTime(c, index);
+  requireRing0(c, 'WRMSR');
+  if (virt !== true) c.msr.write(index, c.lo[RAX]!, c.lo[RDX]!);
   c.requestBlockExit(); // EFER and friends change how the next instruction runs
 }
 
@@ -136,16 +154,23 @@ function brandWords(leaf: number): number[] {
 export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: number): [number, number, number, number] {
   switch (leaf >>> 0) {
     case 0: return [0xd, 0x756e6547, 0x6c65746e, 0x49656e69]; // "GenuineIntel" in EBX, EDX, ECX order
-    case 7: return sub === 0 ? [0, 1 << 3 /* BMI1: TZCNT */, 0, 0] : [0, 0, 0, 0];
+    case 7: {
+      // EBX: BMI1(3), AVX2(5), BMI2(8); FCS/FDS deprecated (13: the x87 stores them as 0, a Haswell de-feature bit).
+      const ebx = (1 << 3) /* BMI1: TZCNT */ | (1 << 5) /* AVX2 */ | (1 << 8) /* BMI2 */ | (1 << 13) /* ZERO_FCS_FDS */;
+      return sub === 0 ? [0, ebx, 0, 0] : [0, 0, 0, 0];
+    }
     case 1: {
       const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
       const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
-      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24) /* TSC-deadline timer */
-        | (1 << 5); /* VMX (src/vmx) */
-      // EDX: TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) MTRR(12) PGE(13) CMOV(15) PAT(16) CLFSH(19)
-      const edx = (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
+      const ecx = (1 << 5) /* VMX (src/vmx) */ | (1 << 13) /* CMPXCHG16B */ | (1 << 22) /* MOVBE */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24) /* TSC-deadline timer */ |
+        // SIMD (issue 13): OSXSAVE (27) is added by the CPUID instruction from CR4
+        ECX_SIMD;
+      // EDX: FPU(0) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) MTRR(12) PGE(13) CMOV(15) PAT(16) CLFSH(19), SIMD
+      const edx = (1 << 0) /* FPU: x87 (src/cpu/fpu) */ | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19) |
+        EDX_SIMD;
       return [eax, ebx, ecx, edx];
     }
+    case 0xd: return xsaveLeaf(sub);
     case 0x80000000: return [0x80000008, 0, 0, 0];
     case 0x80000001: return [0, 0, 1 /* LAHF/SAHF in 64-bit mode */ | (1 << 5) /* LZCNT */, (1 << 11) /* SYSCALL */ | (1 << 20) /* NX */ | (1 << 27) /* RDTSCP */ | (1 << 29) /* LM */];
     case 0x80000002: case 0x80000003: case 0x80000004: {
@@ -159,9 +184,33 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
 }
 
 
+/** Leaf 1 SIMD feature bits (SDM Vol. 2A CPUID, Table 3-10/3-11): SSE3 PCLMULQDQ SSSE3 FMA SSE4.1 SSE4.2 AES XSAVE AVX F16C; FXSR SSE SSE2. */
+const ECX_SIMD = (1 << 0) | (1 << 1) | (1 << 9) | (1 << 12) | (1 << 19) | (1 << 20) | (1 << 25) | (1 << 26) | (1 << 28) | (1 << 29);
+const EDX_SIMD = (1 << 24) | (1 << 25) | (1 << 26);
+
+/**
+ * Leaf 0DH (SDM Vol. 1 §13.2): sub-leaf 0 supported XCR0 bits (x87, SSE,
+ * AVX) and the area sizes — EBX for the components XCR0 enables now is
+ * filled in by the CPUID instruction; sub-leaf 1: XSAVEOPT and XSAVEC (no
+ * XGETBV with ECX = 1, no XSAVES); sub-leaf 2: the AVX component, 256 bytes
+ * at offset 576.
+ */
+function xsaveLeaf(sub: number): [number, number, number, number] {
+  switch (sub) {
+    case 0: return [XCR0_SUPPORTED, xsaveSize(XCR0_SUPPORTED), xsaveSize(XCR0_SUPPORTED), 0];
+    case 1: return [(1 << 0) | (1 << 1), 0, 0, 0];
+    case 2: return [XSAVE_AVX_SIZE, XSAVE_AVX, 0, 0];
+    default: return [0, 0, 0, 0];
+  }
+}
+
 function cpuid(c: Core, _op: Op): void {
   if (c.nonRoot) unconditionalExit(ExitReason.Cpuid);
   const r = cpuidLeaf(c.id, c.host.coreCount, c.lo[RAX]!, c.lo[RCX]!);
+  // The parts that follow the core's own state: CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE; 0DH.0:EBX sizes the area for XCR0.
+  const leaf = c.lo[RAX]! >>> 0;
+  if (leaf === 1 && (c.cr4 & CR4_OSXSAVE) !== 0) r[2] |= 1 << 27;
+  if (leaf === 0xd && c.lo[RCX] === 0) r[1] = xsaveSize(c.xcr0);
   c.setReg(RAX, 0, 4, r[0], 0);
   c.setReg(RBX, 0, 4, r[1], 0);
   c.setReg(RCX, 0, 4, r[2], 0);
@@ -189,9 +238,30 @@ function portIo(c: Core, op: Op): void {
 /** Fences: this machine executes each core's accesses in program order, so they only cost time. */
 function fence(_c: Core, _op: Op): void {}
 
+/**
+ * CLFLUSH m8 (SDM Vol. 2A "CLFLUSH—Flush Cache Line"): the line leaves every
+ * cache of the coherence domain. Permission checks and faults are a byte
+ * load's (it sets Accessed, not Dirty); the memory type does not matter.
+ */
+function clflush(c: Core, op: Op): void {
+  if (c.spinTrack) c.spin!.onDirty(c);
+  const pa = c.translate(c.ea(op), ACC_READ);
+  if (pa < c.mem.ramBytes) c.memsys.flush(c.id, pa);
+}
+
+/** CLFLUSHOPT is not a Haswell instruction: CPUID.(EAX=07H,ECX=0):EBX[23] = 0, so it raises #UD (SDM Vol. 2A CLFLUSHOPT). */
+function clflushopt(_c: Core, _op: Op): void { throw new Fault(Vector.UD, null, 'CLFLUSHOPT (not on this CPU: CPUID.07H:EBX.CLFLUSHOPT = 0)'); }
+
 /** INT3 and INT n are traps: RIP already points past them when the gate is entered (SDM INT n/INT3). */
 function int3(_c: Core, _op: Op): void { throw new Fault(Vector.BP, null, 'INT3', true); }
 function intN(_c: Core, op: Op): void { throw new Fault(op.immLo & 0xff, null, `INT ${op.immLo & 0xff}`, true); }
+/**
+ * INT1 (ICEBP, F1): a #DB trap. Unlike INT3 and INT n it is not a software
+ * interrupt: delivery skips the gate DPL check and sets EXT in any error
+ * code, as for a hardware exception, and it sets no DR6 bit (SDM Vol. 2A
+ * INT n/INTO/INT3/INT1).
+ */
+function int1(_c: Core, _op: Op): void { throw new Fault(Vector.DB, null, 'INT1 (ICEBP)', true, false); }
 function ud2(_c: Core, _op: Op): void { throw new Fault(Vector.UD, null, 'UD2'); }
 
 /**
@@ -382,6 +452,12 @@ function invd(c: Core, _op: Op): void {
   if (c.nonRoot) unconditionalExit(ExitReason.Invd);
 }
 
+/** CLTS (SDM Vol. 2 CLTS): clear CR0.TS, ring 0 only. */
+function clts(c: Core, _op: Op): void {
+  requireRing0(c, 'CLTS');
+  c.cr0 = (c.cr0 & ~CR0_TS) >>> 0;
+}
+
 /** MOV to/from a segment register: selectors only (64-bit mode ignores data-segment bases except FS/GS, whose bases come from MSRs). */
 export function movSeg(c: Core, op: Op): void {
   if (op.aux >= 100) {
@@ -446,15 +522,18 @@ export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Pause, { exec: pause, cls: 'pause', selfTimed: true, ends: true }],
   [Mnemonic.Rdtsc, { exec: rdtsc, cls: 'rdtsc' }],
   [Mnemonic.Rdtscp, { exec: rdtscp, cls: 'rdtscp' }],
-  [Mnemonic.Rdmsr, { exec: rdmsr, cls: 'msr' }],
-  [Mnemonic.Wrmsr, { exec: wrmsr, cls: 'msr', ends: true }],
+  [Mnemonic.Rdmsr, { exec: rdmsr, cls: 'msr', selfTimed: true }], // msrTime: APIC MSRs cost apic.x2apicMsrAccess
+  [Mnemonic.Wrmsr, { exec: wrmsr, cls: 'msr', selfTimed: true, ends: true }],
   [Mnemonic.Cpuid, { exec: cpuid, cls: 'cpuid' }],
   [Mnemonic.In, { exec: portIo, cls: 'portIo', setup: (op, ins) => { op.aux = 0; op.size = sizeOfAcc(ins.op0Register); } }],
   [Mnemonic.Out, { exec: portIo, cls: 'portIo', ends: true, setup: (op, ins) => { op.aux = 1; op.size = sizeOfAcc(ins.op1Register); } }],
   [[Mnemonic.Lfence, Mnemonic.Sfence], { exec: fence, cls: 'fence' }],
   [Mnemonic.Mfence, { exec: fence, cls: 'mfence' }],
-  [Mnemonic.Int3, { exec: int3, cls: 'software_int', ends: true }],
-  [Mnemonic.Int, { exec: intN, cls: 'software_int', ends: true }],
+  // INT3 / INT n are IDT vectoring and nothing else: their whole cost is the delivery's
+  // exceptionDelivery (Core.deliverEvent), so the op itself is charged nothing (one owner).
+  [Mnemonic.Int3, { exec: int3, cls: 'exceptionDelivery', selfTimed: true, ends: true }],
+  [Mnemonic.Int, { exec: intN, cls: 'exceptionDelivery', selfTimed: true, ends: true }],
+  [Mnemonic.Int1, { exec: int1, cls: 'exceptionDelivery', selfTimed: true, ends: true }],
   [Mnemonic.Ud2, { exec: ud2, cls: 'nop', ends: true }],
   [Mnemonic.Lgdt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(0), ends: true }],
   [Mnemonic.Lidt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(1), ends: true }],
@@ -466,9 +545,11 @@ export const systemSpecs: SpecEntry[] = [
   [[Mnemonic.Sysret, Mnemonic.Sysretq], { exec: sysret, cls: 'sysret', ends: true }],
   [Mnemonic.Invlpg, { exec: invlpg, cls: 'controlRegister', ends: true }],
   [Mnemonic.Swapgs, { exec: swapgs, cls: 'controlRegister' }],
+  [Mnemonic.Clts, { exec: clts, cls: 'controlRegister' }],
   [Mnemonic.Wbinvd, { exec: wbinvd, cls: 'controlRegister' }],
   [Mnemonic.Invd, { exec: invd, cls: 'controlRegister' }],
-  [[Mnemonic.Clflush, Mnemonic.Clflushopt], { exec: fence, cls: 'fence' }],
+  [Mnemonic.Clflush, { exec: clflush, cls: 'clflush' }],
+  [Mnemonic.Clflushopt, { exec: clflushopt, cls: 'nop', ends: true }],
 ];
 
 function sizeOfAcc(r: Register): number {
