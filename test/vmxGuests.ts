@@ -38,6 +38,7 @@ export const VMX_GUESTS: VmxGuest[] = [
   { name: 'vmx_apicv', cores: 1, peer: 'bochs', corrections: [] },
   { name: 'vmx_ept', cores: 1, peer: 'bochs', corrections: [] },
   { name: 'vmx_exits', cores: 1, peer: 'bochs', corrections: [] },
+  { name: 'vmx_fpstate', cores: 1, peer: 'bochs', corrections: [] },
   {
     name: 'vmx_entry_checks', cores: 1, peer: 'bochs', corrections: [
       {

@@ -22,7 +22,7 @@ import { POSTED_STEPS } from './points.js';
 import { exitReasonByName } from '../vmx/reasons.js';
 
 /** Exit-reason names `catch vmexit` completes. */
-const EXIT_REASON_WORDS = ['cpuid', 'hlt', 'vmcall', 'io', 'rdmsr', 'wrmsr', 'cr', 'rdtsc', 'invlpg', 'exception', 'external', 'intwindow', 'ept-violation', 'ept-misconfig', 'preemption', 'apic-access', 'apic-write', 'eoi', 'tpr', 'mtf'];
+const EXIT_REASON_WORDS = ['cpuid', 'hlt', 'vmcall', 'io', 'rdmsr', 'wrmsr', 'cr', 'rdtsc', 'invlpg', 'exception', 'external', 'intwindow', 'ept-violation', 'ept-misconfig', 'preemption', 'apic-access', 'apic-write', 'eoi', 'tpr', 'mtf', 'xsetbv'];
 
 export interface Result {
   command: string;

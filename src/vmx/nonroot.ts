@@ -213,6 +213,20 @@ export function movCrInGuest(c: Core, cr: number, toCr: boolean, gpr: number, va
   return null;
 }
 
+/**
+ * CLTS (§25.1.3, §25.3), by bit 3 (CR0.TS) of the CR0 guest/host mask and
+ * read shadow: both 1, a VM exit (CR access, access type 2, Table 27-3);
+ * mask 1 and shadow 0, CLTS completes without changing CR0.TS; mask 0, it
+ * clears CR0.TS as usual. Returns true when the core should clear CR0.TS.
+ */
+export function cltsInGuest(c: Core): boolean {
+  const g = c.vmx!.g;
+  const TS = 1 << 3;
+  if ((g.cr0Mask & TS) === 0) return true;
+  exitIf((g.cr0Shadow & TS) !== 0, ExitReason.CrAccess, 2 << 4);
+  return false;
+}
+
 // --------------------------------------------- exceptions (§25.2)
 
 /**

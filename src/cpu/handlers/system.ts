@@ -17,7 +17,7 @@ import { ExitReason } from '../../vmx/reasons.js';
 import { CAPS, fixedBitsOk } from '../../vmx/capabilities.js';
 import {
   unconditionalExit, hltInGuest, rdtscInGuest, pauseInGuest, invlpgInGuest, wbinvdInGuest, descriptorTableInGuest,
-  msrInGuest, ioInGuest, movCrInGuest,
+  msrInGuest, ioInGuest, movCrInGuest, cltsInGuest,
 } from '../../vmx/nonroot.js';
 import { CR4_OSXSAVE } from '../coreMemory.js';
 import { XCR0_SUPPORTED, XSAVE_AVX, XSAVE_AVX_SIZE, xsaveSize } from './xsave.js';
@@ -452,9 +452,14 @@ function invd(c: Core, _op: Op): void {
   if (c.nonRoot) unconditionalExit(ExitReason.Invd);
 }
 
-/** CLTS (SDM Vol. 2 CLTS): clear CR0.TS, ring 0 only. */
+/**
+ * CLTS (SDM Vol. 2 CLTS): clear CR0.TS, ring 0 only. In VMX non-root
+ * operation the CR0 guest/host mask and read shadow decide (SDM Vol. 3C
+ * §25.1.3, §25.3): a VM exit, no change, or the normal clear.
+ */
 function clts(c: Core, _op: Op): void {
   requireRing0(c, 'CLTS');
+  if (c.nonRoot && !cltsInGuest(c)) return;
   c.cr0 = (c.cr0 & ~CR0_TS) >>> 0;
 }
 
