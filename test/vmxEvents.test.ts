@@ -132,4 +132,16 @@ describe('what is not modelled stops the run, naming it', () => {
     expect(r.stopReason).toBe('unsupported');
     expect(r.stop.detail).toMatch(/"vmcs shadowing" control set/);
   });
+
+  it('"enable XSAVES/XRSTORS", which a Haswell does not offer: VMfailValid(7) (SDM §26.2.1.1), and the rule names the control', () => {
+    const rules: string[] = [];
+    const r = runImage(vmxImage('vmx_unsupported', ['-DCASE=4']), {
+      maxCycles: 1e8,
+      beforeRun: (m) => { m.events.on('vmentryFail', (e) => { rules.push(e.rule); }); },
+    });
+    expect(r.exitStatus).toBe(0);
+    expect(r.console).toContain('entered: VMfailValid(7)');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]).toMatch(/^SDM 26\.2\.1\.1: secondary processor-based controls 0x100000 set "enable xsaves xrstors", which this CPU does not support/);
+  });
 });

@@ -6,6 +6,9 @@
  *   CASE 1: "PAUSE-loop exiting" (secondary control bit 10)
  *   CASE 2: a guest outside IA-32e mode ("IA-32e mode guest" = 0, 32-bit protected mode)
  *   CASE 3: "VMCS shadowing" (secondary control bit 14)
+ *   CASE 4: "enable XSAVES/XRSTORS" (secondary control bit 20), which a
+ *           Haswell does not offer (IA32_VMX_PROCBASED_CTLS2 allowed-1 bit
+ *           20 is 0): VMfailValid(7) as on that CPU, and the rule names it.
  */
 #include "vmx.h"
 
@@ -36,6 +39,8 @@ int test_main(void) {
   vmwrite(0x2028, (uint64_t)(uintptr_t)bitmap);  /* VMWRITE bitmap */
   vmwrite(VMCS_LINK_POINTER, (uint64_t)(uintptr_t)shadow_vmcs);
   vmwrite(SECONDARY_CONTROLS, adjust_controls(MSR_VMX_PROCBASED2, 1u << 14));
+#elif CASE == 4
+  vmwrite(SECONDARY_CONTROLS, 1u << 20);
 #endif
   struct vcpu v = { 0 };
   int r = vmx_run(&v);

@@ -58,6 +58,11 @@ export const PROC2 = {
   ENABLE_INVPCID: 1 << 12,
   ENABLE_VM_FUNCTIONS: 1 << 13,
   VMCS_SHADOWING: 1 << 14,
+  // Named so a VM entry that sets them can say which (IA32_VMX_PROCBASED_CTLS2 does not allow them on Haswell).
+  ENABLE_PML: 1 << 17,
+  EPT_VIOLATION_VE: 1 << 18,
+  ENABLE_XSAVES_XRSTORS: 1 << 20,
+  USE_TSC_SCALING: 1 << 25,
 } as const;
 
 /** VM-exit controls (SDM Table 24-10). */

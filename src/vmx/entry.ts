@@ -24,8 +24,8 @@ import { MAXPHYADDR } from '../cpu/paging.js';
 import { IA32_PAT } from '../cpu/msr.js';
 import { EFER_LMA, EFER_LME, CR0_PE, CR0_PG, CR4_PAE } from '../cpu/coreMemory.js';
 import { SEG_SS } from '../cpu/registers.js';
-import { CAPS, CR3_TARGET_LIMIT, controlsAllowed, fixedBitsOk, VMCS_REVISION } from './capabilities.js';
-import { PIN, PROC, PROC2, EXIT, ENTRY, controlName } from './controls.js';
+import { CAPS, CR3_TARGET_LIMIT, controlsAllowed, fixedBitsOk, VMCS_REVISION, type Pair } from './capabilities.js';
+import { PIN, PROC, PROC2, EXIT, ENTRY, controlName, controlNames, type ControlWord } from './controls.js';
 import { F } from './fields.js';
 import { ExitReason, VmxError } from './reasons.js';
 import type { Vmcs } from './vmcs.js';
@@ -124,6 +124,22 @@ function fail(v: VmxCpu, error: VmxError, rule: string, cost: number): void {
 
 // --------------------------------------- 26.2.1 checks on VMX controls
 
+/**
+ * Which bits of a control word the capability MSR does not allow, by name:
+ * set where allowed-1 is 0 (a control this CPU does not support, such as
+ * "enable XSAVES/XRSTORS" on a Haswell), clear where allowed-0 is 1.
+ */
+function badBits(word: ControlWord, value: number, cap: Pair): string {
+  const out: string[] = [];
+  const unsupported = (value & ~cap[1]) >>> 0;
+  const required = (cap[0] & ~value) >>> 0;
+  if (unsupported !== 0) out.push(`set ${controlNames(word, unsupported).map(quoteControl).join(', ')}, which this CPU does not support`);
+  if (required !== 0) out.push(`clear ${controlNames(word, required).map(quoteControl).join(', ')}, which must be 1`);
+  return out.join('; and ');
+}
+
+const quoteControl = (n: string) => n.startsWith('reserved') ? n : `"${n.replace(/-/g, ' ')}"`;
+
 function checkControls(v: VmxCpu, vmcs: Vmcs): string | null {
   const s1 = 'SDM 26.2.1.1';
   const pin = vmcs.u32(F.PIN_BASED_CONTROLS);
@@ -132,9 +148,9 @@ function checkControls(v: VmxCpu, vmcs: Vmcs): string | null {
   const exit = vmcs.u32(F.EXIT_CONTROLS);
   const entry = vmcs.u32(F.ENTRY_CONTROLS);
   // Reserved bits (IA32_VMX_TRUE_* as IA32_VMX_BASIC bit 55 is 1).
-  if (!controlsAllowed(pin, CAPS.truePinbased)) return `${s1}: pin-based controls 0x${pin.toString(16)} have reserved bits set wrongly (IA32_VMX_TRUE_PINBASED_CTLS)`;
-  if (!controlsAllowed(proc, CAPS.trueProcbased)) return `${s1}: primary processor-based controls 0x${(proc >>> 0).toString(16)} have reserved bits set wrongly (IA32_VMX_TRUE_PROCBASED_CTLS)`;
-  if (!controlsAllowed(proc2, CAPS.procbased2)) return `${s1}: secondary processor-based controls 0x${proc2.toString(16)} have reserved bits set (IA32_VMX_PROCBASED_CTLS2)`;
+  if (!controlsAllowed(pin, CAPS.truePinbased)) return `${s1}: pin-based controls 0x${pin.toString(16)} ${badBits('pin', pin, CAPS.truePinbased)} (IA32_VMX_TRUE_PINBASED_CTLS)`;
+  if (!controlsAllowed(proc, CAPS.trueProcbased)) return `${s1}: primary processor-based controls 0x${(proc >>> 0).toString(16)} ${badBits('proc', proc, CAPS.trueProcbased)} (IA32_VMX_TRUE_PROCBASED_CTLS)`;
+  if (!controlsAllowed(proc2, CAPS.procbased2)) return `${s1}: secondary processor-based controls 0x${proc2.toString(16)} ${badBits('proc2', proc2, CAPS.procbased2)} (IA32_VMX_PROCBASED_CTLS2)`;
   if (vmcs.u32(F.CR3_TARGET_COUNT) > CR3_TARGET_LIMIT) return `${s1}: CR3-target count exceeds ${CR3_TARGET_LIMIT}`;
   if ((proc & PROC.IO_BITMAPS) !== 0 && (!addrOk(vmcs, F.IO_BITMAP_A, 4096) || !addrOk(vmcs, F.IO_BITMAP_B, 4096))) return `${s1}: I/O-bitmap addresses must be 4-KiB aligned and within the physical-address width`;
   if ((proc & PROC.MSR_BITMAPS) !== 0 && !addrOk(vmcs, F.MSR_BITMAP, 4096)) return `${s1}: MSR-bitmap address must be 4-KiB aligned and within the physical-address width`;
@@ -176,7 +192,7 @@ function checkControls(v: VmxCpu, vmcs: Vmcs): string | null {
   if ((proc2 & PROC2.VMCS_SHADOWING) !== 0 && (!addrOk(vmcs, F.VMREAD_BITMAP, 4096) || !addrOk(vmcs, F.VMWRITE_BITMAP, 4096))) return `${s1}: VMREAD/VMWRITE-bitmap addresses must be 4-KiB aligned ("VMCS shadowing" = 1)`;
   // 26.2.1.2 VM-exit controls.
   const s2 = 'SDM 26.2.1.2';
-  if (!controlsAllowed(exit, CAPS.trueExit)) return `${s2}: VM-exit controls 0x${exit.toString(16)} have reserved bits set wrongly (IA32_VMX_TRUE_EXIT_CTLS)`;
+  if (!controlsAllowed(exit, CAPS.trueExit)) return `${s2}: VM-exit controls 0x${exit.toString(16)} ${badBits('exit', exit, CAPS.trueExit)} (IA32_VMX_TRUE_EXIT_CTLS)`;
   if ((pin & PIN.PREEMPTION_TIMER) === 0 && (exit & EXIT.SAVE_PREEMPTION_TIMER) !== 0) return `${s2}: "save VMX-preemption timer value" requires "activate VMX-preemption timer"`;
   const msrList = (count: number, addr: number, what: string): string | null => {
     const n = vmcs.u32(count);
@@ -191,7 +207,7 @@ function checkControls(v: VmxCpu, vmcs: Vmcs): string | null {
   if (r !== null) return `${s2}: ${r}`;
   // 26.2.1.3 VM-entry controls.
   const s3 = 'SDM 26.2.1.3';
-  if (!controlsAllowed(entry, CAPS.trueEntry)) return `${s3}: VM-entry controls 0x${entry.toString(16)} have reserved bits set wrongly (IA32_VMX_TRUE_ENTRY_CTLS)`;
+  if (!controlsAllowed(entry, CAPS.trueEntry)) return `${s3}: VM-entry controls 0x${entry.toString(16)} ${badBits('entry', entry, CAPS.trueEntry)} (IA32_VMX_TRUE_ENTRY_CTLS)`;
   const intr = vmcs.u32(F.ENTRY_INTR_INFO);
   if ((intr >>> 31) === 1) {
     const vector = intr & 0xff, type = (intr >>> 8) & 7, deliverError = (intr & (1 << 11)) !== 0;
