@@ -10,12 +10,13 @@ import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { debugCommand } from './commands/debug.js';
 import { traceCommand } from './commands/trace.js';
+import { loadCommand } from './commands/load.js';
 import { INTERNAL_STATUS, USAGE_STATUS, UsageError, userFacing } from './errors.js';
 import { errorLine } from './report.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-const COMMAND_LIST = [runCommand, demoCommand, debugCommand, traceCommand];
+const COMMAND_LIST = [runCommand, demoCommand, debugCommand, traceCommand, loadCommand];
 const COMMANDS = COMMAND_LIST.map((c) => c.name);
 
 /** Thrown out of yargs' fail hook once a usage error has been printed, to end parsing there. */

@@ -154,6 +154,19 @@ export const ProfileSchema = z
         apicVirtualization: CostEntry,
       })
       .strict(),
+    // The NIC (src/devices/nic.ts, issue 15): link speeds, DMA and wire latencies, its MMIO cost, DDIO.
+    nic: z
+      .object({
+        lineRate10G: ValueEntry,
+        lineRate40G: ValueEntry,
+        wireLatencyNs: ValueEntry,
+        rxDmaLatencyNs: ValueEntry,
+        txDmaLatencyNs: ValueEntry,
+        mmioAccess: CostEntry,
+        rxPacketBufferBytes: ValueEntry,
+        ddioWays: ValueEntry,
+      })
+      .strict(),
   })
   .strict();
 

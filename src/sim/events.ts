@@ -38,6 +38,20 @@ export interface IpiEvent { phase: 'sent' | 'accepted'; from: number; to: number
 export interface InterruptEvent { core: number; vector: number; tick: Tick; rip: number; }
 export interface EoiEvent { core: number; vector: number; tick: Tick; }
 export interface StopEvent { tick: Tick; reason: StopReason; detail: string; }
+/**
+ * The NIC (src/devices/nic.ts): `rx-wire` a frame's last bit reached the
+ * port, `rx-dma` its data and descriptor were written to guest memory,
+ * `rx-drop` it was dropped (no descriptor and no room in the packet
+ * buffer), `tx-doorbell` a core wrote a transmit tail register, `tx-dma`
+ * the NIC fetched a frame, `tx-wire` its last bit reached the far end.
+ */
+export interface NicEvent { tick: Tick; what: 'rx-wire' | 'rx-dma' | 'rx-drop' | 'tx-doorbell' | 'tx-dma' | 'tx-wire'; queue: number; bytes: number; }
+/**
+ * A request of the load generator (src/load): `sent` when it leaves the
+ * client, `replied` when the reply's last bit arrives back (`latency` is the
+ * difference), `timeout` when the run ends without a reply.
+ */
+export interface RequestEvent { tick: Tick; id: number; type: number; phase: 'sent' | 'replied' | 'timeout'; latency: Tick; }
 
 // VMX (src/vmx). Ticks: `tick` when the hardware sequence began, `end` when the next instruction runs.
 /** A VM exit (SDM Vol. 3C ch. 27) or a VM-entry failure that loads the host state (reason 33/34, `entryFailure`). */
@@ -73,6 +87,8 @@ export interface EventMap {
   posted: PostedEvent;
   vintr: VintrEvent;
   eptViolation: EptViolationEvent;
+  nic: NicEvent;
+  request: RequestEvent;
 }
 export type EventKind = keyof EventMap;
 type Listener<K extends EventKind> = (e: EventMap[K]) => void;
@@ -81,11 +97,11 @@ export class EventStream {
   /** Read by producers in hot paths: true iff the kind has a listener. */
   readonly wants: { [K in EventKind]: boolean } = {
     retire: false, mem: false, line: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, stop: false,
-    vmexit: false, vmentry: false, vmentryFail: false, posted: false, vintr: false, eptViolation: false,
+    vmexit: false, vmentry: false, vmentryFail: false, posted: false, vintr: false, eptViolation: false, nic: false, request: false,
   };
   private readonly listeners: { [K in EventKind]: Listener<K>[] } = {
     retire: [], mem: [], line: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], stop: [],
-    vmexit: [], vmentry: [], vmentryFail: [], posted: [], vintr: [], eptViolation: [],
+    vmexit: [], vmentry: [], vmentryFail: [], posted: [], vintr: [], eptViolation: [], nic: [], request: [],
   };
 
   /** Told when a kind gets its first listener (the machine settles spin sleepers before retire/mem listening starts). */
