@@ -288,7 +288,7 @@ describe.concurrent('shinjuku-emu errors: one line, status 2, no stack trace', (
   it('rejects an unknown command', async ({ expect }) => {
     const r = await cli('frobnicate');
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("shinjuku-emu: unknown command 'frobnicate' (commands: run, demo, debug, trace)\nTry 'shinjuku-emu --help' for more information.\n");
+    expect(r.stderr).toBe("shinjuku-emu: unknown command 'frobnicate' (commands: run, demo, debug, trace, load, table2)\nTry 'shinjuku-emu --help' for more information.\n");
   });
 
   // Thunks: the temporary files only exist once beforeAll has run.
@@ -365,6 +365,27 @@ describe.concurrent('shinjuku-emu demo, --help, --version', () => {
     const r = await cli('--version');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${version}\n`);
+  });
+});
+
+describe.concurrent('shinjuku-emu table2', () => {
+  it('--json prints one object with the paper\'s four rows, Linux cells, a null Dune column and the calibrated cells', async ({ expect }) => {
+    const r = await cli('table2', '--json', '--iterations', '5');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout) as { rows: { mechanism: string; linux: number; dune: null; calibrated: string[] }[] };
+    expect(j.rows.map((x) => x.mechanism)).toEqual(['swapcontext', 'No signal mask', 'No FP-restore', 'No FP-save']);
+    for (const x of j.rows) {
+      expect(typeof x.linux).toBe('number');
+      expect(x.dune).toBeNull();
+      expect(Array.isArray(x.calibrated)).toBe(true);
+    }
+    expect(j.rows[1]!.calibrated).toEqual([]);
+  });
+  it('rejects a bad --iterations in one line', async ({ expect }) => {
+    const r = await cli('table2', '--iterations', '0');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^shinjuku-emu: --iterations must be a whole number from 1 to 100000, got '0'\n/);
+    expectNoStackTrace(r.stderr);
   });
 });
 

@@ -5,18 +5,19 @@
  * machines in src/sim. main.ts is the process entry point.
  */
 import { readFileSync } from 'node:fs';
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type MiddlewareFunction } from 'yargs';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { debugCommand } from './commands/debug.js';
 import { traceCommand } from './commands/trace.js';
 import { table2Command } from './commands/table2.js';
+import { loadCommand } from './commands/load.js';
 import { INTERNAL_STATUS, USAGE_STATUS, UsageError, userFacing } from './errors.js';
 import { errorLine } from './report.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-const COMMAND_LIST = [runCommand, demoCommand, debugCommand, traceCommand, table2Command];
+const COMMAND_LIST = [runCommand, demoCommand, debugCommand, traceCommand, loadCommand, table2Command];
 const COMMANDS = COMMAND_LIST.map((c) => c.name);
 
 /** Thrown out of yargs' fail hook once a usage error has been printed, to end parsing there. */
@@ -74,6 +75,27 @@ export function helpPointer(args: string[]): string {
   return `Try 'shinjuku-emu${command ? ` ${command}` : ''} --help' for more information.`;
 }
 
+/**
+ * The positional words after the command (`<image> [more..]`): every word
+ * that is not a flag or a flag's value (`--x v`, unless --x is boolean).
+ */
+export function positionalWords(args: string[], booleans: Set<string>, commands: readonly string[]): string[] {
+  const out: string[] = [];
+  let seenCommand = false;
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    if (w === '--') { out.push(...args.slice(i + 1)); break; }
+    if (w.startsWith('-') && w.length > 1) {
+      const name = w.replace(/^--?/, '');
+      if (!name.includes('=') && !booleans.has(name) && !name.startsWith('no-')) i++;
+      continue;
+    }
+    if (!seenCommand && commands.includes(w)) { seenCommand = true; continue; }
+    out.push(w);
+  }
+  return out;
+}
+
 function parser(args: string[], done: (status: number) => void): Argv {
   return COMMAND_LIST.reduce((y, c) => c.register(y, done), yargs(args))
     .scriptName('shinjuku-emu')
@@ -85,6 +107,15 @@ function parser(args: string[], done: (status: number) => void): Argv {
     .recommendCommands()
     // The last of a repeated flag wins, as in most tools, instead of yargs collecting an array.
     .parserConfiguration({ 'duplicate-arguments-array': false })
+    // ...which also keeps only the last of the variadic `[more..]` sources: take them from the words typed.
+    // (yargs hands middleware its instance as a second argument; its types do not say so.)
+    .middleware(((argv: Record<string, unknown>, y: { getOptions(): { boolean: string[]; alias: Record<string, string[]> } }) => {
+      if (!('more' in argv)) return;
+      const o = y.getOptions();
+      const flags = new Set<string>(o.boolean);
+      for (const b of o.boolean) for (const a of o.alias[b] ?? []) flags.add(a);
+      argv.more = positionalWords(args, flags, COMMANDS).slice(1);
+    }) as unknown as MiddlewareFunction, true)
     .version(pkg.version)
     .help()
     .alias('h', 'help')

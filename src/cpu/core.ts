@@ -18,10 +18,12 @@ import type { TickCosts } from '../profile/load.js';
 import type { EventStream, StopReason } from '../sim/events.js';
 import { nextUp, type Tick } from '../sim/time.js';
 import type { DecodeCache } from './decoder.js';
-import { CoreMemory, LOAD_REPLAY } from './coreMemory.js';
+import { CoreMemory, LOAD_REPLAY, type TlbArrays } from './coreMemory.js';
 import type { TlbConfig } from './tlb.js';
 import { X87State } from './fpu/x87.js';
 import { ReturnStackBuffer } from './returnStack.js';
+import type { VmxCpu } from '../vmx/vmxCpu.js';
+import type { VmExit } from '../vmx/vmexit.js';
 
 export { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
 
@@ -32,6 +34,18 @@ export { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PG
  * (SDM Vol. 2A INT n/INTO/INT3/INT1, "does not apply to INT1").
  */
 const enum EventKind { Exception = 0, Software = 1, External = 2, PrivilegedSoftware = 3 }
+
+/**
+ * The VMX interruption type of an event (SDM Vol. 3C Table 24-15): external 0,
+ * NMI 2, hardware exception 3, software interrupt 4, privileged software
+ * exception 5 (INT1), software exception 6.
+ */
+function intrType(vector: number, kind: EventKind): number {
+  if (kind === EventKind.External) return vector === Vector.NMI ? 2 : 0;
+  if (kind === EventKind.Software) return vector === Vector.BP || vector === Vector.OF ? 6 : 4;
+  if (kind === EventKind.PrivilegedSoftware) return 5;
+  return 3;
+}
 
 /** SDM Vol. 3A Table 6-4: contributory exceptions. */
 function contributory(v: number): boolean { return v === 0 || (v >= 10 && v <= 13); }
@@ -109,12 +123,24 @@ export class Core extends CoreMemory {
   /** Record each instruction's start tick (`opStart`): needed while any core sleeps in a spin loop. */
   precise = false;
   opStart = 0;
+  /** The VMX hardware of this logical processor (src/vmx); null on a machine without VMX. */
+  vmx: VmxCpu | null = null;
+  /** VMX non-root operation has something to look at at the next instruction boundary (src/vmx/nonroot.ts `boundary`). */
+  vmxPending = false;
+  /** Monitor trap flag: a VM exit after each guest instruction (SDM Vol. 3C §25.5.2). */
+  vmxStep = false;
+  /** The instruction executing now is the one in an STI or MOV-SS shadow (VMX saves it as interruptibility state). */
+  inShadow = false;
+  /** The pending or current shadow comes from MOV SS (else from STI). */
+  shadowByMovSs = false;
+  /** Length of the instruction whose exception is being delivered (VMX records it as the VM-exit instruction length). */
+  faultLength = 0;
   // Scheduler limit: run while time < limit (see run()).
   private limit = 0;
   private savedLimit = 0;
   private blockExit = false;
-  private readonly bcTag = new Float64Array(BLOCK_CACHE_SIZE).fill(NaN);
-  private readonly bcBlock: (Block | null)[] = new Array(BLOCK_CACHE_SIZE).fill(null);
+  private bcTag: Float64Array = new Float64Array(BLOCK_CACHE_SIZE).fill(NaN);
+  private bcBlock: (Block | null)[] = new Array(BLOCK_CACHE_SIZE).fill(null);
 
   constructor(id: number, mem: PhysicalMemory, memsys: MemorySystem, costs: TickCosts, readonly decode: DecodeCache, host: CoreHost, tlb: TlbConfig) {
     super(id, mem, memsys, costs, host, tlb);
@@ -167,19 +193,30 @@ export class Core extends CoreMemory {
         this.limit = this.savedLimit;
         continue;
       }
-      // Instruction boundary: pending external interrupts and NMIs (SDM §6.9 priority order).
-      if (this.intrPending || this.nmiPending || this.interruptShadow) {
+      // Instruction boundary: pending external interrupts and NMIs (SDM §6.9 priority order),
+      // and in VMX non-root operation the VMX events (src/vmx/nonroot.ts).
+      if (this.intrPending || this.nmiPending || this.interruptShadow || this.vmxPending) {
         if (this.interruptShadow) {
+          // The shadowed instruction runs alone (interrupts are taken after it; VMX records the
+          // blocking if it exits, and VMLAUNCH fails under a MOV-SS shadow).
           this.interruptShadow = false;
-          if (this.nmiPending || (this.intrPending && (this.rflagsRest & IF) !== 0)) {
-            // The shadowed instruction runs alone, then the interrupt is taken.
-            const before = this.instructions;
-            this.execOne(events.wants.retire);
-            // A load replay means it has not completed yet: the shadow still covers it.
-            if (this.instructions === before && this.replayArmed) this.interruptShadow = true;
-            continue;
-          }
+          const before = this.instructions;
+          this.inShadow = true;
+          this.execOne(events.wants.retire);
+          this.inShadow = false;
+          // A load replay means it has not completed yet: the shadow still covers it.
+          if (this.instructions === before && this.replayArmed) this.interruptShadow = true;
+          continue;
+        } else if (this.nonRoot) {
+          if (this.vmx!.boundary()) continue;
+          if ((this.state as RunState) !== RunState.Running) continue;
         } else if (this.takeInterrupt()) continue;
+      }
+      // Monitor trap flag: one guest instruction, then an MTF VM exit (SDM Vol. 3C §25.5.2).
+      if (this.vmxStep) {
+        this.execOne(events.wants.retire);
+        if (this.nonRoot && this.vmxStep) this.vmx!.mtfExit();
+        continue;
       }
       // RFLAGS.TF: one instruction at a time, then a single-step #DB trap (SDM Vol. 3A §17.3.1.4).
       if ((this.rflagsRest & TF) !== 0) {
@@ -284,7 +321,8 @@ export class Core extends CoreMemory {
     this.intrPending = pending;
     if (!pending) return;
     this.intrTick = tick;
-    if (this.state === RunState.Halted && (this.rflagsRest & IF) !== 0) this.wake(tick);
+    // In VMX non-root operation with "external-interrupt exiting", RFLAGS.IF does not block it (SDM Vol. 3C §25.2).
+    if (this.state === RunState.Halted && ((this.rflagsRest & IF) !== 0 || (this.nonRoot && this.vmx!.externalInterruptExiting))) this.wake(tick);
     else if (this.state === RunState.Spinning) this.spin!.onInterrupt(this, tick, false);
     this.requestBlockExit();
   }
@@ -297,6 +335,16 @@ export class Core extends CoreMemory {
     this.requestBlockExit();
   }
 
+  /** A VMX event (preemption timer, virtual interrupt) needs the core: it leaves HLT or a spin sleep. */
+  wakeForVmx(tick: Tick): void {
+    if (this.state === RunState.Halted) this.wake(tick);
+    else if (this.state === RunState.Spinning) this.spin!.onInterrupt(this, tick, false);
+    this.requestBlockExit();
+  }
+
+  /** Back to HLT after a VMX event that did not end the guest's halt (posted-interrupt processing with nothing to deliver). */
+  haltAgain(): void { this.state = RunState.Halted; }
+
   /** Leave HLT: the core's clock jumps to the moment the waking event arrived. */
   private wake(tick: Tick): void {
     this.state = RunState.Running;
@@ -306,7 +354,7 @@ export class Core extends CoreMemory {
   }
 
   /** Take an NMI or the APIC's interrupt if one is deliverable now; true if the core vectored. */
-  private takeInterrupt(): boolean {
+  takeInterrupt(): boolean {
     if (this.time < this.intrTick) return false;
     if (this.spinTrack) this.spin!.onDirty(this);
     let vector = -1;
@@ -337,7 +385,15 @@ export class Core extends CoreMemory {
     this.replayArmed = false;
     this.curOp = null; // exception delivery's own memory accesses are not the op's
     if (e instanceof Fault) {
+      if (e.vector < 0) {
+        // A VM exit caused by the instruction (src/vmx): fault-like ones leave it unexecuted and uncharged.
+        const x = e as VmExit;
+        if (x.trap) { this.time += op.cost; this.instructions++; }
+        this.vmx!.instructionExit(x, op);
+        return;
+      }
       this.rip = e.isTrap ? op.next : op.rip;
+      this.faultLength = op.len;
       this.time += op.cost;
       if (e.isTrap) this.instructions++;
       const kind = e.software ? EventKind.Software : e.isTrap ? EventKind.PrivilegedSoftware : EventKind.Exception;
@@ -359,10 +415,48 @@ export class Core extends CoreMemory {
 
   flushBlockCache(): void { this.bcTag.fill(NaN); }
 
+  override exportTlb(): TlbArrays {
+    const t = super.exportTlb();
+    t.bcTag = this.bcTag;
+    t.bcBlock = this.bcBlock;
+    return t;
+  }
+
+  override importTlb(t: TlbArrays): void {
+    super.importTlb(t);
+    this.bcTag = t.bcTag!;
+    this.bcBlock = t.bcBlock as (Block | null)[];
+  }
+
+  override newTlbArrays(): TlbArrays {
+    const t = super.newTlbArrays();
+    t.bcTag = new Float64Array(BLOCK_CACHE_SIZE).fill(NaN);
+    t.bcBlock = new Array(BLOCK_CACHE_SIZE).fill(null);
+    return t;
+  }
+
   /** Called by the decoder when fetching an instruction faults. */
   fetchFault(f: Fault): void {
     this.curOp = null;
+    this.faultLength = 0;
+    if (f.vector < 0) { this.vmx!.eventExit(f as VmExit, this.rip); return; } // an EPT violation or APIC access while fetching
     this.raiseException(f.vector, f.errorCode, f.detail);
+  }
+
+  /** VM entry's event injection (SDM Vol. 3C §26.5): deliver through the guest IDT; software types push RIP + `len`. */
+  injectEvent(vector: number, errorCode: number | null, type: number, len: number): void {
+    this.curOp = null;
+    const software = type === 4 || type === 6;
+    const restart = this.rip;
+    if (software || type === 5) this.rip += len;
+    const kind = software ? EventKind.Software : type === 5 ? EventKind.PrivilegedSoftware : type === 0 || type === 2 ? EventKind.External : EventKind.Exception;
+    this.deliverEvent(vector, errorCode, `event injected by VM entry (vector 0x${vector.toString(16)})`, kind, restart, 0, null);
+  }
+
+  /** Virtual-interrupt delivery (SDM Vol. 3C §29.2.2) vectors through the guest IDT like an external interrupt. */
+  deliverVirtualInterrupt(vector: number): void {
+    this.curOp = null;
+    this.deliverEvent(vector, null, `virtual interrupt 0x${vector.toString(16)}`, EventKind.External, this.rip, 0, null);
   }
 
   /**
@@ -388,6 +482,8 @@ export class Core extends CoreMemory {
    */
   private deliverEvent(vector: number, errorCode: number | null, detail: string, kind: EventKind, restartRip: number, depth: number, failed: Undelivered[] | null): void {
     if (this.spinTrack) this.spin!.onDirty(this);
+    // VMX non-root operation: the exception bitmap may turn the event into a VM exit (SDM Vol. 3C §25.2).
+    if (this.nonRoot && this.vmx!.interceptEvent(vector, errorCode, intrType(vector, kind), restartRip)) return;
     const ev = this.host.events;
     if (ev.wants.exception && kind !== EventKind.External) {
       ev.emit('exception', { core: this.id, tick: this.time, vector, name: VECTOR_NAMES[vector] ?? `vector ${vector}`, rip: this.rip, errorCode });
@@ -397,8 +493,14 @@ export class Core extends CoreMemory {
       const code = kind === EventKind.Exception && hasErrorCode(vector) ? (errorCode ?? 0) : null;
       this.deliverThroughIdt(vector, code, kind === EventKind.Software, kind !== EventKind.Software);
       this.time += this.costs.cls.exceptionDelivery;
+      if (this.nonRoot) this.vmx!.delivered();
     } catch (e) {
       if (!(e instanceof Fault)) throw e;
+      if (e.vector < 0) {
+        // A VM exit while delivering (an EPT violation pushing the frame...): IDT-vectoring information records the event.
+        this.vmx!.eventExit(e as VmExit, kind === EventKind.Software || kind === EventKind.PrivilegedSoftware ? restartRip : this.rip);
+        return;
+      }
       const chain = failed ?? [];
       chain.push({ vector, detail, reason: e.detail });
       if (kind === EventKind.Software || kind === EventKind.PrivilegedSoftware) {
@@ -416,10 +518,16 @@ export class Core extends CoreMemory {
     }
   }
 
-  /** Shutdown (SDM Vol. 3A §6.15, Interrupt 8): the core stops and the run ends with a report. */
+  /**
+   * Shutdown (SDM Vol. 3A §6.15, Interrupt 8): the core stops and the run ends
+   * with a report; in VMX non-root operation a triple fault is a VM exit
+   * instead (reason 2, SDM Vol. 3C §25.2).
+   */
   private tripleFault(chain: Undelivered[], why: string): void {
+    const detail = `${describeUndelivered(chain) || 'exception delivery'}${why}: triple fault`;
+    if (this.nonRoot) { this.vmx!.tripleFaultExit(detail); return; }
     this.state = RunState.Stopped;
-    this.host.stop('triple-fault', this, `${describeUndelivered(chain) || 'exception delivery'}${why}: triple fault`, chain);
+    this.host.stop('triple-fault', this, detail, chain);
   }
 
   /**

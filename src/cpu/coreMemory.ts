@@ -8,7 +8,7 @@
 import { LazyFlags } from './flags.js';
 import { K, type Op } from './op.js';
 import { Fault, Vector } from './fault.js';
-import { ACC_READ, ACC_WRITE, ACC_EXEC, walk, newWalkResult, type WalkResult } from './paging.js';
+import { ACC_READ, ACC_WRITE, ACC_EXEC, walk, newWalkResult, type WalkResult, type TableTranslator } from './paging.js';
 import { Tlb, TLB_W, TLB_U, TLB_X, type TlbConfig } from './tlb.js';
 import { RSP } from './registers.js';
 import type { PhysicalMemory } from '../memory/physical.js';
@@ -23,7 +23,7 @@ import { VecViews } from './simd/views.js';
 
 export const CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3, CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_PG = 1 << 31;
 export const CR4_PAE = 1 << 5, CR4_PGE = 1 << 7, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10;
-export const CR4_PCIDE = 1 << 17, CR4_OSXSAVE = 1 << 18;
+export const CR4_VMXE = 1 << 13, CR4_PCIDE = 1 << 17, CR4_OSXSAVE = 1 << 18;
 export const EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
 
 const TWO32 = 4294967296;
@@ -35,6 +35,51 @@ const ITLB_MASK = ITLB_SIZE - 1;
 /** Thrown by a replayable load to unwind its op (see CoreMemory.replayableLoad). */
 export class LoadReplay {}
 export const LOAD_REPLAY = new LoadReplay();
+
+/** One translation context's TLBs (and the executor's block cache, which caches linear→physical too). */
+export interface TlbArrays {
+  tlb: Tlb;
+  itag: Float64Array; iframe: Float64Array; iperm: Uint8Array; ishift: Uint8Array;
+  bcTag: Float64Array | null; bcBlock: unknown[] | null;
+}
+
+/** Physical base of the 2^shift-byte page containing `lin`, from the 4 KiB frame of `lin`. */
+function pageBaseOf(lin: number, frame: number, shift: number): number {
+  const pageBytes = 2 ** shift;
+  return frame - (Math.floor(lin / 4096) * 4096 - Math.floor(lin / pageBytes) * pageBytes);
+}
+
+/** Drop the fetch translations of the page containing `lin`, whatever its size; true if one was there. */
+export function invalidateItlbPage(tag: Float64Array, shift: Uint8Array, lin: number): boolean {
+  let dropped = false;
+  for (let i = 0; i < tag.length; i++) {
+    const t = tag[i]!;
+    if (t !== t) continue;
+    const bytes = 2 ** shift[i]!;
+    if (Math.floor(t * 4096 / bytes) === Math.floor(lin / bytes)) { tag[i] = NaN; dropped = true; }
+  }
+  return dropped;
+}
+
+/**
+ * Guest-physical translation in VMX non-root operation (implemented by
+ * src/vmx/ept.ts): where a guest paging-structure entry is, and where the
+ * final access goes; `lastPerm` (R=1 W=2 X=4) and `lastDirty` describe the
+ * last final translation, `reads` counts EPT entries read (each charged
+ * `vmx.eptWalkLevel`).
+ */
+export interface GuestPhysical extends TableTranslator {
+  final(gpa: number, acc: number, lin: number): number;
+  /**
+   * The page size (log2) a TLB entry may give the combined translation of a
+   * guest page of 2^guestShift bytes whose last final translation went to
+   * host-physical `hpa`: the smaller of the guest's and EPT's page sizes.
+   */
+  combinedShift(guestShift: number, hpa: number): number;
+  lastPerm: number;
+  lastDirty: boolean;
+  reads: number;
+}
 
 export abstract class CoreMemory extends LazyFlags {
   readonly id: number;
@@ -84,14 +129,26 @@ export abstract class CoreMemory extends LazyFlags {
   /** Scratch: linear address of the last memory operand (for read-modify-write). */
   lastEa = 0;
 
+  // VMX (src/vmx): the core's side of VMX non-root operation.
+  /** In VMX non-root operation (SDM Vol. 3C ch. 25); set and cleared only by VM entry and VM exit. */
+  nonRoot = false;
+  /** Added to the TSC that RDTSC/RDTSCP/RDMSR read in non-root operation with "use TSC offsetting" (SDM §25.3). */
+  tscOffset = 0;
+  /** The guest-physical translation (EPT, APIC-access page) while in non-root operation, else null. */
+  nested: GuestPhysical | null = null;
+  /** CR2 before the last page fault wrote it: a #PF that causes a VM exit does not change CR2 (SDM §27.1). */
+  cr2Before = 0;
 
+  // TLBs. Not readonly: VMX switches between translation contexts tagged by
+  // VPID and EPTP (exportTlb/importTlb, src/vmx/tlbContext.ts).
   /** The data TLB, with the profile's capacities per page size. */
-  readonly tlb: Tlb;
+  tlb: Tlb;
+  private readonly tlbConfig: TlbConfig;
   // Fetch translations: 4 KiB page number → frame, permissions, and the size of the page (for INVLPG).
-  protected readonly itlbTag = new Float64Array(ITLB_SIZE).fill(NaN);
-  protected readonly itlbFrame = new Float64Array(ITLB_SIZE);
-  protected readonly itlbPerm = new Uint8Array(ITLB_SIZE);
-  protected readonly itlbShift = new Uint8Array(ITLB_SIZE);
+  protected itlbTag: Float64Array = new Float64Array(ITLB_SIZE).fill(NaN);
+  protected itlbFrame: Float64Array = new Float64Array(ITLB_SIZE);
+  protected itlbPerm: Uint8Array = new Uint8Array(ITLB_SIZE);
+  protected itlbShift: Uint8Array = new Uint8Array(ITLB_SIZE);
   protected readonly walkOut: WalkResult = newWalkResult();
   readonly hiOut = new Int32Array(1);
 
@@ -118,6 +175,7 @@ export abstract class CoreMemory extends LazyFlags {
     tlb: TlbConfig,
   ) {
     super();
+    this.tlbConfig = tlb;
     this.tlb = new Tlb(tlb);
     this.id = id;
     this.wants = host.events.wants;
@@ -244,17 +302,50 @@ export abstract class CoreMemory extends LazyFlags {
       this.time += t.lastCost;
       return hit + (lin - vpn * 4096);
     }
+    if (this.nested !== null) return this.translateNested(lin, acc, vpn, this.nested);
     const w = walk(this.mem, this.cr3, lin, acc, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut);
     this.time += this.costs.tlb.walk;
     if (w.frame < 0) {
+      this.cr2Before = this.cr2;
       this.cr2 = lin;
       throw new Fault(Vector.PF, w.pfec, `page fault at linear 0x${hex(lin)}`);
     }
     // A write through an entry whose Dirty bit is clear must walk again to set it.
     const perm = (w.writable && w.dirty ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
-    const pageBytes = 2 ** w.pageShift;
-    const pageBase = w.frame - (Math.floor(lin / 4096) * 4096 - Math.floor(lin / pageBytes) * pageBytes);
-    return t.fill(lin, vpn, w.pageShift, pageBase, perm, w.global && (this.cr4 & CR4_PGE) !== 0) + (lin - vpn * 4096);
+    return t.fill(lin, vpn, w.pageShift, pageBaseOf(lin, w.frame, w.pageShift), perm, w.global && (this.cr4 & CR4_PGE) !== 0) + (lin - vpn * 4096);
+  }
+
+  /**
+   * The two-dimensional walk of VMX non-root operation with EPT (SDM Vol. 3C
+   * §28.2.1): the guest's walk finds each paging-structure entry through
+   * EPT, then EPT translates the guest-physical frame. The TLB caches the
+   * combined translation with the smaller of the guest's and EPT's page sizes
+   * (SDM Vol. 3C §28.3 "Caching Translation Information", combined mappings); its write permission needs the
+   * guest's and EPT's. Costs the native walk plus `vmx.eptWalkLevel` per EPT
+   * entry read, also when the walk ends in a VM exit.
+   */
+  private translateNested(lin: number, acc: number, vpn: number, n: GuestPhysical): number {
+    this.time += this.costs.tlb.walk;
+    let frame: number;
+    let w: WalkResult;
+    try {
+      w = walk(this.mem, this.cr3, lin, acc, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut, n);
+      if (w.frame < 0) {
+        this.cr2Before = this.cr2;
+        this.cr2 = lin;
+        throw new Fault(Vector.PF, w.pfec, `page fault at linear 0x${hex(lin)}`);
+      }
+      // The guest-physical address of the access itself (EPT exits report it), then back to its frame.
+      const offset = lin - vpn * 4096;
+      frame = n.final(w.frame + offset, acc, lin) - offset;
+    } finally {
+      this.time += n.reads * this.costs.vmx.eptWalkLevel;
+      n.reads = 0;
+    }
+    const eptWritable = (n.lastPerm & 2) !== 0 && n.lastDirty;
+    const perm = (w.writable && w.dirty && eptWritable ? TLB_W : 0) | (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
+    const shift = n.combinedShift(w.pageShift, frame);
+    return this.tlb.fill(lin, vpn, shift, pageBaseOf(lin, frame, shift), perm, w.global && (this.cr4 & CR4_PGE) !== 0) + (lin - vpn * 4096);
   }
 
   /**
@@ -270,19 +361,31 @@ export abstract class CoreMemory extends LazyFlags {
     const i = vpn & ITLB_MASK;
     const need = TLB_X | (this.cpl === 3 ? TLB_U : 0);
     if (this.itlbTag[i] === vpn && (this.itlbPerm[i]! & need) === need) return this.itlbFrame[i]! + (lin - vpn * 4096);
-    const w = walk(this.mem, this.cr3, lin, ACC_EXEC, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut);
-    if (w.frame < 0) {
-      this.cr2 = lin;
-      throw new Fault(Vector.PF, w.pfec, `instruction fetch: page fault at linear 0x${hex(lin)}`);
+    const n = this.nested;
+    let frame: number;
+    let w: WalkResult;
+    try {
+      w = walk(this.mem, this.cr3, lin, ACC_EXEC, this.cpl === 3, (this.cr0 & CR0_WP) !== 0, (this.efer & EFER_NXE) !== 0, this.walkOut, n);
+      if (w.frame < 0) {
+        this.cr2Before = this.cr2;
+        this.cr2 = lin;
+        throw new Fault(Vector.PF, w.pfec, `instruction fetch: page fault at linear 0x${hex(lin)}`);
+      }
+      frame = n === null ? w.frame : n.final(w.frame + (lin - vpn * 4096), ACC_EXEC, lin) - (lin - vpn * 4096);
+    } finally {
+      if (n !== null) n.reads = 0; // fetch translations are not timed (see above)
     }
     this.itlbTag[i] = vpn;
-    this.itlbFrame[i] = w.frame;
+    this.itlbFrame[i] = frame;
     this.itlbPerm[i] = (w.user ? TLB_U : 0) | (w.executable ? TLB_X : 0);
-    this.itlbShift[i] = w.pageShift;
-    return w.frame + (lin - vpn * 4096);
+    this.itlbShift[i] = n === null ? w.pageShift : n.combinedShift(w.pageShift, frame);
+    return frame + (lin - vpn * 4096);
   }
 
-  flushTlb(): void { this.tlb.flush(); this.itlbTag.fill(NaN); this.flushBlockCache(); }
+  flushTlb(): void { this.tlb.flush(); this.itlbTag.fill(NaN); this.flushBlockCache(); this.syncPcid(); }
+
+  /** The TLB looks up under the PCID CR3 and CR4 name now (after a VM entry or exit loaded them). */
+  protected syncPcid(): void { this.tlb.setPcid((this.cr4 & CR4_PCIDE) !== 0 ? this.cr3 % 4096 : 0); }
 
   /**
    * MOV to CR3 (SDM Vol. 3A §4.10.4.1): the new PCID becomes current
@@ -299,17 +402,33 @@ export abstract class CoreMemory extends LazyFlags {
     this.flushBlockCache();
   }
 
+  /** This context's TLBs (VMX keeps one per VPID/EPTP tag, SDM Vol. 3C §28.3). */
+  exportTlb(): TlbArrays {
+    return { tlb: this.tlb, itag: this.itlbTag, iframe: this.itlbFrame, iperm: this.itlbPerm, ishift: this.itlbShift, bcTag: null, bcBlock: null };
+  }
+
+  /** Switch to another context's TLBs (fresh ones from `newTlbArrays` are empty). */
+  importTlb(t: TlbArrays): void {
+    this.tlb = t.tlb;
+    this.itlbTag = t.itag; this.itlbFrame = t.iframe; this.itlbPerm = t.iperm; this.itlbShift = t.ishift;
+    this.syncPcid();
+  }
+
+  /** Empty TLBs for a new translation context, shaped as this core's (and with its TLB filter setting). */
+  newTlbArrays(): TlbArrays {
+    const tlb = new Tlb(this.tlbConfig);
+    tlb.filterEnabled = this.tlb.filterEnabled;
+    return {
+      tlb,
+      itag: new Float64Array(ITLB_SIZE).fill(NaN), iframe: new Float64Array(ITLB_SIZE), iperm: new Uint8Array(ITLB_SIZE), ishift: new Uint8Array(ITLB_SIZE),
+      bcTag: null, bcBlock: null,
+    };
+  }
+
   /** INVLPG (SDM Vol. 3A §4.10.4.1): every translation of the page containing `lin`, whatever its size. */
   flushTlbPage(lin: number): void {
     this.tlb.invalidatePage(lin);
-    let dropped = false;
-    for (let i = 0; i < ITLB_SIZE; i++) {
-      const tag = this.itlbTag[i]!;
-      if (tag !== tag) continue;
-      const bytes = 2 ** this.itlbShift[i]!;
-      if (Math.floor(tag * 4096 / bytes) === Math.floor(lin / bytes)) { this.itlbTag[i] = NaN; dropped = true; }
-    }
-    if (dropped) this.flushBlockCache();
+    if (invalidateItlbPage(this.itlbTag, this.itlbShift, lin)) this.flushBlockCache();
   }
 
   // ------------------------------------------------------------ memory access

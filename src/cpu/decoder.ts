@@ -23,6 +23,7 @@ import { dataSpecs } from './handlers/data.js';
 import { controlSpecs } from './handlers/control.js';
 import { stringSpecs } from './handlers/string.js';
 import { systemSpecs, movCr, movSeg } from './handlers/system.js';
+import { vmxSpecs } from '../vmx/instructions.js';
 import { x87Specs } from './handlers/x87.js';
 import { x87ArithSpecs } from './handlers/x87arith.js';
 // SSE/AVX and extended state (issue 13, SIMD part)
@@ -62,9 +63,9 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
 
 const TABLE = buildTable([aluSpecs, mulDivSpecs, bitSpecs, dataSpecs, controlSpecs, stringSpecs, systemSpecs,
   x87Specs, x87ArithSpecs, // x87 FPU (issue 13)
-
+  vmxSpecs, // VMX instructions (src/vmx, issue 10)
   // SSE/AVX and extended state (issue 13, SIMD part)
-    sseMoveSpecs, sseIntSpecs, sseFloatSpecs, sse42Specs, avxSpecs, aesSpecs, xsaveSpecs]);
+  sseMoveSpecs, sseIntSpecs, sseFloatSpecs, sse42Specs, avxSpecs, aesSpecs, xsaveSpecs]);
 /** MOVSD/CMPSD name both a string instruction and an SSE2 one: with an XMM operand the SSE2 entry applies. */
 const VECTOR_ALIASES = buildTable([sseStringAliases, sseFloatStringAliases]);
 
@@ -224,6 +225,7 @@ export class DecodeCache {
             // The instruction runs into a page we cannot fetch: #PF at the missing page when executed.
             const missing = rip + inPage;
             op = new Op((c) => {
+              c.cr2Before = c.cr2;
               c.cr2 = missing;
               // I/D only with EFER.NXE (SDM Vol. 3A §4.7); U/S from the fetching privilege.
               const pfec = ((c.efer & (1 << 11)) !== 0 ? 0x10 : 0) | (c.cpl === 3 ? 4 : 0);
@@ -396,7 +398,8 @@ export class DecodeCache {
     if (seg >= 0) {
       if (toSpecial && seg === 1) return undefined; // MOV CS is #UD; iced marks it invalid anyway
       op.aux = (toSpecial ? 100 : 0) + seg;
-      return { exec: movSeg, cls: 'mov' };
+      // MOV to SS starts an interrupt shadow over the next instruction: end the block so it runs alone.
+      return { exec: movSeg, cls: 'mov', ends: toSpecial && seg === 2 };
     }
     return undefined;
   }

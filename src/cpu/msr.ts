@@ -32,6 +32,10 @@ export const IA32_GS_BASE = 0xc0000101;
 export const IA32_KERNEL_GS_BASE = 0xc0000102;
 export const IA32_TSC_AUX = 0xc0000103;
 export const IA32_MTRRCAP = 0xfe;
+export const IA32_SYSENTER_CS = 0x174;
+export const IA32_SYSENTER_ESP = 0x175;
+export const IA32_SYSENTER_EIP = 0x176;
+export const IA32_DEBUGCTL = 0x1d9;
 export const IA32_MTRR_DEF_TYPE = 0x2ff;
 export const IA32_MTRR_PHYSBASE0 = 0x200;
 /** Variable-range MTRR pairs implemented (IA32_MTRRCAP.VCNT). */
@@ -90,6 +94,8 @@ export class MsrFile {
   constructor(private readonly core: CoreMemory) {
     // Power-on values (SDM Vol. 3A Table 9-1 and Vol. 4): PAT = 0007040600070406h.
     for (const m of [IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE, IA32_TSC_AUX, IA32_MISC_ENABLE, IA32_SPEC_CTRL]) this.values.set(m, [0, 0]);
+    // SYSENTER MSRs and IA32_DEBUGCTL: plain storage (SYSENTER is not decoded); VM entry and exit load and save them.
+    for (const m of [IA32_SYSENTER_CS, IA32_SYSENTER_ESP, IA32_SYSENTER_EIP, IA32_DEBUGCTL]) this.values.set(m, [0, 0]);
     this.values.set(IA32_PAT, [0x00070406, 0x00070406]);
   }
 
@@ -104,7 +110,8 @@ export class MsrFile {
     switch (index) {
       case IA32_MTRRCAP: c.tHi = 0; return MTRR_VCNT; // VCNT = 8, no fixed ranges, no WC, no SMRR
       case IA32_MTRR_DEF_TYPE: c.tHi = 0; return this.mtrrDefType;
-      case IA32_TSC: { const t = Math.floor(c.time); const h = Math.floor(t / TWO32); c.tHi = h | 0; return (t - h * TWO32) | 0; }
+      // In VMX non-root operation with TSC offsetting, RDMSR of IA32_TSC adds the offset (SDM Vol. 3C §25.3).
+      case IA32_TSC: { const t = Math.floor(c.time) + c.tscOffset; const h = Math.floor(t / TWO32); c.tHi = h | 0; return (t - h * TWO32) | 0; }
       case IA32_EFER: c.tHi = 0; return c.efer;
       case IA32_PRED_CMD: throw new Fault(Vector.GP, 0, 'RDMSR of the write-only IA32_PRED_CMD');
       case IA32_FS_BASE: case IA32_GS_BASE: {
@@ -165,6 +172,13 @@ export class MsrFile {
         // IBPB: a barrier for a branch predictor this machine does not model; nothing is stored.
         if (hi !== 0 || (lo & ~1) !== 0) throw new Fault(Vector.GP, 0, 'WRMSR IA32_PRED_CMD with reserved bits');
         return;
+      case IA32_SYSENTER_ESP: case IA32_SYSENTER_EIP:
+        if (hi < -32768 || hi > 32767 || ((hi >> 15) !== 0 && (hi >> 15) !== -1)) throw new Fault(Vector.GP, 0, 'WRMSR of a non-canonical address');
+        break;
+      case IA32_DEBUGCTL:
+        // LBR, BTF and the other debug controls are not modelled: a guest that turns one on is stopped, not ignored.
+        if ((lo | hi) !== 0) throw new Unsupported(`WRMSR IA32_DEBUGCTL = 0x${(lo >>> 0).toString(16)}: last-branch recording and branch trace are not modelled`);
+        break;
     }
     for (const d of this.devices) if (d.handles(index)) { d.wrmsr(index, lo, hi); return; }
     if (!this.values.has(index)) throw new Fault(Vector.GP, 0, `WRMSR of unimplemented MSR 0x${(index >>> 0).toString(16)}`);

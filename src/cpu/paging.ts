@@ -35,10 +35,21 @@ export interface WalkResult {
 const TWO32 = 4294967296;
 
 /**
- * Walk the tables at `cr3` for linear address `lin` (a signed canonical value).
- * `wp` is CR0.WP, `nxe` is EFER.NXE.
+ * Where the paging structures live when they are not at physical addresses:
+ * in VMX non-root operation with EPT, each guest paging-structure entry is
+ * at a guest-physical address that EPT translates (src/vmx/ept.ts; SDM Vol.
+ * 3C §28.2.1). Returns the host-physical address, or throws the VM exit.
  */
-export function walk(mem: PhysicalMemory, cr3: number, lin: number, acc: number, user: boolean, wp: boolean, nxe: boolean, out: WalkResult): WalkResult {
+export interface TableTranslator {
+  table(gpa: number, lin: number): number;
+}
+
+/**
+ * Walk the tables at `cr3` for linear address `lin` (a signed canonical value).
+ * `wp` is CR0.WP, `nxe` is EFER.NXE. The frame found is a guest-physical
+ * address when `tables` is given.
+ */
+export function walk(mem: PhysicalMemory, cr3: number, lin: number, acc: number, user: boolean, wp: boolean, nxe: boolean, out: WalkResult, tables: TableTranslator | null = null): WalkResult {
   const u = lin < 0 ? lin + 2 ** 48 : lin; // 48-bit unsigned view of a canonical address
   let table = Math.floor(cr3 / 4096) * 4096 % 2 ** 52;
   let writable = true, usr = true, exec = true;
@@ -46,7 +57,7 @@ export function walk(mem: PhysicalMemory, cr3: number, lin: number, acc: number,
   const levels = [39, 30, 21, 12];
   for (let level = 0; level < 4; level++) {
     const idx = Math.floor(u / 2 ** levels[level]!) & 511;
-    const ea = table + idx * 8;
+    const ea = tables === null ? table + idx * 8 : tables.table(table + idx * 8, lin);
     if (ea + 8 > mem.ramBytes) return fail(out, acc, user, false, false, nxe); // tables outside RAM: treat as not present
     let lo = mem.dv.getInt32(ea, true);
     const hi = mem.dv.getInt32(ea + 4, true);

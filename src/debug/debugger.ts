@@ -17,6 +17,12 @@ import {
 import './fpuView.js'; // registers `info fpu`
 import { buildChromeTrace } from './trace.js';
 import './simdView.js'; // registers `info sse`
+import './vmxViews.js'; // registers `info vmcs`, `info vapic`, `info pid`
+import { POSTED_STEPS } from './points.js';
+import { exitReasonByName } from '../vmx/reasons.js';
+
+/** Exit-reason names `catch vmexit` completes. */
+const EXIT_REASON_WORDS = ['cpuid', 'hlt', 'vmcall', 'io', 'rdmsr', 'wrmsr', 'cr', 'rdtsc', 'invlpg', 'exception', 'external', 'intwindow', 'ept-violation', 'ept-misconfig', 'preemption', 'apic-access', 'apic-write', 'eoi', 'tpr', 'mtf', 'xsetbv'];
 
 export interface Result {
   command: string;
@@ -94,7 +100,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'step-event', aliases: ['se', 'stepe'], usage: `step-event [${STEP_EVENT_KINDS.join('|')}]`, repeatable: true,
-    help: 'run to the next event on the stream: ipi (sent = on the bus / accepted = IRR set), interrupt (vectoring), eoi, exception, halt, wake, io, line (a cache line moving between cores); default any but io and line',
+    help: 'run to the next event on the stream: ipi (sent = on the bus / accepted = IRR set), interrupt (vectoring), eoi, exception, halt, wake, io, line (a cache line moving between cores), vmexit, vmentry, posted (a posted-interrupt step), vintr (virtual-interrupt delivery / EOI); default any but io, line, vmentry, posted and vintr',
     run: async (d, args) => {
       const aliases: Record<string, string> = { delivered: 'interrupt', vectored: 'interrupt', 'in-flight': 'sent', inflight: 'sent', irr: 'accepted', transfer: 'line', hlt: 'halt' };
       const k = aliases[args.trim()] ?? args.trim();
@@ -132,21 +138,43 @@ const COMMANDS: Command[] = [
     },
   },
   {
-    name: 'catch', usage: 'catch ipi [sent|accepted] [from A] [to B] [vector V] | catch interrupt|eoi|exception [core N] [vector V] | catch halt|wake [core N] | catch io [port P] | catch line [addr A] [core N]  [if <expr>]',
-    help: 'stop when an event of a kind happens, filtered (line: a cache line moving between cores; addr is physical)',
+    name: 'catch', usage: 'catch ipi [sent|accepted] [from A] [to B] [vector V] | catch interrupt|eoi|exception [core N] [vector V] | catch halt|wake [core N] | catch io [port P] | catch line [addr A] [core N] | catch vmexit [reason] [core N] | catch vmentry [core N] | catch posted [step] [core N]  [if <expr>]',
+    help: 'stop when an event of a kind happens, filtered (line: a cache line moving between cores, addr physical; vmexit: a VM exit or VM-entry failure, reason by name or number; posted: a step of posted-interrupt processing)',
     run: (d, args) => {
       const { head, cond } = splitCond(args);
       const w = head.split(/\s+/).filter(Boolean);
       const what = w.shift() as CatchKind | undefined;
       if (!what || !CATCH_KINDS.includes(what)) throw new CommandError(`catch what? (kinds: ${CATCH_KINDS.join(', ')})`);
       const f: CatchFilter = {};
-      const allowed: Record<CatchKind, string[]> = { ipi: ['from', 'to', 'vector'], interrupt: ['core', 'vector'], eoi: ['core', 'vector'], exception: ['core', 'vector'], halt: ['core'], wake: ['core'], io: ['port', 'core'], line: ['addr', 'core'] };
+      const allowed: Record<CatchKind, string[]> = {
+        ipi: ['from', 'to', 'vector'], interrupt: ['core', 'vector'], eoi: ['core', 'vector'], exception: ['core', 'vector'], halt: ['core'], wake: ['core'], io: ['port', 'core'], line: ['addr', 'core'],
+        vmexit: ['core', 'reason'], vmentry: ['core'], posted: ['core', 'step'],
+      };
       while (w.length) {
         const key = w.shift()!;
         if (what === 'ipi' && (key === 'sent' || key === 'accepted')) { f.phase = key; continue; }
+        // `catch vmexit cpuid`, `catch vmexit 48`: the reason by name or number.
+        if (what === 'vmexit' && !allowed.vmexit.includes(key)) {
+          const r = /^\d+$/.test(key) ? Number(key) : exitReasonByName(key);
+          if (r === undefined) throw new CommandError(`catch vmexit: unknown exit reason '${key}' (a number, or a name such as cpuid, hlt, vmcall, io, rdmsr, wrmsr, cr, ept-violation, external-interrupt, preemption)`);
+          f.reason = r;
+          continue;
+        }
+        if (what === 'posted' && POSTED_STEPS.includes(key)) { f.step = key; continue; }
         if (!allowed[what].includes(key)) throw new CommandError(`catch ${what}: unknown filter '${key}' (filters: ${allowed[what].join(', ')}${what === 'ipi' ? ', sent, accepted' : ''})`);
         const v = w.shift();
         if (v === undefined) throw new CommandError(`catch ${what}: '${key}' needs a value`);
+        if (key === 'step') {
+          if (!POSTED_STEPS.includes(v)) throw new CommandError(`catch posted: step must be one of ${POSTED_STEPS.join(', ')}`);
+          f.step = v;
+          continue;
+        }
+        if (key === 'reason' && !/^\d+$/.test(v)) {
+          const r = exitReasonByName(v);
+          if (r === undefined) throw new CommandError(`catch vmexit: unknown exit reason '${v}'`);
+          f.reason = r;
+          continue;
+        }
         const n = Number(d.s.eval(v));
         if (key === 'from' || key === 'to' || key === 'core') { d.s.core(n); }
         if (key === 'vector' && n > 255) throw new CommandError(`vector ${v} is not 0-255`);
@@ -448,6 +476,8 @@ export class Debugger {
     if ((first === 'info' || first === 'i') && words.length === 2) return [...infoViews().map((v) => v.name), 'display', 'registers'];
     if ((first === 'step-event' || first === 'se') && words.length === 2) return [...STEP_EVENT_KINDS];
     if (first === 'catch' && words.length === 2) return [...CATCH_KINDS];
+    if (first === 'catch' && words[1] === 'posted' && words.length === 3) return [...POSTED_STEPS, 'core', 'step'];
+    if (first === 'catch' && words[1] === 'vmexit' && words.length === 3) return [...EXIT_REASON_WORDS, 'core', 'reason'];
     if (first === 'help' && words.length === 2) return [...commandNames(), 'info', 'expressions'];
     return [...this.s.symbols.names(), ...REGISTER_NAMES];
   }

@@ -12,7 +12,7 @@ import type { Machine } from '../sim/machine.js';
 import type { Tick } from '../sim/time.js';
 
 /** The kinds recorded (cheap: a few per interrupt, one per console byte). */
-export const LOGGED_KINDS = ['ipi', 'interrupt', 'eoi', 'exception', 'halt', 'io', 'stop'] as const;
+export const LOGGED_KINDS = ['ipi', 'interrupt', 'eoi', 'exception', 'halt', 'io', 'stop', 'vmexit', 'vmentry', 'vmentryFail', 'posted', 'vintr', 'eptViolation'] as const;
 export type LoggedKind = (typeof LOGGED_KINDS)[number];
 
 export type LogRecord = { [K in LoggedKind]: { kind: K; seq: number; e: EventMap[K] } }[LoggedKind];
@@ -31,7 +31,7 @@ export interface EventLogOptions {
 export class EventLog {
   readonly records: LogRecord[] = [];
   /** Events of each kind since boot (not only the kept ones). */
-  readonly counts: Record<LoggedKind, number> = { ipi: 0, interrupt: 0, eoi: 0, exception: 0, halt: 0, io: 0, stop: 0 };
+  readonly counts: Record<LoggedKind, number> = { ipi: 0, interrupt: 0, eoi: 0, exception: 0, halt: 0, io: 0, stop: 0, vmexit: 0, vmentry: 0, vmentryFail: 0, posted: 0, vintr: 0, eptViolation: 0 };
   /** Messages on the bus now, in send order. */
   readonly inFlight: InFlight[] = [];
   /** Every IPI seen (sent, and accepted when it was), by id = ordinal of its 'sent' event. */
@@ -67,7 +67,7 @@ export class EventLog {
     }
     const tick = (e as { tick: number }).tick;
     if (tick < this.from || tick > this.to) return;
-    this.records.push({ kind, seq: this.seq, e: { ...e } } as LogRecord);
+    this.records.push({ kind, seq: this.seq, e: { ...e } } as unknown as LogRecord);
     if (this.records.length > this.cap) {
       const n = Math.max(1, this.cap >> 4);
       this.records.splice(0, n);

@@ -28,7 +28,15 @@ export interface Translation { pa: number; writable: boolean; user: boolean; exe
  */
 export function translate(m: Machine, core: Core, lin: number): Translation {
   if (!Number.isFinite(lin) || lin < -(2 ** 47) || lin >= 2 ** 47) throw new PeekError(`0x${BigInt.asUintN(64, BigInt(Math.trunc(lin))).toString(16)} is not a canonical address`);
-  if ((core.cr0 & CR0_PG) === 0) return { pa: lin, writable: true, user: true, executable: true, pageBytes: 4096 };
+  // A core in a guest with EPT: the guest's paging gives guest-physical addresses, EPT the host-physical ones.
+  const ept = core.nonRoot && core.vmx !== null && core.vmx.nested.enabled ? core.vmx.nested : null;
+  const host = (gpa: number): number => {
+    if (ept === null) return gpa;
+    const hpa = ept.peek(gpa);
+    if (typeof hpa === 'string') throw new PeekError(hpa);
+    return hpa;
+  };
+  if ((core.cr0 & CR0_PG) === 0) return { pa: host(lin), writable: true, user: true, executable: true, pageBytes: 4096 };
   const u = lin < 0 ? lin + 2 ** 48 : lin;
   let table = (Math.floor(core.cr3 / 4096) * 4096) % 2 ** 52;
   const nxe = (core.efer & EFER_NXE) !== 0;
@@ -38,7 +46,7 @@ export function translate(m: Machine, core: Core, lin: number): Translation {
   const dv = m.mem.dv;
   for (let level = 0; level < 4; level++) {
     const idx = Math.floor(u / 2 ** shifts[level]!) % 512;
-    const ea = table + idx * 8;
+    const ea = host(table + idx * 8);
     if (ea + 8 > m.mem.ramBytes) throw new PeekError(`page walk for 0x${u.toString(16)}: the ${names[level]} at 0x${ea.toString(16)} is outside RAM`);
     const lo = dv.getInt32(ea, true), hi = dv.getInt32(ea + 4, true);
     if ((lo & P) === 0) throw new PeekError(`0x${u.toString(16)} is not mapped (${names[level]} at 0x${ea.toString(16)} not present)`);
@@ -50,7 +58,7 @@ export function translate(m: Machine, core: Core, lin: number): Translation {
     if (level === 3 || large) {
       const pageBytes = 2 ** shifts[level]!;
       const frame = Math.floor(base / pageBytes) * pageBytes;
-      return { pa: frame + (u % pageBytes), writable, user, executable: exec, pageBytes };
+      return { pa: host(frame + (u % pageBytes)), writable, user, executable: exec, pageBytes: ept === null ? pageBytes : 4096 };
     }
     table = base;
   }

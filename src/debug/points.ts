@@ -10,13 +10,21 @@ export type Position =
   | { type: 'tick'; tick: number }
   | { type: 'end' };
 
-export type CatchKind = 'ipi' | 'interrupt' | 'eoi' | 'exception' | 'halt' | 'wake' | 'io' | 'line';
-export const CATCH_KINDS: CatchKind[] = ['ipi', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io', 'line'];
+export type CatchKind = 'ipi' | 'interrupt' | 'eoi' | 'exception' | 'halt' | 'wake' | 'io' | 'line' | 'vmexit' | 'vmentry' | 'posted';
+export const CATCH_KINDS: CatchKind[] = ['ipi', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io', 'line', 'vmexit', 'vmentry', 'posted'];
+
+/** The steps of posted-interrupt processing, in the SDM's order (`catch posted [step]`). */
+export const POSTED_STEPS = ['notification', 'on-cleared', 'eoi', 'pir-to-virr', 'rvi', 'evaluate'];
 
 /** Line sources that are a transfer from another core's cache (coherence traffic between cores). */
 export const TRANSFER_SOURCES = new Set(['remoteModified', 'remoteClean', 'crossSocket']);
 
-export interface CatchFilter { from?: number; to?: number; vector?: number; core?: number; phase?: 'sent' | 'accepted'; port?: number; /** Physical address whose 64-byte line is watched (catch line). */ addr?: number; }
+export interface CatchFilter {
+  from?: number; to?: number; vector?: number; core?: number; phase?: 'sent' | 'accepted'; port?: number;
+  /** Physical address whose 64-byte line is watched (catch line). */ addr?: number;
+  /** Basic exit reason (catch vmexit). */ reason?: number;
+  /** Posted-interrupt step (catch posted). */ step?: string;
+}
 
 interface BpBase { id: number; enabled: boolean; hits: number; cond: string | null; }
 export interface Breakpoint extends BpBase { kind: 'break'; addr: number; where: string; core: number | null; }
@@ -25,7 +33,7 @@ export interface Watchpoint extends BpBase { kind: 'watch'; pa: number; len: num
 export type Point = Breakpoint | Catchpoint | Watchpoint;
 
 /** Kinds `step-event` understands (and `step-event` alone: any of the default set). */
-export const STEP_EVENT_KINDS = ['ipi', 'sent', 'accepted', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io', 'line', 'any'] as const;
+export const STEP_EVENT_KINDS = ['ipi', 'sent', 'accepted', 'interrupt', 'eoi', 'exception', 'halt', 'wake', 'io', 'line', 'vmexit', 'vmentry', 'posted', 'vintr', 'any'] as const;
 export type StepEventKind = (typeof STEP_EVENT_KINDS)[number];
 
 export interface Hit {

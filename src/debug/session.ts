@@ -32,6 +32,7 @@ import { readLinear, le, PeekError, translate } from './peek.js';
 import { SymbolTable } from './symbols.js';
 import { coreStates, describeIpi, fingerprint, registerValue, REGISTER_NAMES, stateName, type CoreState } from './machineState.js';
 import { RunCtl } from './runctl.js';
+import { describeVmxEvent } from './vmxText.js';
 import { CATCH_KINDS, TRANSFER_SOURCES, STEP_EVENT_KINDS, type Position, type CatchKind, type CatchFilter, type Breakpoint, type Catchpoint, type Watchpoint, type Point, type StepEventKind, type Hit, type Stop } from './points.js';
 export { CATCH_KINDS, TRANSFER_SOURCES, STEP_EVENT_KINDS, type Position, type CatchKind, type CatchFilter, type Breakpoint, type Catchpoint, type Watchpoint, type Point, type StepEventKind, type Hit, type Stop };
 
@@ -311,7 +312,7 @@ export class DebugSession {
     const k = kind ?? 'any';
     return this.runWith((ctl) => {
       const subs: (() => void)[] = [];
-      const want = (x: StepEventKind) => k === x || (k === 'any' && x !== 'io' && x !== 'sent' && x !== 'accepted' && x !== 'wake');
+      const want = (x: StepEventKind) => k === x || (k === 'any' && x !== 'io' && x !== 'sent' && x !== 'accepted' && x !== 'wake' && x !== 'vmentry' && x !== 'posted' && x !== 'vintr');
       const ev = (kindName: LoggedKind, text: string, core: number | null, e: object) => ctl.hit({ text, kind: 'event', position: { type: 'event', kind: kindName, ordinal: this.log.counts[kindName] }, core, event: { kind: kindName, ...e } });
       if (want('ipi') || k === 'sent' || k === 'accepted') {
         subs.push(this.m.events.on('ipi', (e) => {
@@ -331,6 +332,14 @@ export class DebugSession {
         }));
       }
       if (k === 'io') subs.push(this.m.events.on('io', (e) => ev('io', `core ${e.core} wrote ${hx(e.value)} to port ${hx(e.port)}`, e.core, e)));
+      // VMX: an exit (or a VM-entry failure) is in the default set; entries, posted-interrupt steps and virtual interrupts when named.
+      if (want('vmexit')) subs.push(this.m.events.on('vmexit', (e) => ev('vmexit', describeVmxEvent('vmexit', e), e.core, e)));
+      if (k === 'vmentry') {
+        subs.push(this.m.events.on('vmentry', (e) => ev('vmentry', describeVmxEvent('vmentry', e), e.core, e)));
+        subs.push(this.m.events.on('vmentryFail', (e) => ev('vmentryFail', describeVmxEvent('vmentryFail', e), e.core, e)));
+      }
+      if (k === 'posted') subs.push(this.m.events.on('posted', (e) => ev('posted', describeVmxEvent('posted', e), e.core, e)));
+      if (k === 'vintr') subs.push(this.m.events.on('vintr', (e) => ev('vintr', describeVmxEvent('vintr', e), e.core, e)));
       if (k === 'line') {
         // A transfer happens inside an instruction: the stop is at the end of that instruction.
         const pending: (Hit | null)[] = this.m.cores.map(() => null);
@@ -556,6 +565,33 @@ export class DebugSession {
           if (p.filter.port !== undefined && p.filter.port !== e.port) continue;
           if (!coreOk(p.filter, e.core)) continue;
           cpHit(p, `core ${e.core} wrote ${hx(e.value)} to port ${hx(e.port)}`, 'io', e.core, e);
+        }
+      }));
+    }
+    const vmexits = ofKind('vmexit');
+    if (vmexits.length > 0) {
+      subs.push(m.events.on('vmexit', (e) => {
+        for (const p of vmexits) {
+          if (p.filter.reason !== undefined && p.filter.reason !== e.reason) continue;
+          if (coreOk(p.filter, e.core)) cpHit(p, describeVmxEvent('vmexit', e), 'vmexit', e.core, e);
+        }
+      }));
+    }
+    const vmentries = ofKind('vmentry');
+    if (vmentries.length > 0) {
+      subs.push(m.events.on('vmentry', (e) => {
+        for (const p of vmentries) if (coreOk(p.filter, e.core)) cpHit(p, describeVmxEvent('vmentry', e), 'vmentry', e.core, e);
+      }));
+      subs.push(m.events.on('vmentryFail', (e) => {
+        for (const p of vmentries) if (coreOk(p.filter, e.core)) cpHit(p, describeVmxEvent('vmentryFail', e), 'vmentryFail', e.core, e);
+      }));
+    }
+    const posteds = ofKind('posted');
+    if (posteds.length > 0) {
+      subs.push(m.events.on('posted', (e) => {
+        for (const p of posteds) {
+          if (p.filter.step !== undefined && p.filter.step !== e.step) continue;
+          if (coreOk(p.filter, e.core)) cpHit(p, describeVmxEvent('posted', e), 'posted', e.core, e);
         }
       }));
     }

@@ -14,6 +14,18 @@
  *   - a counter (C) of IPIs in flight;
  *   - flow arrows (flow v2: bind_id + flow_out / flow_in) from each IPI's
  *     send, along the bus, into the handler it caused.
+ * VMX: VM exits and VM entries are slices on their core (from the start of
+ * the hardware sequence to the first instruction after it); each core that
+ * enters a guest gets a second track, "core N: VMX non-root", with one slice
+ * per stay in the guest (entry done → next exit begins), so root and
+ * non-root time per core read off the timeline (totals in otherData).
+ * Posted-interrupt processing is a slice from the acknowledge of the
+ * notification vector to the evaluation (§29.6 steps 1–7, PIR vectors in its
+ * args) instead of an interrupt handler, and a virtually delivered interrupt
+ * is a slice from its delivery to its virtualized EOI. The notification IPI's
+ * flow goes on from the sender's ICR write (after its PIR write), along the
+ * bus, into the posted-interrupt processing, into the virtual interrupt it
+ * made pending. EPT violations, VM-entry failures and self-IPIs are instants.
  * A window [from, to] keeps only what overlaps it (spans are clipped), so a
  * long run gives a small file. The builder only listens: tracing changes
  * nothing, and costs nothing when no one traces.
@@ -21,6 +33,7 @@
 import type { EventMap } from '../sim/events.js';
 import type { Machine, StopInfo } from '../sim/machine.js';
 import { LOGGED_KINDS, type LogRecord, type LoggedKind } from './eventlog.js';
+import { vectorsOf } from './format.js';
 
 export interface TraceEvent {
   name: string;
@@ -43,7 +56,7 @@ export interface TraceJson {
   otherData: Record<string, string | number>;
 }
 
-export interface TraceStats { ipis: number; flows: number; interrupts: number; slices: number; instants: number; }
+export interface TraceStats { ipis: number; flows: number; interrupts: number; slices: number; instants: number; vmExits: number; vmEntries: number; posted: number; }
 
 export interface TraceOptions { from?: number; to?: number; title?: string; }
 
@@ -51,11 +64,14 @@ const PID = 1;
 const TID_IOAPIC = 900;
 const TID_CONSOLE = 901;
 const TID_BUS = 1000;
+/** Core N's VMX non-root track. */
+const TID_GUEST = 2000;
 
 interface Slice { tid: number; name: string; cat: string; start: number; end: number; args: Record<string, unknown>; }
 interface IpiFlow { id: number; parts: Slice[]; }
 
 const vec = (v: number) => '0x' + v.toString(16).padStart(2, '0');
+const hex = (v: number) => '0x' + v.toString(16);
 const ns = (tick: number) => Math.floor(tick);
 const us = (n: number) => n / 1000;
 
@@ -82,7 +98,17 @@ export class TraceBuilder {
   private usedLanes = 0;
   private lineBuf = '';
   private lineStart = 0;
-  private readonly stats: TraceStats = { ipis: 0, flows: 0, interrupts: 0, slices: 0, instants: 0 };
+  private readonly stats: TraceStats = { ipis: 0, flows: 0, interrupts: 0, slices: 0, instants: 0, vmExits: 0, vmEntries: 0, posted: 0 };
+  /** Per core: since when it is in VMX non-root operation (null: root). */
+  private readonly guestSince: (number | null)[];
+  /** Cycles each core spent in VMX non-root operation (closed stays). */
+  private readonly nonRootCycles: number[];
+  /** Per core: the posted-interrupt processing under way (from the notification's acknowledge). */
+  private readonly openPosted: ({ start: number; vector: number; pid: number; flow: IpiFlow | null; pir: number[] } | null)[];
+  /** Per core: virtual interrupts made pending by a posted notification, by vector, with the flow that carried them. */
+  private readonly postedVirtual: Map<number, IpiFlow>[];
+  /** Per core: virtual interrupts being serviced (delivered, not yet EOI-virtualized). */
+  private readonly openVirtual: { vector: number; start: number; flow: IpiFlow | null }[][];
   private unsub: (() => void)[] = [];
 
   constructor(readonly cores: number, opts: TraceOptions = {}, private readonly title = opts.title ?? 'shinjuku-emu') {
@@ -90,6 +116,11 @@ export class TraceBuilder {
     this.to = opts.to ?? Infinity;
     this.openHandlers = Array.from({ length: cores }, () => []);
     this.openHalt = Array.from({ length: cores }, () => null);
+    this.guestSince = Array.from({ length: cores }, () => null);
+    this.nonRootCycles = Array.from({ length: cores }, () => 0);
+    this.openPosted = Array.from({ length: cores }, () => null);
+    this.postedVirtual = Array.from({ length: cores }, () => new Map());
+    this.openVirtual = Array.from({ length: cores }, () => []);
   }
 
   /** Listen to a machine's event stream from now on. */
@@ -134,7 +165,103 @@ export class TraceBuilder {
         this.instant(TID_CONSOLE, rec.e.tick, `machine stop: ${rec.e.reason}`, 'machine', { reason: rec.e.reason, detail: rec.e.detail }, 'g');
         return;
       }
+      case 'vmexit': return this.vmexit(rec.e);
+      case 'vmentry': return this.vmentry(rec.e);
+      case 'vmentryFail': {
+        const e = rec.e;
+        this.instant(e.core, e.tick, `VM entry failed: VMfailValid(${e.error})`, 'vmx', { error: e.error, rule: e.rule });
+        return;
+      }
+      case 'eptViolation': {
+        const e = rec.e;
+        this.instant(e.core, e.tick, `EPT ${e.misconfig ? 'misconfiguration' : 'violation'} at ${hex(e.gpa)}`, 'vmx', { gpa: hex(e.gpa), gla: e.gla === null ? null : hex(e.gla), qualification: hex(e.qualification), rip: hex(e.rip) });
+        return;
+      }
+      case 'posted': return this.posted(rec.e);
+      case 'vintr': return this.vintr(rec.e);
     }
+  }
+
+  private vmexit(e: EventMap['vmexit']): void {
+    this.stats.vmExits++;
+    const since = this.guestSince[e.core];
+    if (since !== null && since !== undefined) {
+      this.slice({ tid: TID_GUEST + e.core, name: 'guest (VMX non-root)', cat: 'vmx', start: since, end: e.tick, args: { cycle: since, end_cycle: e.tick, cycles: e.tick - since, exit_reason: e.name } });
+      this.nonRootCycles[e.core]! += e.tick - since;
+      this.guestSince[e.core] = null;
+    }
+    const name = e.entryFailure ? `VM-entry failure: ${e.name}` : `VM exit: ${e.name}`;
+    this.slice({
+      tid: e.core, name, cat: 'vmx', start: e.tick, end: e.end,
+      args: { reason: e.reason, qualification: hex(e.qualification), guest_rip: e.guestRip === null ? null : hex(e.guestRip), gpa: e.gpa === null ? null : hex(e.gpa), cycle: e.tick, end_cycle: e.end, cycles: e.end - e.tick, ...(e.entryFailure ? { detail: e.detail } : {}) },
+    });
+  }
+
+  private vmentry(e: EventMap['vmentry']): void {
+    this.stats.vmEntries++;
+    this.slice({ tid: e.core, name: e.launch ? 'VM entry (VMLAUNCH)' : 'VM entry (VMRESUME)', cat: 'vmx', start: e.tick, end: e.end, args: { guest_rip: hex(e.rip), vpid: e.vpid, cycle: e.tick, end_cycle: e.end, cycles: e.end - e.tick } });
+    this.guestSince[e.core] = e.end;
+  }
+
+  private posted(e: EventMap['posted']): void {
+    const core = e.core;
+    if (e.step === 'notification') {
+      this.stats.posted++;
+      // The acknowledge opened a handler for the notification vector: the processing takes its place (and its flow).
+      const stack = this.openHandlers[core]!;
+      let flow: IpiFlow | null = null;
+      let start = e.tick;
+      const top = stack[stack.length - 1];
+      if (top && top.vector === e.vector) { stack.pop(); flow = top.flow; start = top.start; }
+      this.openPosted[core] = { start, vector: e.vector, pid: e.pid, flow, pir: [] };
+      return;
+    }
+    const p = this.openPosted[core];
+    if (!p) return;
+    if (e.step === 'pir-to-virr') {
+      p.pir = vectorsOf(e.pir ?? []);
+      // The first of these vectors to be delivered carries the notification's flow on.
+      if (p.flow) for (const v of p.pir) if (!this.postedVirtual[core]!.has(v)) { this.postedVirtual[core]!.set(v, p.flow); break; }
+      return;
+    }
+    if (e.step !== 'evaluate') return;
+    this.openPosted[core] = null;
+    const s = this.slice({
+      tid: core, name: `posted-interrupt processing (notification ${vec(p.vector)})`, cat: 'posted', start: p.start, end: e.tick,
+      args: { notification_vector: vec(p.vector), descriptor: hex(p.pid), pir: p.pir.map(vec), rvi: vec(e.rvi), recognized: e.recognized, cycle: p.start, end_cycle: e.tick, cycles: e.tick - p.start },
+    });
+    if (s && p.flow) p.flow.parts.push(s);
+  }
+
+  private vintr(e: EventMap['vintr']): void {
+    const core = e.core;
+    switch (e.phase) {
+      case 'delivered': {
+        const m = this.postedVirtual[core]!;
+        const flow = m.get(e.vector) ?? null;
+        m.delete(e.vector);
+        this.openVirtual[core]!.push({ vector: e.vector, start: e.tick, flow });
+        return;
+      }
+      case 'eoi': {
+        const stack = this.openVirtual[core]!;
+        let i = stack.length - 1;
+        while (i >= 0 && stack[i]!.vector !== e.vector) i--;
+        if (i >= 0) for (const h of stack.splice(i).reverse()) this.closeVirtual(core, h, e.tick, h.vector === e.vector);
+        this.instant(core, e.tick, `virtual EOI (SVI ${vec(e.vector)} → ${vec(e.svi)})`, 'vmx', { vector: vec(e.vector), rvi: vec(e.rvi), svi: vec(e.svi), vppr: vec(e.vppr) });
+        return;
+      }
+      case 'self-ipi':
+        this.instant(core, e.tick, `virtual self-IPI ${vec(e.vector)}`, 'vmx', { vector: vec(e.vector), rvi: vec(e.rvi) });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private closeVirtual(core: number, h: { vector: number; start: number; flow: IpiFlow | null }, end: number, eoi: boolean): void {
+    const s = this.slice({ tid: core, name: `virtual interrupt ${vec(h.vector)}`, cat: 'vmx', start: h.start, end, args: { vector: vec(h.vector), cycle: h.start, end_cycle: end, cycles: end - h.start, eoi } });
+    if (s && h.flow) h.flow.parts.push(s);
   }
 
   private ipi(e: EventMap['ipi']): void {
@@ -244,6 +371,20 @@ export class TraceBuilder {
     this.openHalt.forEach((h, core) => {
       if (h && h.start <= this.to) extra.push({ tid: core, name: h.stopped ? 'HLT (IF=0: stopped)' : 'HLT', cat: 'halt', start: h.start, end: Math.max(h.start, end), args: { cycle: h.start, open: true } });
     });
+    const nonRoot = [...this.nonRootCycles];
+    this.guestSince.forEach((since, core) => {
+      if (since === null || since > end) return;
+      nonRoot[core]! += end - since;
+      if (since <= this.to) extra.push({ tid: TID_GUEST + core, name: 'guest (VMX non-root)', cat: 'vmx', start: since, end: Math.max(since, end), args: { cycle: since, open: true } });
+    });
+    this.openVirtual.forEach((stack, core) => {
+      for (const h of stack) {
+        if (h.start > this.to) continue;
+        const s: Slice = { tid: core, name: `virtual interrupt ${vec(h.vector)}`, cat: 'vmx', start: h.start, end: Math.max(h.start, end), args: { vector: vec(h.vector), cycle: h.start, eoi: false, open: true } };
+        extra.push(s);
+        if (h.flow) h.flow.parts.push(s);
+      }
+    });
     const all = [...this.slices, ...extra.filter((s) => !(s.end < this.from))];
     const kept = new Set(all);
     const events: TraceEvent[] = [];
@@ -254,6 +395,8 @@ export class TraceBuilder {
     events.push({ name: 'process_name', ph: 'M', pid: PID, args: { name: `${this.title} (${this.cores} core${this.cores === 1 ? '' : 's'}; 1 cycle = 1 ns)` } });
     for (let i = 0; i < this.cores; i++) meta(i, `core ${i}`, i);
     for (let l = 0; l < Math.max(1, this.usedLanes); l++) meta(TID_BUS + l, l === 0 ? 'interrupt bus' : `interrupt bus (lane ${l})`, 100 + l);
+    const guests = new Set(all.filter((x) => x.tid >= TID_GUEST).map((x) => x.tid - TID_GUEST));
+    for (const i of [...guests].sort((a, b) => a - b)) meta(TID_GUEST + i, `core ${i}: VMX non-root`, 50 + i);
     meta(TID_IOAPIC, 'I/O APIC', 200);
     meta(TID_CONSOLE, 'console / machine', 201);
     // Flows: the parts of each IPI that made it into the window, in causal order.
@@ -293,6 +436,7 @@ export class TraceBuilder {
           timeUnit: '1 ns in this trace = 1 TSC cycle of the emulated machine; exact cycles in each event\'s args',
           windowFrom: this.from,
           windowTo: Number.isFinite(this.to) ? this.to : end,
+          ...(this.stats.vmEntries > 0 ? Object.fromEntries(nonRoot.map((n, i) => [`core${i}NonRootCycles`, n])) : {}),
         },
       },
       stats: { ...this.stats },

@@ -17,6 +17,8 @@ import { c, cyc, hx, table, vectorList, vectorsOf, pairToBig } from './format.js
 import { apicRegister, readLinear, readPhys, le, PeekError, translate } from './peek.js';
 import { CommandError, stateName, type DebugSession, type Stop, type Point, type Position } from './session.js';
 import type { LogRecord } from './eventlog.js';
+import { describeVmxEvent } from './vmxText.js';
+import { exitReasonName } from '../vmx/reasons.js';
 
 export interface Output { text: string; data: Record<string, unknown>; }
 
@@ -496,6 +498,7 @@ export function recordText(s: DebugSession, r: LogRecord): string {
     case 'halt': return r.e.woke ? `wake          core ${r.e.core}` : `halt          core ${r.e.core}${r.e.interruptsEnabled ? '' : ' (IF=0: stopped)'}`;
     case 'io': return `io out        core ${r.e.core} port ${hx(r.e.port)} ← ${hx(r.e.value)}${r.e.port === 0xe9 ? ` ${JSON.stringify(String.fromCharCode(r.e.value & 0xff))}` : ''}`;
     case 'stop': return `stop          ${r.e.reason}: ${r.e.detail}`;
+    default: return `${r.kind.padEnd(13)} ${describeVmxEvent(r.kind, r.e)}`;
   }
 }
 
@@ -585,6 +588,8 @@ export function pointText(s: DebugSession, p: Point): string {
       if (f.vector !== undefined) parts.push(`vector ${hx(f.vector, 2)}`);
       if (f.port !== undefined) parts.push(`port ${hx(f.port)}`);
       if (f.addr !== undefined) parts.push(`addr ${hx(f.addr)}`);
+      if (f.reason !== undefined) parts.push(`reason ${f.reason} (${exitReasonName(f.reason)})`);
+      if (f.step !== undefined) parts.push(`step ${f.step}`);
       return `catch ${parts.join(' ')}${cond}`;
     }
   }

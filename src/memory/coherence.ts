@@ -321,6 +321,58 @@ export class CoherentMemorySystem implements MemorySystem {
     if (hadHolders && this.evictObserver !== null) this.evictObserver(core, line);
   }
 
+  // --------------------------------------------------------- device DMA
+
+  /**
+   * A device (the NIC) writes `bytes` bytes at `pa` by DMA. Intel Data
+   * Direct I/O (DDIO, Xeon E5 and later) delivers inbound PCIe writes into
+   * the last-level cache instead of DRAM: a line already in the L3 is
+   * updated there ("write update"), any other line is allocated in a
+   * limited share of the L3's ways ("write allocate"; Intel, "Intel Data
+   * Direct I/O Technology (Intel DDIO): A Primer", 2012: I/O allocation is
+   * restricted to about 10 % of the LLC). Every private copy is invalidated
+   * first, as for any write from outside the cores; the line ends up in no
+   * core's L1/L2 and in the L3 of the device's socket, so the core that
+   * polls a descriptor next pays an L3 hit. Returns the lines written, for
+   * the caller to wake spinners polling them.
+   */
+  deviceWrite(pa: number, bytes: number, socket: number, ddioWays: number): void {
+    const first = pa >>> LINE_SHIFT;
+    const last = (pa + Math.max(bytes, 1) - 1) >>> LINE_SHIFT;
+    const ways = Math.max(1, Math.min(ddioWays, this.l3Ways));
+    for (let line = first; line <= last && line < this.lines; line++) {
+      let holders = this.sharers[line]!;
+      while (holders !== 0) {
+        const c = 31 - Math.clz32(holders);
+        holders &= ~(1 << c);
+        this.dropPrivate(c, line);
+      }
+      this.sharers[line] = 0;
+      this.owner[line] = 0;
+      for (let s = 0; s < this.sockets; s++) {
+        if (s === socket) continue;
+        const i = this.l3Find(s, line);
+        if (i >= 0) this.l3Tag[i] = 0;
+      }
+      if (!this.l3Touch(socket, line)) this.l3InsertWays(socket, line, ways, -1);
+      this.version[line] = this.version[line]! + 1;
+    }
+  }
+
+  /**
+   * A device reads `bytes` bytes at `pa` by DMA (descriptor fetch, transmit
+   * data). The read snoops the caches: a Modified copy supplies the data
+   * and is written back, staying in its core as a clean shared copy, so the
+   * core's next store to the line must upgrade it again. Nothing else moves.
+   */
+  deviceRead(pa: number, bytes: number): void {
+    const first = pa >>> LINE_SHIFT;
+    const last = (pa + Math.max(bytes, 1) - 1) >>> LINE_SHIFT;
+    for (let line = first; line <= last && line < this.lines; line++) {
+      if ((this.owner[line]! & DIRTY) !== 0) this.owner[line] = 0;
+    }
+  }
+
   // -------------------------------------------------------------- inspection
 
   /** Bumped by every store to the line (wraps at 2^32); 0 for an address that is not RAM. */
@@ -655,7 +707,11 @@ export class CoherentMemorySystem implements MemorySystem {
 
   /** Insert into socket `s`'s L3; the LRU victim is back-invalidated in that socket's cores (inclusion). */
   private l3Insert(s: number, line: number, accessor: number): void {
-    const ways = this.l3Ways;
+    this.l3InsertWays(s, line, this.l3Ways, accessor);
+  }
+
+  /** Insert into the first `ways` ways of the line's L3 set (DDIO allocates in a subset); `accessor` -1 for a device. */
+  private l3InsertWays(s: number, line: number, ways: number, accessor: number): void {
     const base = this.l3Base(s, line);
     let v = base;
     let oldest = Infinity;
@@ -676,8 +732,11 @@ export class CoherentMemorySystem implements MemorySystem {
         this.leaveCore(c, victim);
       }
       // A core's copy vanished without a store: whoever relies on the line staying put (a spin
-      // sleeper polling it) must hear of it, as of the accessing core's instruction.
-      if (hadHolders && this.evictObserver !== null) this.evictObserver(accessor, victim);
+      // sleeper polling it) must hear of it, as of the accessing core's instruction (or the device's write).
+      if (hadHolders) {
+        if (accessor < 0) this.version[victim] = this.version[victim]! + 1;
+        if (this.evictObserver !== null) this.evictObserver(accessor, victim);
+      }
     }
     this.l3Tag[v] = line + 1;
     this.l3Stamp[v] = ++this.clock;

@@ -70,6 +70,8 @@ export interface TickCosts {
     /** TSC ticks per APIC timer count at divide-by-1. */
     readonly ticksPerTimerCount: number;
   };
+  /** VMX hardware sequences (profile `vmx.*`), in ticks. */
+  readonly vmx: Readonly<Record<keyof Profile['vmx'], number>>;
 }
 
 /** Latencies of an access that misses the L1, in ticks (see coherence.ts for which case is which). */
@@ -119,6 +121,7 @@ export function tickCosts(p: Profile): TickCosts {
       ioapicMmioAccess: p.apic.ioapicMmioAccess.cycles * ratio,
       ticksPerTimerCount: p.clock.tscHz.value / p.apic.timerHz.value,
     },
+    vmx: Object.fromEntries(Object.entries(p.vmx).map(([k, e]) => [k, e.cycles * ratio])) as Record<keyof Profile['vmx'], number>,
   };
 }
 

@@ -73,6 +73,8 @@ export const INSTRUCTION_CLASSES = [
   'fxsave', 'fxrstor', 'xgetbv', 'xsetbv',
   'vecPcmpStr', 'crc32', 'xsave', 'xrstor', 'vecAes', 'vecClmul',
   'vecFma', 'vecLanePermute', 'vecMaskMove', 'vzero', 'vecGather', 'vecCvtHalf',
+  // VMX (issue 10): VMX instructions in root mode; VM entry/exit costs are in the `vmx` section
+  'vmread', 'vmwrite', 'vmptrld', 'vmclear', 'vmxInstruction',
 ] as const;
 export type InstructionClass = (typeof INSTRUCTION_CLASSES)[number];
 
@@ -151,6 +153,34 @@ export const ProfileSchema = z
         x2apicMsrAccess: CostEntry,
         ioapicMmioAccess: CostEntry,
         timerHz: ValueEntry,
+      })
+      .strict(),
+    // VMX hardware sequences (src/vmx): each a separate entry so a Table 1 fit can name the one it moves.
+    vmx: z
+      .object({
+        vmExit: CostEntry,
+        vmEntry: CostEntry,
+        eptWalkLevel: CostEntry,
+        postedInterruptNotification: CostEntry,
+        postedInterruptOnClear: CostEntry,
+        postedInterruptEoi: CostEntry,
+        postedInterruptPirToVirr: CostEntry,
+        virtualInterruptDelivery: CostEntry,
+        eoiVirtualization: CostEntry,
+        apicVirtualization: CostEntry,
+      })
+      .strict(),
+    // The NIC (src/devices/nic.ts, issue 15): link speeds, DMA and wire latencies, its MMIO cost, DDIO.
+    nic: z
+      .object({
+        lineRate10G: ValueEntry,
+        lineRate40G: ValueEntry,
+        wireLatencyNs: ValueEntry,
+        rxDmaLatencyNs: ValueEntry,
+        txDmaLatencyNs: ValueEntry,
+        mmioAccess: CostEntry,
+        rxPacketBufferBytes: ValueEntry,
+        ddioWays: ValueEntry,
       })
       .strict(),
   })

@@ -44,6 +44,35 @@ export interface EoiEvent { core: number; vector: number; tick: Tick; }
  */
 export interface MispredictEvent { core: number; tick: Tick; rip: number; target: number; predicted: number; penalty: Tick; }
 export interface StopEvent { tick: Tick; reason: StopReason; detail: string; }
+/**
+ * The NIC (src/devices/nic.ts): `rx-wire` a frame's last bit reached the
+ * port, `rx-dma` its data and descriptor were written to guest memory,
+ * `rx-drop` it was dropped (no descriptor and no room in the packet
+ * buffer), `tx-doorbell` a core wrote a transmit tail register, `tx-dma`
+ * the NIC fetched a frame, `tx-wire` its last bit reached the far end.
+ */
+export interface NicEvent { tick: Tick; what: 'rx-wire' | 'rx-dma' | 'rx-drop' | 'tx-doorbell' | 'tx-dma' | 'tx-wire'; queue: number; bytes: number; }
+/**
+ * A request of the load generator (src/load): `sent` when it leaves the
+ * client, `replied` when the reply's last bit arrives back (`latency` is the
+ * difference), `timeout` when the run ends without a reply.
+ */
+export interface RequestEvent { tick: Tick; id: number; type: number; phase: 'sent' | 'replied' | 'timeout'; latency: Tick; }
+
+// VMX (src/vmx). Ticks: `tick` when the hardware sequence began, `end` when the next instruction runs.
+/** A VM exit (SDM Vol. 3C ch. 27) or a VM-entry failure that loads the host state (reason 33/34, `entryFailure`). */
+export interface VmExitEvent { core: number; tick: Tick; end: Tick; reason: number; name: string; qualification: number; guestRip: number | null; entryFailure: boolean; gpa: number | null; detail: string; }
+/** A VM entry into VMX non-root operation (VMLAUNCH or VMRESUME). */
+export interface VmEntryEvent { core: number; tick: Tick; end: Tick; launch: boolean; rip: number; vpid: number; }
+/** VMLAUNCH/VMRESUME failed its control or host-state checks (VMfailValid 7 or 8); `rule` names the SDM check. */
+export interface VmEntryFailEvent { core: number; tick: Tick; error: number; rule: string; }
+/** One step of posted-interrupt processing (SDM Vol. 3C §29.6), in order: notification, on-cleared, eoi, pir-to-virr, rvi, evaluate. */
+/** `pir`: at step 5, the 256-bit PIR as read (eight 32-bit words, vector = 32 × word + bit). */
+export interface PostedEvent { core: number; tick: Tick; step: 'notification' | 'on-cleared' | 'eoi' | 'pir-to-virr' | 'rvi' | 'evaluate'; vector: number; pid: number; rvi: number; pir: number[] | null; recognized: boolean | null; }
+/** Virtual-interrupt state changes (SDM §29.1–29.2): evaluation, recognition, delivery, virtualized EOI, self-IPI. */
+export interface VintrEvent { core: number; tick: Tick; phase: 'evaluated' | 'recognized' | 'delivered' | 'eoi' | 'self-ipi'; vector: number; rvi: number; svi: number; vppr: number; }
+/** An EPT violation or misconfiguration (SDM §28.2.3) that caused a VM exit. */
+export interface EptViolationEvent { core: number; tick: Tick; gpa: number; gla: number | null; qualification: number; misconfig: boolean; rip: number; }
 
 export type StopReason = 'exit' | 'all-halted' | 'deadlock' | 'max-cycles' | 'fault' | 'triple-fault' | 'unsupported' | 'breakpoint';
 
@@ -59,14 +88,28 @@ export interface EventMap {
   eoi: EoiEvent;
   mispredict: MispredictEvent;
   stop: StopEvent;
+  vmexit: VmExitEvent;
+  vmentry: VmEntryEvent;
+  vmentryFail: VmEntryFailEvent;
+  posted: PostedEvent;
+  vintr: VintrEvent;
+  eptViolation: EptViolationEvent;
+  nic: NicEvent;
+  request: RequestEvent;
 }
 export type EventKind = keyof EventMap;
 type Listener<K extends EventKind> = (e: EventMap[K]) => void;
 
 export class EventStream {
   /** Read by producers in hot paths: true iff the kind has a listener. */
-  readonly wants: { [K in EventKind]: boolean } = { retire: false, mem: false, line: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, mispredict: false, stop: false };
-  private readonly listeners: { [K in EventKind]: Listener<K>[] } = { retire: [], mem: [], line: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], mispredict: [], stop: [] };
+  readonly wants: { [K in EventKind]: boolean } = {
+    retire: false, mem: false, line: false, io: false, exception: false, halt: false, ipi: false, interrupt: false, eoi: false, mispredict: false, stop: false,
+    vmexit: false, vmentry: false, vmentryFail: false, posted: false, vintr: false, eptViolation: false, nic: false, request: false,
+  };
+  private readonly listeners: { [K in EventKind]: Listener<K>[] } = {
+    retire: [], mem: [], line: [], io: [], exception: [], halt: [], ipi: [], interrupt: [], eoi: [], mispredict: [], stop: [],
+    vmexit: [], vmentry: [], vmentryFail: [], posted: [], vintr: [], eptViolation: [], nic: [], request: [],
+  };
 
   /** Told when a kind gets its first listener (the machine settles spin sleepers before retire/mem listening starts). */
   onFirstListener: ((kind: EventKind) => void) | null = null;

@@ -31,6 +31,10 @@ import { IoApic, IOAPIC_BASE } from '../apic/ioApic.js';
 import { APIC_BASE_DEFAULT } from '../apic/registers.js';
 import { Pit, PIT_HZ } from '../devices/pit.js';
 import { SpinDetector } from './spin.js';
+import { VmxCpu } from '../vmx/vmxCpu.js';
+import { ApicAccessWindow } from '../vmx/vapic.js';
+import { APIC_ACCESS_WINDOW } from '../vmx/ept.js';
+import { Nic, NIC_BAR, NIC_BAR_BYTES, nicTiming, type LineRate } from '../devices/nic.js';
 
 /** Debug console (Bochs port_e9_hack / QEMU -debugcon) and exit device (QEMU isa-debug-exit), as the peers use. */
 export const PORT_CONSOLE = 0xe9;
@@ -64,6 +68,8 @@ export interface MachineConfig {
   onConsole?: (byte: number) => void;
   /** Put cores that spin on unchanged memory to sleep (default true); changes no result. */
   spinDetection?: boolean;
+  /** A NIC at NIC_BAR (src/devices/nic.ts), with this many queues and this line rate (default 10G). */
+  nic?: { rxQueues: number; txQueues: number; lineRate?: LineRate };
 }
 
 export interface StopInfo {
@@ -93,6 +99,8 @@ export class Machine implements CoreHost {
   readonly apics: LocalApic[];
   readonly ioapic: IoApic;
   readonly pit: Pit;
+  /** The NIC, when the configuration asks for one. */
+  readonly nic: Nic | null = null;
   readonly spin: SpinDetector;
   /** Socket of each core (socket-major numbering from the profile's topology). */
   readonly socketOf: (core: number) => number;
@@ -142,6 +150,13 @@ export class Machine implements CoreHost {
       return a;
     });
     this.mem.mapMmio(APIC_BASE_DEFAULT, 0x1000, new XapicPage(this.apics, this.costs.apic.xapicMmioAccess));
+    // VMX on every logical processor (src/vmx): capability MSRs, VMCS, VM entry/exit, EPT, APIC virtualization.
+    for (const c of this.cores) {
+      const v = new VmxCpu(c, { mem: this.mem, memsys: this.memsys, costs: this.costs, events: this.events, queue: this.queue, apic: this.apics[c.id]! });
+      c.vmx = v;
+      c.msr.devices.push(v.msrs);
+    }
+    this.mem.mapMmio(APIC_ACCESS_WINDOW, 0x1000, new ApicAccessWindow((core) => this.cores[core]?.vmx ?? null));
     this.ioapic = new IoApic(this.bus, (core) => this.cores[core]!.time, this.costs.apic.ioapicMmioAccess);
     this.mem.mapMmio(IOAPIC_BASE, 0x1000, this.ioapic);
     this.pit = new Pit(this.queue, this.ioapic, 2, config.profile.clock.tscHz.value / PIT_HZ);
@@ -151,8 +166,25 @@ export class Machine implements CoreHost {
     for (const c of this.cores) { c.spin = this.spin; c.watchLines = this.spin.watch; }
     // An L3 eviction that back-invalidates a line a sleeper polls changes what its next poll costs: wake it.
     (this.memsys as CoherentMemorySystem).evictObserver = (accessor, line) => {
-      if (this.spin.watch[line] !== 0) this.spin.onWatchedWrite(this.cores[accessor]!, line * 64);
+      if (this.spin.watch[line] === 0) return;
+      if (accessor < 0) this.spin.onDeviceWrite(line, this.positionTick); // a DMA write (device events run at positionTick)
+      else this.spin.onWatchedWrite(this.cores[accessor]!, line * 64);
     };
+    if (config.nic) {
+      const coherent = this.memsys as CoherentMemorySystem;
+      const timing = nicTiming(config.profile, config.nic.lineRate);
+      const watch = this.spin.watch;
+      this.nic = new Nic(this.mem, {
+        // DDIO: DMA writes land in the L3 of the NIC's socket (0); pollers of the written lines wake.
+        write: (pa, bytes, tick) => {
+          coherent.deviceWrite(pa, bytes, 0, timing.ddioWays);
+          for (let line = pa >>> 6; line <= (pa + bytes - 1) >>> 6; line++) if (watch[line] !== 0) this.spin.onDeviceWrite(line, tick);
+        },
+        read: (pa, bytes) => coherent.deviceRead(pa, bytes),
+      }, this.queue, this.events, (c) => this.cores[c]!.time, { rxQueues: config.nic.rxQueues, txQueues: config.nic.txQueues, timing });
+      this.nic.onError = (msg) => this.stop('fault', null, msg);
+      this.mem.mapMmio(NIC_BAR, NIC_BAR_BYTES, this.nic);
+    }
     // Someone starts watching every instruction or access (a debugger attaching mid-run): spin
     // sleepers first catch up to the present, so no instruction of theirs is reported out of order.
     this.events.onFirstListener = (kind) => {

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { parseElf } from '../loader/elf.js';
 import { loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/schema.js';
-import { Machine, type StopInfo } from './machine.js';
+import { Machine, type MachineConfig, type StopInfo } from './machine.js';
 import type { StopReason } from './events.js';
 
 export const DEFAULT_MEMORY = 512 * 2 ** 20;
@@ -24,6 +24,8 @@ export interface RunOptions {
   spinDetection?: boolean;
   /** Called with the machine after boot, before it runs (debugger, tracing, tests). */
   beforeRun?: (m: Machine) => void;
+  /** A NIC (src/devices/nic.ts). */
+  nic?: MachineConfig['nic'];
 }
 
 export interface RunResult {
@@ -65,6 +67,7 @@ export function createMachine(elfBytes: Uint8Array, opts: RunOptions = {}): Mach
     maxCycles: opts.maxCycles,
     onConsole: opts.onConsole,
     spinDetection: opts.spinDetection,
+    nic: opts.nic,
   });
   m.boot(image);
   return m;

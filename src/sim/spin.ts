@@ -208,6 +208,22 @@ export class SpinDetector implements SpinHooks {
     }
   }
 
+  /**
+   * A device wrote the line (DMA) in an event at `tick`. Events run before
+   * any instruction at the same tick, so the first iteration whose load is
+   * at or after `tick` sees the new bytes.
+   */
+  onDeviceWrite(line: number, tick: Tick): void {
+    if (this.watch[line] === 0) return;
+    for (const s of [...this.sleepers.values()]) {
+      if (s.line !== line) continue;
+      let k = Math.max(0, Math.ceil((tick - s.s0 - s.offset) / s.P));
+      while (k > 0 && s.s0 + (k - 1) * s.P + s.offset >= tick) k--;
+      while (s.s0 + k * s.P + s.offset < tick) k++;
+      this.resume(s, k);
+    }
+  }
+
   /** An interrupt (or NMI) reaches a sleeping core at `tick`: resume at the last iteration start ≤ tick. */
   onInterrupt(c: Core, tick: Tick, nmi: boolean): void {
     const s = this.sleepers.get(c);

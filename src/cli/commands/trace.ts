@@ -41,7 +41,7 @@ type Args = ArgsOf<typeof builder>;
 
 const definition = (done: (status: number) => void): CommandModule<object, Args> => ({
   command: 'trace <image> [more..]',
-  describe: 'run a guest and write a Perfetto trace: a track per core, the interrupt bus, handler and HLT slices, IPI flow arrows',
+  describe: 'run a guest and write a Perfetto trace: a track per core, the interrupt bus, handler and HLT slices, IPI flow arrows; with VMX, VM exit/entry slices, a non-root track per core and posted-interrupt flows',
   builder,
   handler: (a) => {
     if (a.from !== undefined && a.to !== undefined && a.to <= a.from) throw new UsageError(`--to ${a.to} must be after --from ${a.from}`);
@@ -69,7 +69,7 @@ const definition = (done: (status: number) => void): CommandModule<object, Args>
     }
     const s = result.stats;
     const window = `cycles ${a.from ?? 0}..${Math.floor(result.end)}`;
-    process.stderr.write(`shinjuku-emu: wrote ${result.json.traceEvents.length} trace events (${s.ipis} IPIs, ${s.flows} flow arrows, ${s.interrupts} interrupts) for ${window} to ${a.out}\n`);
+    process.stderr.write(`shinjuku-emu: wrote ${result.json.traceEvents.length} trace events (${s.ipis} IPIs, ${s.flows} flow arrows, ${s.interrupts} interrupts${s.vmExits + s.vmEntries > 0 ? `, ${s.vmEntries} VM entries, ${s.vmExits} VM exits, ${s.posted} posted-interrupt notification${s.posted === 1 ? '' : 's'}` : ''}) for ${window} to ${a.out}\n`);
     if (result.stop === null) {
       process.stderr.write(`shinjuku-emu: the trace window ended at cycle ${a.to}; the guest had not finished\n`);
       done(0);

@@ -71,8 +71,12 @@ function once(c: Core, op: Op, kind: Str, sz: number, step: number): boolean {
   }
 }
 
-/** Set while a REP op is suspended by the scheduler, so resuming it does not pay start-up again. */
-const suspended = new WeakMap<Core, Op>();
+/**
+ * The RIP of a REP op suspended by the scheduler, so resuming it does not pay
+ * start-up again. By address, not by Op: the resumption starts a new block at
+ * the instruction, which decodes a different Op object for it.
+ */
+const suspended = new WeakMap<Core, number>();
 
 function str(c: Core, op: Op): void {
   const kind = op.aux as Str;
@@ -82,7 +86,7 @@ function str(c: Core, op: Op): void {
   if (c.spinTrack) c.spin!.onDirty(c);
   if (op.rep === 0) { once(c, op, kind, sz, step); c.time += per; return; }
 
-  if (suspended.get(c) === op) suspended.delete(c);
+  if (suspended.get(c) === op.rip) suspended.delete(c);
   else c.time += c.costs.cls.stringSetup;
   if ((c.lo[RCX]! | c.hi[RCX]!) === 0) return;
   for (;;) {
@@ -92,7 +96,7 @@ function str(c: Core, op: Op): void {
     if (c.shouldYield()) {
       // Suspend: re-execute this instruction later, with RCX/RSI/RDI holding the progress.
       c.rip = op.rip;
-      suspended.set(c, op);
+      suspended.set(c, op.rip);
       c.instructions--; // the executor counts the op as retired; a suspended REP has not retired yet
       return;
     }

@@ -13,6 +13,12 @@ import { IF, TF } from '../flags.js';
 import { TWO32, MASK, type SpecEntry } from './spec.js';
 import { RAX, RCX, RDX, RBX, SEG_CS, SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS } from '../registers.js';
 import { IA32_TSC_AUX } from '../msr.js';
+import { ExitReason } from '../../vmx/reasons.js';
+import { CAPS, fixedBitsOk } from '../../vmx/capabilities.js';
+import {
+  unconditionalExit, hltInGuest, rdtscInGuest, pauseInGuest, invlpgInGuest, wbinvdInGuest, descriptorTableInGuest,
+  msrInGuest, ioInGuest, movCrInGuest, cltsInGuest,
+} from '../../vmx/nonroot.js';
 import { CR4_OSXSAVE, CR4_PCIDE } from '../coreMemory.js';
 import { XCR0_SUPPORTED, XSAVE_AVX, XSAVE_AVX_SIZE, xsaveSize } from './xsave.js';
 
@@ -34,13 +40,14 @@ function cli(c: Core, _op: Op): void {
 /** STI: interrupts stay blocked until the instruction after STI completes (SDM STI). */
 function sti(c: Core, _op: Op): void {
   requireIopl(c, 'STI');
-  if ((c.rflagsRest & IF) === 0) c.interruptShadow = true;
+  if ((c.rflagsRest & IF) === 0) { c.interruptShadow = true; c.shadowByMovSs = false; }
   c.rflagsRest |= IF;
 }
 
 /** HLT with IF = 0 stops the core for good (nothing can wake it here: no NMI/INIT source); with IF = 1 it waits for an interrupt. */
 function hlt(c: Core, _op: Op): void {
   requireRing0(c, 'HLT');
+  if (c.nonRoot) { hltInGuest(c); haltGuest(c); return; }
   const ie = c.interruptsEnabled;
   c.state = ie ? RunState.Halted : RunState.Stopped;
   // An interrupt already pending (e.g. `sti; hlt`) wakes the core at once; RIP is past the HLT.
@@ -49,8 +56,23 @@ function hlt(c: Core, _op: Op): void {
   if (ev.wants.halt) ev.emit('halt', { core: c.id, tick: c.time, rip: c.rip, interruptsEnabled: ie });
 }
 
+/**
+ * HLT in VMX non-root operation without "HLT exiting": the guest enters the
+ * HLT activity state. Events that VMX handles regardless of RFLAGS.IF (an
+ * external interrupt with "external-interrupt exiting", the preemption
+ * timer, a virtual interrupt) end it, so the core only sleeps.
+ */
+function haltGuest(c: Core): void {
+  c.state = RunState.Halted;
+  c.vmx!.guestHalted = true;
+  if (c.nmiPending || c.vmxPending || (c.intrPending && (c.interruptsEnabled || c.vmx!.externalInterruptExiting))) c.state = RunState.Running;
+  const ev = c.host.events;
+  if (ev.wants.halt) ev.emit('halt', { core: c.id, tick: c.time, rip: c.rip, interruptsEnabled: c.interruptsEnabled });
+}
+
 /** PAUSE: a spin-loop hint; spin detection (src/sim/spin.ts) may put the core to sleep here. */
 function pause(c: Core, op: Op): void {
+  if (c.nonRoot) pauseInGuest(c);
   if (c.spin !== null && c.spin.onPause(c, op)) return;
   c.time += c.costs.cls.pause;
 }
@@ -61,11 +83,18 @@ function tscToEdxEax(c: Core, t: number): void {
   c.setReg(RDX, 0, 4, h | 0, 0);
 }
 
-/** RDTSC reads the reference clock at the instruction's start (CR4.TSD is not modelled). */
-function rdtsc(c: Core, _op: Op): void { tscToEdxEax(c, Math.floor(c.time)); }
+/**
+ * RDTSC reads the reference clock at the instruction's start (CR4.TSD is not
+ * modelled), plus the TSC offset in VMX non-root operation (SDM Vol. 3C §25.3).
+ */
+function rdtsc(c: Core, _op: Op): void {
+  if (c.nonRoot) rdtscInGuest(c, false);
+  tscToEdxEax(c, Math.floor(c.time) + c.tscOffset);
+}
 
 function rdtscp(c: Core, _op: Op): void {
-  tscToEdxEax(c, Math.floor(c.time));
+  if (c.nonRoot) rdtscInGuest(c, true);
+  tscToEdxEax(c, Math.floor(c.time) + c.tscOffset);
   const aux = c.msr.read(IA32_TSC_AUX);
   c.setReg(RCX, 0, 4, aux, 0);
 }
@@ -82,18 +111,25 @@ function msrTime(c: Core, index: number): void {
 }
 
 function rdmsr(c: Core, _op: Op): void {
-  msrTime(c, c.lo[RCX]! >>> 0);
+  const index = c.lo[RCX]! >>> 0;
+  // In VMX non-root operation a VM exit (which leaves the instruction unexecuted and uncharged) comes after the CPL check.
+  const virt = c.nonRoot && c.cpl === 0 ? msrInGuest(c, index, false, 0, 0) : null;
+  msrTime(c, index);
   requireRing0(c, 'RDMSR');
-  const lo = c.msr.read(c.lo[RCX]! >>> 0);
-  const hi = c.tHi;
+  let lo: number, hi: number;
+  if (Array.isArray(virt)) { lo = virt[0]; hi = virt[1]; }
+  else { lo = c.msr.read(index); hi = c.tHi; }
   c.setReg(RAX, 0, 4, lo, 0);
   c.setReg(RDX, 0, 4, hi, 0);
 }
 
 function wrmsr(c: Core, _op: Op): void {
-  msrTime(c, c.lo[RCX]! >>> 0);
+  const index = c.lo[RCX]! >>> 0;
+  // As RDMSR: the CPL check, then the VM exit; a virtualized x2APIC write is done by msrInGuest.
+  const virt = c.nonRoot && c.cpl === 0 ? msrInGuest(c, index, true, c.lo[RAX]!, c.lo[RDX]!) : null;
+  msrTime(c, index);
   requireRing0(c, 'WRMSR');
-  c.msr.write(c.lo[RCX]! >>> 0, c.lo[RAX]!, c.lo[RDX]!);
+  if (virt !== true) c.msr.write(index, c.lo[RAX]!, c.lo[RDX]!);
   c.requestBlockExit(); // EFER and friends change how the next instruction runs
 }
 
@@ -128,7 +164,7 @@ export function cpuidLeaf(core: number, ncores: number, leaf: number, sub: numbe
     case 1: {
       const eax = 0x000306f2; // stepping 2, model F, family 6, extended model 3
       const ebx = ((core & 0xff) << 24) | ((Math.min(ncores, 255) & 0xff) << 16) | (8 << 8); // initial APIC ID, logical count, CLFLUSH 8×8 bytes
-      const ecx = (1 << 13) /* CMPXCHG16B */ | (1 << 17) /* PCID: CR4.PCIDE, tagged TLB (tlb.ts) */ | (1 << 22) /* MOVBE */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24) /* TSC-deadline timer */ |
+      const ecx = (1 << 5) /* VMX (src/vmx) */ | (1 << 13) /* CMPXCHG16B */ | (1 << 17) /* PCID: CR4.PCIDE, tagged TLB (tlb.ts) */ | (1 << 22) /* MOVBE */ | (1 << 23) /* POPCNT */ | (1 << 21) /* x2APIC */ | (1 << 24) /* TSC-deadline timer */ |
         // SIMD (issue 13): OSXSAVE (27) is added by the CPUID instruction from CR4
         ECX_SIMD;
       // EDX: FPU(0) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) MTRR(12) PGE(13) CMOV(15) PAT(16) CLFSH(19), SIMD
@@ -171,6 +207,7 @@ function xsaveLeaf(sub: number): [number, number, number, number] {
 }
 
 function cpuid(c: Core, _op: Op): void {
+  if (c.nonRoot) unconditionalExit(ExitReason.Cpuid);
   const r = cpuidLeaf(c.id, c.host.coreCount, c.lo[RAX]!, c.lo[RCX]!);
   // The parts that follow the core's own state: CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE; 0DH.0:EBX sizes the area for XCR0.
   const leaf = c.lo[RAX]! >>> 0;
@@ -189,10 +226,12 @@ function portIo(c: Core, op: Op): void {
   const sz = op.size;
   if (op.aux === 0) {
     const port = op.k1 === K.Imm ? op.immLo & 0xff : c.lo[RDX]! & 0xffff;
+    if (c.nonRoot) ioInGuest(c, op, port, sz, true, op.k1 === K.Imm);
     const v = c.host.ioIn(c.id, port, sz);
     c.setReg(RAX, 0, sz, sz === 4 ? v | 0 : v & MASK[sz]!, 0);
   } else {
     const port = op.k0 === K.Imm ? op.immLo & 0xff : c.lo[RDX]! & 0xffff;
+    if (c.nonRoot) ioInGuest(c, op, port, sz, false, op.k0 === K.Imm);
     const v = sz === 4 ? c.lo[RAX]! : c.lo[RAX]! & MASK[sz]!;
     c.host.ioOut(c.id, port, sz, v);
   }
@@ -239,8 +278,15 @@ export function movCr(c: Core, op: Op): void {
   requireRing0(c, 'MOV CR');
   const toCr = op.aux >= 100;
   const n = toCr ? op.aux - 100 : op.aux;
+  // VMX non-root operation: CR-access exits, read shadows, the TPR shadow (SDM Vol. 3C §25.1.3, §25.3).
+  let guestValue: number | null = null;
+  if (c.nonRoot) {
+    guestValue = movCrInGuest(c, n, toCr, toCr ? op.r1 : op.r0, toCr ? (c.hi[op.r1]! >>> 0) * TWO32 + (c.lo[op.r1]! >>> 0) : 0);
+    if (toCr && guestValue === -1) { c.requestBlockExit(); return; } // MOV to CR8 went to the TPR shadow
+  }
   if (!toCr) {
     let v: number;
+    if (guestValue !== null) { c.setReg(op.r0, 0, 8, guestValue | 0, 0); return; }
     switch (n) {
       case 0: v = c.cr0; break;
       case 2: v = c.cr2; break;
@@ -253,8 +299,15 @@ export function movCr(c: Core, op: Op): void {
     c.setReg(op.r0, 0, 8, (v - h * TWO32) | 0, h | 0);
     return;
   }
-  const lo = c.lo[op.r1]!, hi = c.hi[op.r1]!;
+  let lo = c.lo[op.r1]!;
+  const hi = c.hi[op.r1]!;
+  if (guestValue !== null && (n === 0 || n === 4)) lo = guestValue | 0; // host-owned bits keep their values
   const v = (hi >>> 0) * TWO32 + (lo >>> 0);
+  // In VMX operation, CR0 and CR4 bits fixed by IA32_VMX_CR0/CR4_FIXED0/1 cannot change (SDM Vol. 3C §23.8).
+  if (c.vmx !== null && c.vmx.inVmx && hi === 0) {
+    if (n === 0 && !fixedBitsOk(lo >>> 0, CAPS.cr0Fixed0, CAPS.cr0Fixed1)) throw new Fault(Vector.GP, 0, 'MOV CR0 changing a bit fixed in VMX operation');
+    if (n === 4 && !fixedBitsOk(lo >>> 0, CAPS.cr4Fixed0, CAPS.cr4Fixed1)) throw new Fault(Vector.GP, 0, 'MOV CR4 changing a bit fixed in VMX operation (CR4.VMXE)');
+  }
   switch (n) {
     case 0:
       if (hi !== 0) throw new Fault(Vector.GP, 0, 'MOV CR0 with reserved high bits');
@@ -299,6 +352,8 @@ export function movCr(c: Core, op: Op): void {
 
 /** LGDT/LIDT m16&64 and SGDT/SIDT (SDM). op.aux: 0 LGDT, 1 LIDT, 2 SGDT, 3 SIDT. */
 function descriptorTable(c: Core, op: Op): void {
+  // "Descriptor-table exiting" instruction identity: 0 SGDT, 1 SIDT, 2 LGDT, 3 LIDT (SDM Table 27-10).
+  if (c.nonRoot) descriptorTableInGuest(c, op, false, [2, 3, 0, 1][op.aux]!);
   const a = c.ea(op);
   if (op.aux <= 1) {
     requireRing0(c, op.aux === 0 ? 'LGDT' : 'LIDT');
@@ -321,6 +376,7 @@ function descriptorTable(c: Core, op: Op): void {
 /** LTR: load TR from a 16-byte 64-bit TSS descriptor in the GDT and mark it busy (SDM LTR). */
 function ltr(c: Core, op: Op): void {
   requireRing0(c, 'LTR');
+  if (c.nonRoot) descriptorTableInGuest(c, op, true, 3);
   const sel = c.readOperand(op, op.k0, op.r0, op.h0, 2) & 0xffff;
   if ((sel & 4) !== 0 || (sel & ~7) === 0) throw new Fault(Vector.GP, sel & ~3, 'LTR with a null or LDT selector');
   const d = c.gdtrBase + (sel & ~7);
@@ -381,6 +437,7 @@ function iretq(c: Core, _op: Op): void {
 
 function invlpg(c: Core, op: Op): void {
   requireRing0(c, 'INVLPG');
+  if (c.nonRoot) invlpgInGuest(c, c.ea(op));
   c.flushTlbPage(c.ea(op));
   c.requestBlockExit();
 }
@@ -395,20 +452,35 @@ function swapgs(c: Core, _op: Op): void {
   c.segBase[5] = kHi * TWO32 + (k >>> 0);
 }
 
-/** CLTS (SDM Vol. 2 CLTS): clear CR0.TS, ring 0 only. */
-function clts(c: Core, _op: Op): void {
-  requireRing0(c, 'CLTS');
-  c.cr0 = (c.cr0 & ~CR0_TS) >>> 0;
+/** WBINVD exits with "WBINVD exiting"; INVD always exits in VMX non-root operation (SDM Vol. 3C §25.1.2). */
+function wbinvd(c: Core, op: Op): void {
+  requireRing0(c, 'WBINVD');
+  if (c.nonRoot) wbinvdInGuest(c);
+  void op;
 }
 
-function privilegedNop(c: Core, op: Op): void { requireRing0(c, `mnemonic ${op.mnemonic}`); }
+function invd(c: Core, _op: Op): void {
+  requireRing0(c, 'INVD');
+  if (c.nonRoot) unconditionalExit(ExitReason.Invd);
+}
+
+/**
+ * CLTS (SDM Vol. 2 CLTS): clear CR0.TS, ring 0 only. In VMX non-root
+ * operation the CR0 guest/host mask and read shadow decide (SDM Vol. 3C
+ * §25.1.3, §25.3): a VM exit, no change, or the normal clear.
+ */
+function clts(c: Core, _op: Op): void {
+  requireRing0(c, 'CLTS');
+  if (c.nonRoot && !cltsInGuest(c)) return;
+  c.cr0 = (c.cr0 & ~CR0_TS) >>> 0;
+}
 
 /** MOV to/from a segment register: selectors only (64-bit mode ignores data-segment bases except FS/GS, whose bases come from MSRs). */
 export function movSeg(c: Core, op: Op): void {
   if (op.aux >= 100) {
     const sel = c.readOperand(op, op.k1, op.r1, op.h1, 2) & 0xffff;
     c.segSel[op.aux - 100] = sel;
-    if (op.aux - 100 === SEG_SS) c.interruptShadow = true; // MOV SS blocks interrupts for one instruction
+    if (op.aux - 100 === SEG_SS) { c.interruptShadow = true; c.shadowByMovSs = true; } // MOV SS blocks interrupts for one instruction
   } else {
     c.writeDst(op, op.k0 === K.Mem ? 2 : op.size, c.segSel[op.aux]!, 0, false);
   }
@@ -491,7 +563,8 @@ export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Invlpg, { exec: invlpg, cls: 'controlRegister', ends: true }],
   [Mnemonic.Swapgs, { exec: swapgs, cls: 'controlRegister' }],
   [Mnemonic.Clts, { exec: clts, cls: 'controlRegister' }],
-  [[Mnemonic.Wbinvd, Mnemonic.Invd], { exec: privilegedNop, cls: 'controlRegister' }],
+  [Mnemonic.Wbinvd, { exec: wbinvd, cls: 'controlRegister' }],
+  [Mnemonic.Invd, { exec: invd, cls: 'controlRegister' }],
   [Mnemonic.Clflush, { exec: clflush, cls: 'clflush' }],
   [Mnemonic.Clflushopt, { exec: clflushopt, cls: 'nop', ends: true }],
 ];

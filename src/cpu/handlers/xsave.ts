@@ -16,6 +16,8 @@ import { ACC_READ, ACC_WRITE } from '../paging.js';
 import { MXCSR_MASK } from '../simd/mxcsr.js';
 import type { SpecEntry } from './spec.js';
 import { RAX, RCX, RDX } from '../registers.js';
+import { ExitReason } from '../../vmx/reasons.js';
+import { unconditionalExit } from '../../vmx/nonroot.js';
 
 /** Byte offsets in the 512-byte legacy region (SDM Vol. 1 Table 10-2). */
 export const FX_MXCSR = 24, FX_MXCSR_MASK = 28, FX_XMM = 160;
@@ -249,11 +251,14 @@ function xgetbv(c: Core, _op: Op): void {
 /**
  * XSETBV (SDM "XSETBV"): #UD if CR4.OSXSAVE = 0; #GP(0) at CPL > 0, for an
  * XCR other than XCR0, for unsupported bits, with bit 0 clear, or with AVX
- * set but SSE clear.
+ * set but SSE clear. In VMX non-root operation it exits unconditionally
+ * (SDM Vol. 3C §25.1.2, exit reason 55), after the #UD and CPL checks, which
+ * have priority over VM exits (§25.1.1); the VMM checks the value.
  */
 function xsetbv(c: Core, _op: Op): void {
   if ((c.cr4 & CR4_OSXSAVE) === 0) throw new Fault(Vector.UD, null, 'XSETBV with CR4.OSXSAVE = 0');
   if (c.cpl !== 0) throw new Fault(Vector.GP, 0, `XSETBV at CPL ${c.cpl}`);
+  if (c.nonRoot) unconditionalExit(ExitReason.Xsetbv);
   const idx = c.lo[RCX]! >>> 0;
   const lo = c.lo[RAX]! >>> 0, hi = c.lo[RDX]! >>> 0;
   if (idx !== 0) throw new Fault(Vector.GP, 0, `XSETBV of XCR${idx}`);
