@@ -43,3 +43,16 @@ describe('Linux processes: the machine under the host kernel vs this host', () =
     });
   }
 });
+
+describe('Linux processes: optimizations change no cycle', () => {
+  it('threads (tgkill across cores, idle cores in HLT, user spin loops): same cycles with the TLB filter, the block cache and spin detection off', () => {
+    const elf = buildLinuxProgram({ name: 'threads', sources: ['guest/linux/tests/threads.c'] });
+    const on = runLinuxElf(elf, { cores: 2, maxCycles: 5e8 });
+    const off = runLinuxElf(elf, {
+      cores: 2, maxCycles: 5e8, spinDetection: false,
+      beforeRun: (m) => { m.decode.cacheBlocks = false; for (const c of m.cores) c.tlb.filterEnabled = false; },
+    });
+    expect(off.console).toBe(on.console);
+    expect(off.cores).toEqual(on.cores);
+  });
+});

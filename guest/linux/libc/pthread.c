@@ -11,7 +11,7 @@
 #include <errno.h>
 #include "syscall.h"
 
-#define MAX_THREADS 16
+#define MAX_THREADS 8
 #define THREAD_STACK (64 * 1024)
 struct pthread {
   volatile int tid;

@@ -61,7 +61,7 @@ int sched_getcpu(void) {
 int clock_gettime(clockid_t clk, struct timespec *ts) { return (int)__syscall_ret(__syscall2(228, clk, ts)); }
 
 /* A bump allocator: enough for small programs (free does nothing). */
-static char heap[1 << 20] __attribute__((aligned(16)));
+static char heap[256 * 1024] __attribute__((aligned(16)));
 static size_t heap_used;
 void *malloc(size_t n) {
   n = (n + 15) & ~(size_t)15;
