@@ -12,6 +12,9 @@ import { bootLinux } from '../linux/run.js';
 import type { Profile } from '../profile/schema.js';
 import { loadProfile } from '../profile/load.js';
 import { PhaseProfiler, Symbolizer } from './timeline.js';
+import { fittedCells } from './table2.js';
+
+const fittedOn = (p: Profile, cell: string, column: string) => fittedCells(p, cell, column).length > 0;
 
 /** The paper's Table 1 row (cycles). */
 export const LINUX_SIGNAL_PAPER = { mechanism: 'Linux Signal', sender: 2084, receiver: 2523, total: 4950 } as const;
@@ -76,3 +79,49 @@ export function runLinuxSignal(opts: LinuxSignalOptions = {}): { cells: Record<S
 
 /** The RDTSC -> RDTSCP back-to-back span the guest measures: RDTSC's cost (RDTSCP reads the clock at its start). */
 function overheadOf(p: Profile): number { return Math.floor(p.instructionClasses.rdtsc.cycles * p.clock.tscHz.value / p.clock.coreHz.value); }
+
+/** The row as `shinjuku-emu table1 --json` prints rows (issue 11's contract), with the paper's values and deviations. */
+export interface LinuxSignalRow {
+  mechanism: 'Linux Signal';
+  sender: number;
+  receiver: number;
+  total: number;
+  /** cells a profile entry was fitted on */
+  calibrated: SignalCell[];
+  paper: { sender: number; receiver: number; total: number };
+  deviation: Record<SignalCell, number>;
+  /** the same cells from the event stream */
+  events: Record<SignalCell, number>;
+}
+
+export function linuxSignalRow(opts: LinuxSignalOptions = {}): { row: LinuxSignalRow; phases: Record<SignalCell, { phase: string; cycles: number }[]> } {
+  const profile = opts.profile ?? loadProfile();
+  const r = runLinuxSignal({ ...opts, profile });
+  const cells: SignalCell[] = ['sender', 'receiver', 'total'];
+  const fitted = (c: SignalCell) => fittedOn(profile, `Table 1, row '${LINUX_SIGNAL_PAPER.mechanism}'`, c);
+  const row: LinuxSignalRow = {
+    mechanism: 'Linux Signal',
+    sender: r.cells.sender.rdtsc,
+    receiver: r.cells.receiver.rdtsc,
+    total: r.cells.total.rdtsc,
+    calibrated: cells.filter(fitted),
+    paper: { sender: LINUX_SIGNAL_PAPER.sender, receiver: LINUX_SIGNAL_PAPER.receiver, total: LINUX_SIGNAL_PAPER.total },
+    deviation: { sender: r.cells.sender.rdtsc / LINUX_SIGNAL_PAPER.sender - 1, receiver: r.cells.receiver.rdtsc / LINUX_SIGNAL_PAPER.receiver - 1, total: r.cells.total.rdtsc / LINUX_SIGNAL_PAPER.total - 1 },
+    events: { sender: r.cells.sender.events, receiver: r.cells.receiver.events, total: r.cells.total.events },
+  };
+  return { row, phases: { sender: r.cells.sender.phases, receiver: r.cells.receiver.phases, total: r.cells.total.phases } };
+}
+
+/** Lines for a table1 printer: the row next to the paper, and with `explain` each cell by phase. */
+export function formatLinuxSignal(x: { row: LinuxSignalRow; phases: Record<SignalCell, { phase: string; cycles: number }[]> }, explain: boolean): string[] {
+  const { row } = x;
+  const cell = (c: SignalCell) => `${row[c].toFixed(0)} (paper ${row.paper[c]}, ${row.deviation[c] >= 0 ? '+' : ''}${(row.deviation[c] * 100).toFixed(1)}%, ${row.calibrated.includes(c) ? 'calibrated' : 'predicted'})`;
+  const out = [`${row.mechanism}: sender ${cell('sender')}, receiver ${cell('receiver')}, total ${cell('total')}`];
+  if (explain) {
+    for (const c of ['sender', 'receiver', 'total'] as SignalCell[]) {
+      out.push(`  ${c}: ${row[c].toFixed(1)} cycles per round (event stream ${row.events[c].toFixed(1)})`);
+      for (const p of x.phases[c]) if (p.cycles >= 0.5) out.push(`    ${p.cycles.toFixed(1).padStart(8)}  ${p.phase}`);
+    }
+  }
+  return out;
+}
