@@ -94,7 +94,7 @@ console.log(`optimizations: ${Object.entries(opt).map(([k, v]) => `${k}=${v ? 'o
 console.log('guest                 cores  instructions   cycles          host s   M instr/s   Bochs M/s  ratio');
 for (const c of cases) {
   if (only.length > 0 && !only.includes(c.name)) continue;
-  const img = buildGuestImage({ name: c.name, sources: c.sources, cflags: c.cflags });
+  const img = buildGuestImage({ name: c.sources[0]!.startsWith('bench/') ? `bench_${c.name}` : c.name, sources: c.sources, cflags: c.cflags });
   let best = Infinity;
   let r: RunResult | null = null;
   const repeat = quick ? 1 : c.repeat;

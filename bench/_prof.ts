@@ -1,9 +1,0 @@
-import { buildGuestImage } from '../src/guest/build.js';
-import { runImage } from '../src/sim/run.js';
-const name = process.argv[2] ?? 'bigsort';
-const src = name === 'smp_counter' ? 'guest/tests/smp_counter.c' : `bench/guest/${name}.c`;
-const img = buildGuestImage({ name: name === 'smp_counter' ? name : 'bench_' + name, sources: [src] });
-const cores = Number(process.argv[3] ?? 1);
-const r = runImage(img, { cores });
-const ins = r.cores.reduce((a, c) => a + c.instructions, 0);
-console.log(name, ins, r.cores.map(c=>c.cycles), r.hostSeconds.toFixed(2), (ins / r.hostSeconds / 1e6).toFixed(1), 'M/s');
