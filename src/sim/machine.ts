@@ -87,9 +87,11 @@ export interface Optimizations {
   tlbFilter: boolean;
   /** Cores in a (time, id) heap instead of two scans of every core per scheduler slice. */
   coreHeap: boolean;
+  /** The cache model's presence bits for the L3s and one-walk L2 victim choice (`CoherentMemorySystem.fastIndexEnabled`). */
+  cacheIndex: boolean;
 }
 
-export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true };
+export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true };
 
 export interface StopInfo {
   reason: StopReason;
@@ -216,6 +218,7 @@ export class Machine implements CoreHost {
     this.opt = { ...ALL_OPTIMIZATIONS, ...config.opt };
     this.decode.cacheBlocks = this.opt.blockCache;
     for (const c of this.cores) c.tlb.filterEnabled = this.opt.tlbFilter;
+    (this.memsys as CoherentMemorySystem).fastIndexEnabled = this.opt.cacheIndex;
     if (this.opt.coreHeap) {
       const heap = new CoreHeap(this.cores);
       this.heap = heap;
