@@ -87,7 +87,7 @@ export interface Optimizations {
   tlbFilter: boolean;
   /** Cores in a (time, id) heap instead of two scans of every core per scheduler slice. */
   coreHeap: boolean;
-  /** The cache model's presence bits for the L3s and one-walk L2 victim choice (`CoherentMemorySystem.fastIndexEnabled`). */
+  /** The cache model's presence bits for the L3s, one-walk L2 victim choice, and L1 hits of loads answered without the directory (`CoherentMemorySystem.fastIndexEnabled`). */
   cacheIndex: boolean;
   /** Fast-forward of register-only loops: counted loops and RDTSC deadline waits (src/cpu/loopForward.ts). */
   loopForward: boolean;
