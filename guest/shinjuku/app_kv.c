@@ -4,10 +4,13 @@
  * key-value pairs ... memory-mapped plain tables"), behind the §3.5 API,
  * written after the shape of RocksDB's read path over plain tables:
  *
- *  - The database is KV_RUNS sorted runs, as an LSM tree holds its data
- *    (RocksDB compacts level 0 once it has level0_file_num_compaction_trigger
- *    = 4 files; a key lives in exactly one run here). Each run is a plain
- *    table: records packed back to back, each
+ *  - The database is KV_RUNS = 3 sorted runs, as an LSM tree holds it after
+ *    db_bench's fillrandom with default options: 1M keys of ~126 bytes
+ *    through 64 MB write buffers leave two flushed level-0 files and a
+ *    memtable, below the level-0 compaction trigger (4 files), so nothing
+ *    is merged; a key lives in exactly one run, which one is random (a
+ *    hash of the key). Each run is a plain table: records packed back to
+ *    back, each
  *      varint key length | internal key (16-byte user key + 8-byte
  *      sequence/type trailer) | varint value length | value (100 bytes),
  *    the sizes of db_bench's defaults (key_size 16, value_size 100).

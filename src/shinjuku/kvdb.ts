@@ -16,11 +16,12 @@
  *
  * The user key of key number k is its 8 bytes big-endian then two 32-bit
  * hashes of k (so keys compare as bytes in key-number order, and look
- * random past the prefix); k lives in run fmix32(k ^ 0x6b76) mod 4; its
+ * random past the prefix); k lives in run fmix32(k ^ 0x6b76) mod 3; its
  * value is 25 xorshift32 words seeded from k. db_bench's defaults give the
- * sizes (key_size 16, value_size 100, num 1,000,000), RocksDB's the
- * structure (level0_file_num_compaction_trigger 4 sorted runs,
- * PlainTableOptions::index_sparseness 16, store_index_in_file).
+ * sizes (key_size 16, value_size 100, num 1,000,000) and the shape (its
+ * fillrandom through 64 MB write buffers leaves two level-0 files and a
+ * memtable: 3 sorted runs, under the compaction trigger of 4), RocksDB's
+ * PlainTableOptions the index (index_sparseness 16, store_index_in_file).
  */
 export const KV_RUNS = 3;
 export const USER_KEY_BYTES = 16;
