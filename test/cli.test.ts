@@ -288,7 +288,7 @@ describe.concurrent('shinjuku-emu errors: one line, status 2, no stack trace', (
   it('rejects an unknown command', async ({ expect }) => {
     const r = await cli('frobnicate');
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("shinjuku-emu: unknown command 'frobnicate' (commands: run, demo, debug, trace, load, table2)\nTry 'shinjuku-emu --help' for more information.\n");
+    expect(r.stderr).toBe("shinjuku-emu: unknown command 'frobnicate' (commands: run, demo, debug, trace, load, sweep, merge, table2)\nTry 'shinjuku-emu --help' for more information.\n");
   });
 
   // Thunks: the temporary files only exist once beforeAll has run.

@@ -13,6 +13,12 @@
  * Output, one line per row: "table2 <row> <switches> <cycles>" (cycles of
  * all the switches of the timed loop, overhead subtracted).
  *
+ * Built with -DDUNE (and libdune, guest/libdune/entry.c) the same program
+ * is the Dune column: main first enters Dune mode (dune_init, dune_enter),
+ * so every switch runs in VMX non-root ring 0 and swapcontext's
+ * rt_sigprocmask SYSCALL becomes libdune's VMCALL. A last row then times
+ * the ring 3 -> 0 -> 3 round trip inside Dune: "table2 ring3 <n> <cycles>".
+ *
  * shinjuku-emu: link ../context_fast.S
  */
 #include <stdio.h>
@@ -20,6 +26,9 @@
 #include <stdlib.h>
 #include <ucontext.h>
 #include "context_fast.h"
+#ifdef DUNE
+#include "../../libdune/entry.h"
+#endif
 
 #ifndef ITERATIONS
 #define ITERATIONS 100
@@ -68,6 +77,9 @@ ROW(fp_save_skipped, swapcontext_fast)
 ROW(baseline, swapcontext_very_fast)
 
 int main(void) {
+#ifdef DUNE
+  if (dune_init_and_enter() != 0) return 1;
+#endif
   overhead = measure_overhead();
   printf("table2 overhead %lu\n", (unsigned long)overhead);
   run_swapcontext();
@@ -75,5 +87,9 @@ int main(void) {
   run_fp_restore_skipped();
   run_fp_save_skipped();
   run_baseline();
+#ifdef DUNE
+  dune_ring3_roundtrips(WARMUP);
+  printf("table2 ring3 %d %lu\n", ITERATIONS, (unsigned long)(dune_ring3_roundtrips(ITERATIONS) - overhead));
+#endif
   return 0;
 }
