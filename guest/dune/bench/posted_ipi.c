@@ -26,6 +26,7 @@
  * Global labels t1_* mark the timing instructions for the event-stream
  * measurement (src/bench/table1.ts).
  */
+/* shinjuku-emu: link ../minihost.c ../vmx.c ../ept.c ../../libdune/trap.c ../../libdune/apic.c ../../libdune/dune.S ../../apic/idt.c */
 #include "../../libdune/dune.h"
 #include "rt.h"
 
@@ -68,7 +69,7 @@ static void handler(struct dune_tf *tf) {
   __asm__ volatile(".globl t1_recv_end\nt1_recv_end:\n\trdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
   if (mode == MODE_RECEIVE) recv_total += (((uint64_t)hi << 32) | lo) - start - rdtsc_overhead;
   dune_apic_eoi();
-  wait_flag = 0;
+  __asm__ volatile(".globl t1_flag_clear\nt1_flag_clear:\n\tmovl $0, %0" : "=m"(wait_flag) : : "memory");
 }
 
 __attribute__((noinline, noclone)) static void receiver(void) {
