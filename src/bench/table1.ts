@@ -131,7 +131,7 @@ export function runTable1Row(mechanism: Table1Mechanism, opts: Table1Options = {
   ]);
   // Ticks of the marker instructions and of what crosses cores, for the segments and the exit counts.
   const at = (s: string) => syms.lookup(s)!;
-  const rips = { sendBegin: at('t1_send_begin'), sendEnd: at('t1_send_end'), totalBegin: at('t1_total_begin'), totalEnd: at('t1_total_end'), handler: at('t1_recv_end'), flag: at('t1_flag_clear') };
+  const rips = { sendBegin: at('t1_send_begin'), sendEnd: at('t1_send_end'), totalBegin: at('t1_total_begin'), totalEnd: at('t1_total_end'), handler: at('ipi_handler'), flag: at('t1_flag_clear') };
   const marks: { what: string; core: number; tick: number }[] = [];
   const exits: { core: number; tick: number; reason: number }[] = [];
   const sent: { tick: number; arrival: number; from: number }[] = [];

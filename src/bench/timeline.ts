@@ -46,6 +46,7 @@ const OWN_PHASE: Record<string, string> = {
   syscall: 'SYSCALL', sysretq: 'SYSRET', sysret: 'SYSRET', swapgs: 'SWAPGS', wrmsr: 'WRMSR', rdmsr: 'RDMSR', iretq: 'IRETQ',
   fnstenv: 'FNSTENV', fldenv: 'FLDENV', stmxcsr: 'STMXCSR', ldmxcsr: 'LDMXCSR', xsave: 'XSAVE', xrstor: 'XRSTOR',
   rdtsc: 'RDTSC', rdtscp: 'RDTSCP', hlt: 'HLT', pause: 'PAUSE',
+  vmread: 'VMREAD', vmwrite: 'VMWRITE', vmresume: 'VMRESUME (with the VM entry)', vmlaunch: 'VMLAUNCH (with the VM entry)', vmcall: 'VMCALL',
 };
 
 /**

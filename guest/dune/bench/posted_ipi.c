@@ -74,14 +74,14 @@ static void receive_handler(struct dune_tf *tf) {
 }
 
 /* The send and total benchmarks' handler (posted_ipi.c): EOI, then release the sender. */
-static void handler(struct dune_tf *tf) {
+static void ipi_handler(struct dune_tf *tf) {
   (void)tf;
   dune_apic_eoi();
   __asm__ volatile(".globl t1_flag_clear\nt1_flag_clear:\n\tmovl $0, %0" : "=m"(wait_flag) : : "memory");
 }
 
 __attribute__((noinline, noclone)) static void receiver(void) {
-  dune_register_intr_handler(POSTED_INTR_VECTOR, handler);
+  dune_register_intr_handler(POSTED_INTR_VECTOR, ipi_handler);
   rdtsc_overhead = measure_tsc_overhead();
   start = rdtsc_plain();
   __atomic_store_n(&receiver_ready, 1, __ATOMIC_SEQ_CST);
@@ -144,7 +144,7 @@ __attribute__((noinline, noclone)) static int sender(void) {
   rt_printf("table1 receive %d %lu\n", n, (unsigned long)recv_total);
 
   /* total */
-  dune_register_intr_handler(POSTED_INTR_VECTOR, handler);
+  dune_register_intr_handler(POSTED_INTR_VECTOR, ipi_handler);
   mode = MODE_TOTAL;
   for (int i = 0; i < warmup; i++) round_trip();
   uint32_t lo, hi, lo2, hi2, aux;
