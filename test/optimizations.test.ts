@@ -56,9 +56,10 @@ function both(run: (opt: Partial<Optimizations>, beforeRun: (m: Machine) => void
 
 /** `lines`: also compare every L1 miss (costly to record: only where the guest is small). */
 const images: { what: string; name: string; sources: string[]; cores: number; lines: boolean }[] = [
-  { what: 'single-core compute', name: 'memory', sources: ['guest/tests/memory.c'], cores: 1, lines: true },
+  { what: 'single-core compute', name: 'memory', sources: ['guest/tests/memory.c'], cores: 1, lines: false },
   { what: 'multi-core atomics on shared lines', name: 'smp_counter', sources: ['guest/tests/smp_counter.c'], cores: 4, lines: true },
   { what: 'IPIs and interrupts', name: 'ipi_xapic', sources: ['guest/apic/ipi_xapic.c', 'guest/apic/idt.c'], cores: 4, lines: true },
+  { what: 'counted loops and RDTSC waits under timer interrupts and IPIs (fast-forward)', name: 'loops', sources: ['guest/spin/loops.c'], cores: 2, lines: false },
   { what: 'timers and idle pollers', name: 'idle', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, lines: false },
 ];
 
@@ -85,7 +86,7 @@ describe('optimizations on and off give identical runs', () => {
   });
 
   it('the Shinjuku server under load (NIC, dispatcher, preemption)', () => {
-    const c = resolveConfig({}, { seed: 5, warmup: 0, workers: 2, policy: 'sq', dist: 'bimodal:80-1,20-20', rate: 150_000, requests: 16 });
+    const c = resolveConfig({}, { seed: 5, warmup: 0, workers: 2, policy: 'sq', dist: 'bimodal:80-1,20-20', rate: 150_000, requests: 10 });
     const run = (opt: Partial<Optimizations>) => {
       const log: string[] = [];
       const p = runPoint(c, { opt, beforeRun: (m) => recorder(log, false)(m) });

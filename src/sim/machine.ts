@@ -89,9 +89,11 @@ export interface Optimizations {
   coreHeap: boolean;
   /** The cache model's presence bits for the L3s and one-walk L2 victim choice (`CoherentMemorySystem.fastIndexEnabled`). */
   cacheIndex: boolean;
+  /** Fast-forward of register-only loops: counted loops and RDTSC deadline waits (src/cpu/loopForward.ts). */
+  loopForward: boolean;
 }
 
-export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true };
+export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true, loopForward: true };
 
 export interface StopInfo {
   reason: StopReason;
@@ -188,6 +190,7 @@ export class Machine implements CoreHost {
     this.spin = new SpinDetector(this.cores, this.mem.ramBytes);
     this.spin.enabled = config.spinDetection ?? true;
     for (const c of this.cores) { c.spin = this.spin; c.watchLines = this.spin.watch; }
+    this.spin.schedule = (tick, cb) => this.queue.schedule(tick, cb, 0, 'loop sleeper wakes');
     // An L3 eviction that back-invalidates a line a sleeper polls changes what its next poll costs: wake it.
     (this.memsys as CoherentMemorySystem).evictObserver = (accessor, line) => {
       if (this.spin.watch[line] === 0) return;
@@ -217,7 +220,7 @@ export class Machine implements CoreHost {
     this.onConsole = config.onConsole ?? (() => {});
     this.opt = { ...ALL_OPTIMIZATIONS, ...config.opt };
     this.decode.cacheBlocks = this.opt.blockCache;
-    for (const c of this.cores) c.tlb.filterEnabled = this.opt.tlbFilter;
+    for (const c of this.cores) { c.tlb.filterEnabled = this.opt.tlbFilter; c.loopForward = this.opt.loopForward; }
     (this.memsys as CoherentMemorySystem).fastIndexEnabled = this.opt.cacheIndex;
     if (this.opt.coreHeap) {
       const heap = new CoreHeap(this.cores);
