@@ -45,5 +45,16 @@ describe('per-core time breakdown', () => {
     const [r] = runReplicas(cfg('sq', 'bimodal:80-1,20-30', 100_000), 1, () => true, undefined, undefined, true);
     expect(r!.preemptions).toBeGreaterThan(0);
     expect(r!.breakdown!.workers.interrupt).toBeGreaterThan(0);
+    // Inside the server a preempted context is cold or was last written by another core, so each switch
+    // costs at least its warm microbenchmark (NSDI'19 Table 2, Dune column: No FP-restore 36, No FP-save 109
+    // cycles) and less than a whole Table 1 receiver (1212).
+    const p = r!.breakdown!.preemption;
+    expect(p.interrupts).toBeGreaterThan(0);
+    expect(p.switchToMainCycles).toBeGreaterThan(36);
+    expect(p.switchToMainCycles).toBeLessThan(1212);
+    expect(p.resumeCycles).toBeGreaterThan(109);
+    expect(p.resumeCycles).toBeLessThan(1212);
+    expect(p.interruptCycles).toBeGreaterThan(0);
+    expect(p.interruptCycles).toBeLessThan(1212);
   });
 });

@@ -35,7 +35,19 @@ export interface CoreBreakdown {
   total: number;
 }
 
+/** What one preemption costs a worker, from the same events: cycles per occurrence. */
+export interface PreemptionCost {
+  interrupts: number;
+  /** Delivery, the stub, the handler and the EOI (the handler's switch excluded), per interrupt. */
+  interruptCycles: number;
+  /** swapcontext_fast_to_control (saves the FP environment; Table 2's "No FP-restore"), per call. */
+  switchToMainCycles: number;
+  /** swapcontext_fast, resuming a preempted request (restores it; Table 2's "No FP-save"), per call. */
+  resumeCycles: number;
+}
+
 export interface Breakdown {
+  preemption: PreemptionCost;
   cores: CoreBreakdown[];
   /** The workers together, fractions of their time. */
   workers: Record<Category, number>;
@@ -43,8 +55,12 @@ export interface Breakdown {
 }
 
 export class BreakdownRecorder {
-  private readonly funcs: { start: number; end: number; cat: Category }[];
-  private readonly cache = new Map<number, Category>();
+  private readonly funcs: { start: number; end: number; cat: Category; name: string }[];
+  private readonly cache = new Map<number, number>();
+  /** Per function (index into funcs): ticks and calls on worker cores. */
+  private fnTicks: Float64Array = new Float64Array(0);
+  private fnCalls: Float64Array = new Float64Array(0);
+  private workerIrqs = 0;
   private readonly last: Float64Array;
   private readonly pendingIrq: Uint8Array;
   private readonly ticks: Record<Category, number>[];
@@ -52,13 +68,15 @@ export class BreakdownRecorder {
   private offs: (() => void)[] = [];
 
   constructor(private readonly m: Machine, image: ElfImage) {
-    this.funcs = image.symbols.filter((s) => s.type === 'func' && s.size > 0).map((s) => ({ start: s.value, end: s.value + s.size, cat: categoryOf(s.name) })).sort((a, b) => a.start - b.start);
+    this.funcs = image.symbols.filter((s) => s.type === 'func' && s.size > 0).map((s) => ({ start: s.value, end: s.value + s.size, cat: categoryOf(s.name), name: s.name }));
     // Labels of the assembly stubs have no size: give each the span up to the next symbol.
     for (const s of image.symbols.filter((x) => (x.type === 'notype' || x.type === 'func') && x.size === 0 && (INTERRUPT.has(x.name) || SWITCH.has(x.name)))) {
       const next = image.symbols.filter((y) => y.value > s.value).reduce((a, y) => Math.min(a, y.value), s.value + 256);
-      this.funcs.push({ start: s.value, end: next, cat: categoryOf(s.name) });
+      this.funcs.push({ start: s.value, end: next, cat: categoryOf(s.name), name: s.name });
     }
     this.funcs.sort((a, b) => a.start - b.start);
+    this.fnTicks = new Float64Array(this.funcs.length);
+    this.fnCalls = new Float64Array(this.funcs.length);
     const n = m.cores.length;
     this.last = new Float64Array(n).fill(NaN);
     this.pendingIrq = new Uint8Array(n);
@@ -67,13 +85,21 @@ export class BreakdownRecorder {
 
   attach(): this {
     this.offs.push(this.m.events.on('request', (e) => { if (e.phase === 'sent' && this.from === Infinity) this.from = e.tick; }));
-    this.offs.push(this.m.events.on('interrupt', (e) => { this.pendingIrq[e.core] = 1; }));
+    this.offs.push(this.m.events.on('interrupt', (e) => {
+      this.pendingIrq[e.core] = 1;
+      if (e.core >= 2 && e.tick >= this.from) this.workerIrqs++;
+    }));
     this.offs.push(this.m.events.on('retire', (e) => {
       const c = e.core;
       const prev = this.last[c]!;
       this.last[c] = e.tick;
       if (e.start < this.from) return;
-      const cat = this.category(e.rip);
+      const fi = this.fn(e.rip);
+      const cat = fi < 0 ? 'other' : this.funcs[fi]!.cat;
+      if (c >= 2 && fi >= 0) {
+        this.fnTicks[fi] += e.tick - e.start;
+        if (e.rip === this.funcs[fi]!.start) this.fnCalls[fi]++;
+      }
       const t = this.ticks[c]!;
       const gapStart = Number.isNaN(prev) ? e.start : Math.max(this.from, prev);
       if (e.start > gapStart) t[this.pendingIrq[c] ? 'interrupt' : cat] += e.start - gapStart;
@@ -85,18 +111,26 @@ export class BreakdownRecorder {
 
   detach(): void { for (const off of this.offs) off(); this.offs = []; }
 
-  private category(rip: number): Category {
-    let c = this.cache.get(rip);
+  /** The index of the function holding rip, or −1. */
+  private fn(rip: number): number {
+    const c = this.cache.get(rip);
     if (c !== undefined) return c;
-    let lo = 0, hi = this.funcs.length - 1, found: Category = 'other';
+    let lo = 0, hi = this.funcs.length - 1, found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1, f = this.funcs[mid]!;
       if (rip < f.start) hi = mid - 1;
       else if (rip >= f.end) lo = mid + 1;
-      else { found = f.cat; break; }
+      else { found = mid; break; }
     }
     this.cache.set(rip, found);
-    return c = found;
+    return found;
+  }
+
+  /** Ticks and calls of the functions named `name` (clones included) on the workers. */
+  private perCall(name: string): number {
+    let t = 0, n = 0;
+    this.funcs.forEach((f, i) => { if (f.name.split('.')[0] === name) { t += this.fnTicks[i]!; n += this.fnCalls[i]!; } });
+    return n > 0 ? t / n : 0;
   }
 
   result(workers: number): Breakdown {
@@ -107,7 +141,15 @@ export class BreakdownRecorder {
     const w = cores.filter((c) => c.role === 'worker');
     const all = w.reduce((a, c) => a + c.total, 0);
     const frac = Object.fromEntries(CATEGORIES.map((k) => [k, all > 0 ? w.reduce((a, c) => a + c.ticks[k], 0) / all : 0])) as Record<Category, number>;
-    return { cores, workers: frac, windowTicks: Math.max(0, ...cores.map((c) => c.total)) };
+    const cyclesPerTick = this.m.config.profile.clock.coreHz.value / this.m.config.profile.clock.tscHz.value;
+    const irqTicks = w.reduce((a, c) => a + c.ticks.interrupt, 0);
+    const preemption: PreemptionCost = {
+      interrupts: this.workerIrqs,
+      interruptCycles: this.workerIrqs > 0 ? (irqTicks / this.workerIrqs) * cyclesPerTick : 0,
+      switchToMainCycles: this.perCall('swapcontext_fast_to_control') * cyclesPerTick,
+      resumeCycles: this.perCall('swapcontext_fast') * cyclesPerTick,
+    };
+    return { preemption, cores, workers: frac, windowTicks: Math.max(0, ...cores.map((c) => c.total)) };
   }
 }
 
@@ -133,5 +175,6 @@ export function breakdownTable(b: Breakdown): string {
   return [
     `time per core from the first send to the end (the dispatcher: its busy fraction above); workers ${CATEGORIES.map((k) => `${LABEL[k]} ${(100 * b.workers[k]).toFixed(1)} %`).join(', ')}`,
     ...rows.map((r) => r.map((x, i) => (i < 2 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ')),
+    ...(b.preemption.interrupts > 0 ? [`a preemption on a worker (${b.preemption.interrupts} interrupts): interrupt ${b.preemption.interruptCycles.toFixed(0)} cycles (delivery, stub, handler, EOI) + switch to the worker's main context ${b.preemption.switchToMainCycles.toFixed(0)} (swapcontext_fast_to_control) + resuming it later ${b.preemption.resumeCycles.toFixed(0)} (swapcontext_fast)`] : []),
   ].join('\n');
 }
