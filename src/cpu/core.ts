@@ -108,7 +108,14 @@ export class Core extends CoreMemory {
   readonly x87 = new X87State();
   /** The return stack buffer: CALL/RET prediction and its mispredict penalty (returnStack.ts). */
   readonly rsb: ReturnStackBuffer;
-  state: RunState = RunState.Running;
+  private runState: RunState = RunState.Running;
+  /** Told of every change of `state` (the machine's core heap, src/sim/coreHeap.ts). */
+  onStateChange: ((id: number) => void) | null = null;
+  get state(): RunState { return this.runState; }
+  set state(s: RunState) {
+    this.runState = s;
+    if (this.onStateChange !== null) this.onStateChange(this.id);
+  }
   /** STI / MOV SS interrupt shadow: delivery is blocked until after the next instruction. */
   interruptShadow = false;
   /** The local APIC, when the machine has one. */
