@@ -13,12 +13,16 @@ import { LIBDUNE_PROCESS } from '../src/bench/table2.js';
 
 const src = { sources: ['guest/libdune/tests/syscalls.c'] };
 
-function run(dune: boolean) {
+function run(dune: boolean, optimizations = true) {
   const elf = buildLinuxProgram({ name: dune ? 'dune-syscalls' : 'linux-syscalls', ...src, ...(dune ? { after: LIBDUNE_PROCESS } : {}) });
   const exits = new Map<number, number>();
   const r = runLinuxElf(elf, {
     cores: 1, maxCycles: 5e8,
-    beforeRun: (m) => { m.events.on('vmexit', (e) => exits.set(e.reason, (exits.get(e.reason) ?? 0) + 1)); },
+    ...(optimizations ? {} : { spinDetection: false }),
+    beforeRun: (m) => {
+      m.events.on('vmexit', (e) => exits.set(e.reason, (exits.get(e.reason) ?? 0) + 1));
+      if (!optimizations) { m.decode.cacheBlocks = false; for (const c of m.cores) c.tlb.filterEnabled = false; }
+    },
   });
   return { ...r, exits };
 }
@@ -47,5 +51,11 @@ describe('a Dune process: system calls through VMCALL', () => {
     expect(dune.exits.get(18)).toBe(12 + 7 + 1);
     // nothing unhandled: the only other exits are the EPT's first touches (48)
     expect([...dune.exits.keys()].sort((a, b) => a - b)).toEqual([18, 48]);
+  });
+
+  it('the same cycles with the TLB filter, the block cache and spin detection off (EPT, VPID and the exit loop)', () => {
+    const off = run(true, false);
+    expect(off.console).toBe(dune.console);
+    expect(off.cores).toEqual(dune.cores);
   });
 });
