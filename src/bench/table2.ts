@@ -92,7 +92,12 @@ export function runTable2Column(column: Table2Column, opts: Table2Options = {}):
   syms.add(boot.program, 0, 0x1000000);
   syms.add(boot.kernel, 0x1000000, 0x4000000);
   const rowsOf = [...TABLE2_PAPER.map((r) => r.row), 'baseline', ...(column === 'dune' ? ['ring3'] : [])];
-  const prof = new PhaseProfiler(m, syms, rowsOf.map((r) => ({ begin: `t2_begin_${r}`, end: `t2_end_${r}` })));
+  // VMX instructions are phases of their own: VMRESUME carries the VM entry, VMCALL the exit's start.
+  const vmxPhase = (_sym: string, insn: string): string | null => {
+    const mnem = insn.split(/\s+/)[0] ?? '';
+    return mnem === 'vmresume' ? 'VMRESUME (VM entry)' : mnem === 'vmcall' ? 'VMCALL' : mnem === 'vmread' ? 'VMREAD' : mnem === 'vmwrite' ? 'VMWRITE' : null;
+  };
+  const prof = new PhaseProfiler(m, syms, rowsOf.map((r) => ({ begin: `t2_begin_${r}`, end: `t2_end_${r}` })), vmxPhase);
   // VM exits and system calls inside each window: a SYSCALL lands at LSTAR in both columns (the host's
   // entry_SYSCALL_64, or the Dune stub the guest maps at that address).
   const marks = new Map<number, { row: string; begin: boolean }>();
