@@ -89,18 +89,20 @@ uint64_t dune_host_gpa_to_hpa(uint64_t gpa) {
 
 /*
  * A VMCALL system call (vmx_handle_syscall): the guest's registers as a pt_regs, the table's entry, the
- * result into RAX. Dune runs the Linux handlers directly and refuses what would need the thread's own
- * frame (clone and fork get Dune's own versions, sigaltstack and rt_sigreturn are refused); this
- * kernel does the same, with -ENOSYS for those.
+ * result into RAX. Dune calls the Linux handlers directly: sigaltstack and iopl it refuses with -EINVAL;
+ * clone and fork it replaces with its own (dune_clone, not modelled here: -ENOSYS), and rt_sigreturn,
+ * which rewrites the thread's user frame, has no frame to rewrite here (-ENOSYS).
  */
 #define __NR_rt_sigreturn 15
 #define __NR_clone 56
 #define __NR_fork 57
 #define __NR_vfork 58
 #define __NR_sigaltstack 131
+#define __NR_iopl 172
 void dune_host_syscall(struct vmx_vcpu *vcpu) {
   u64 nr = vcpu->regs[VCPU_RAX];
-  if (nr == __NR_rt_sigreturn || nr == __NR_clone || nr == __NR_fork || nr == __NR_vfork || nr == __NR_sigaltstack) {
+  if (unlikely(nr == __NR_sigaltstack || nr == __NR_iopl)) { vcpu->regs[VCPU_RAX] = (u64)-EINVAL; return; }
+  if (unlikely(nr == __NR_rt_sigreturn || nr == __NR_clone || nr == __NR_fork || nr == __NR_vfork)) {
     vcpu->regs[VCPU_RAX] = (u64)-ENOSYS;
     return;
   }
