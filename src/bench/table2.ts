@@ -82,7 +82,7 @@ export interface Table2Row {
   linuxEvents: number;
   /** this machine: the whole switch, per switch (RDTSC) */
   linuxAbsolute: number;
-  /** the Dune column: needs the Dune module (guest/dune), not built yet */
+  /** the Dune column: needs the host kernel to carry the Dune module (guest/dune), whose system calls it answers */
   dune: null;
   paper: { linux: number; dune: number };
   /** (linux - paper) / paper */
@@ -145,7 +145,7 @@ export function table2(opts: Table2Options = {}): Table2Result {
     baseline: base.rdtsc,
     iterations,
     notes: [
-      'Dune column: null until the Dune module and libdune exist as guest code (guest/dune); the three fast variants make no system call, so their Dune cells will equal the Linux ones.',
+      'Dune column: null until the host kernel carries the Dune module (guest/dune runs today under a minimal kernel that answers no system call but exit); the three fast variants make no system call, so their Dune cells will equal the Linux ones.',
       `A cell is one switch's cost above the bare register switch (swapcontext_very_fast, ${base.rdtsc.toFixed(1)} cycles per switch on this machine).`,
     ],
   };
