@@ -288,7 +288,7 @@ describe.concurrent('shinjuku-emu errors: one line, status 2, no stack trace', (
   it('rejects an unknown command', async ({ expect }) => {
     const r = await cli('frobnicate');
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("shinjuku-emu: unknown command 'frobnicate' (commands: run, demo, debug, trace, load, table1, table2)\nTry 'shinjuku-emu --help' for more information.\n");
+    expect(r.stderr).toBe("shinjuku-emu: unknown command 'frobnicate' (commands: run, demo, debug, trace, load, sweep, merge, table1, table2)\nTry 'shinjuku-emu --help' for more information.\n");
   });
 
   // Thunks: the temporary files only exist once beforeAll has run.
@@ -369,17 +369,20 @@ describe.concurrent('shinjuku-emu demo, --help, --version', () => {
 });
 
 describe.concurrent('shinjuku-emu table2', () => {
-  it('--json prints one object with the paper\'s four rows, Linux cells, a null Dune column and the calibrated cells', async ({ expect }) => {
+  it('--json prints one object with the paper\'s four rows, Linux and Dune cells, the calibrated cells and the ring-3 round trip', async ({ expect }) => {
     const r = await cli('table2', '--json', '--iterations', '5');
     expect(r.status).toBe(0);
-    const j = JSON.parse(r.stdout) as { rows: { mechanism: string; linux: number; dune: null; calibrated: string[] }[] };
+    const j = JSON.parse(r.stdout) as { rows: { mechanism: string; linux: number; dune: number; calibrated: string[] }[]; ring3: { paper: number; machine: number } };
     expect(j.rows.map((x) => x.mechanism)).toEqual(['swapcontext', 'No signal mask', 'No FP-restore', 'No FP-save']);
     for (const x of j.rows) {
       expect(typeof x.linux).toBe('number');
-      expect(x.dune).toBeNull();
+      expect(typeof x.dune).toBe('number');
       expect(Array.isArray(x.calibrated)).toBe(true);
+      expect(x.calibrated).not.toContain('dune');
     }
     expect(j.rows[1]!.calibrated).toEqual([]);
+    expect(j.ring3.paper).toBe(84);
+    expect(typeof j.ring3.machine).toBe('number');
   });
   it('rejects a bad --iterations in one line', async ({ expect }) => {
     const r = await cli('table2', '--iterations', '0');

@@ -55,6 +55,15 @@ static uint64_t *ept_lookup(struct vmx_vcpu *vcpu, uint64_t gpa, int level) {
 
 int vmx_do_ept_fault(struct vmx_vcpu *vcpu, uint64_t gpa, uint64_t gva, int fault_flags) {
   (void)gva;
+  if (dune_host_gpa_to_hpa) {
+    /* The process's address space: the page behind this GPA, 4 KiB, write-back (kern/ept.c ept_set_epte). */
+    uint64_t hpa = dune_host_gpa_to_hpa(gpa & ~0xfffull);
+    if (!hpa) return -1;
+    *ept_lookup(vcpu, gpa & ~0xfffull, 0) = (hpa & EPT_ADDR) | EPT_RWX | EPT_MT_WB | EPT_A | EPT_D;
+    struct { uint64_t eptp, rsvd; } d = { vcpu->eptp, 0 };
+    invept(1, &d);
+    return 0;
+  }
   if (gpa >= (1ull << 32)) return -1;
   if (gpa >= DEVICE_START) {
     uint64_t page = gpa & ~0xfffull;

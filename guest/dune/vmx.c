@@ -481,7 +481,7 @@ __attribute__((noinline)) static int vmx_handle_msr_write(struct vmx_vcpu *vcpu)
 }
 
 /* vmx_handle_syscall: a VMCALL is a system call (RAX = number). exit / exit_group end the vCPU; the
- * host kernel's system-call table answers the rest once a kernel carries the module (issue 14). */
+ * carrying kernel's system-call table answers the rest when it offers one (dune_host_syscall). */
 static void vmx_handle_syscall(struct vmx_vcpu *vcpu) {
   uint64_t nr = vcpu->regs[VCPU_RAX];
   if (nr == DUNE_SYS_EXIT || nr == 231) {
@@ -489,6 +489,7 @@ static void vmx_handle_syscall(struct vmx_vcpu *vcpu) {
     vcpu->ret_code = (int)((DUNE_RET_EXIT << 8) | (vcpu->regs[VCPU_RDI] & 0xff));
     return;
   }
+  if (dune_host_syscall) { dune_host_syscall(vcpu); return; }
   vcpu->regs[VCPU_RAX] = (uint64_t)-38; /* -ENOSYS */
 }
 

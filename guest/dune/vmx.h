@@ -82,6 +82,15 @@ void dune_host_apic_send(uint32_t apic_id, uint32_t vector); /* a fixed IPI */
 uint32_t dune_host_apic_id(void);               /* this core's local APIC ID */
 uint16_t dune_host_tr_selector(void);           /* this core's TSS selector (Linux: GDT_ENTRY_TSS * 8) */
 int dune_host_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Optional (weak: a kernel that does not define them keeps the module's own behaviour):
+ *  - dune_host_syscall: a VMCALL system call other than exit / exit_group, forwarded to the carrying
+ *    kernel's system-call table (Dune's vmx_handle_syscall calls Linux's sys_call_table); the result
+ *    goes into the vCPU's RAX.
+ *  - dune_host_gpa_to_hpa: the host-physical page behind a guest-physical address, 0 if none. Dune's
+ *    guest-physical space is the process's virtual address space (kern/ept.c ept_lookup_gpa with
+ *    get_user_pages); a kernel that defines this gets that mirror, 4 KiB pages on demand. */
+void dune_host_syscall(struct vmx_vcpu *vcpu) __attribute__((weak));
+uint64_t dune_host_gpa_to_hpa(uint64_t gpa) __attribute__((weak));
 
 /* ---- the module ---- */
 int vmx_init(void);                             /* once: descriptors, virtual-APIC pages, MSR bitmap */
