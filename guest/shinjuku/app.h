@@ -33,6 +33,10 @@ double app_tsc_per_ns(void);
 void *app_alloc(uint64_t bytes);
 /* Keys the key-value store holds (from the configuration). */
 uint32_t app_kv_keys(void);
+/* The key-value store's calibrated per-key residual (profile kvStore.perKeyResidual), in TSC ticks × 256. */
+uint64_t app_kv_key_residual_q8(void);
+/* The key-value store's database files in memory (src/shinjuku/kvdb.ts), or 0. */
+const uint8_t *app_kv_db(void);
 
 /* Run fn(arg) with interrupts (hence preemption) off: the paper's call_safe (§3.6). */
 static inline void call_safe(void (*fn)(void *), void *arg) {

@@ -52,6 +52,8 @@ struct shinjuku_cfg {
   double preemption_delay_ns;         /* the quantum */
   double tsc_per_ns;
   uint64_t mem_base, mem_size;        /* the region platform_alloc hands out */
+  uint64_t kv_key_residual_q8;        /* the key-value store's per-key residual (profile kvStore.perKeyResidual), TSC ticks × 256 */
+  uint64_t kv_db_base, kv_db_bytes;   /* the key-value store's files, laid out in memory by the host */
 };
 
 /* What the guest counts; the host reads it after the run. */

@@ -24,6 +24,8 @@ static struct { void *self; } dispatcher_percpu, networker_percpu;
 double app_tsc_per_ns(void) { return shinjuku_cfg.tsc_per_ns; }
 void *app_alloc(uint64_t bytes) { return platform_alloc(bytes, 64); }
 uint32_t app_kv_keys(void) { return shinjuku_cfg.kv_keys; }
+uint64_t app_kv_key_residual_q8(void) { return shinjuku_cfg.kv_key_residual_q8; }
+const uint8_t *app_kv_db(void) { return (const uint8_t *)(uintptr_t)shinjuku_cfg.kv_db_base; }
 
 int test_main_smp(long core, long ncores) {
   if (core == 0) {

@@ -35,7 +35,7 @@ static struct worker_percpu percpu_area[MAX_WORKERS];
 static inline struct worker_percpu *me(void) { return platform_percpu(); }
 
 /* The request: parse the frame, run the application, build and send the reply with interrupts off. */
-static void generic_work(uint64_t mbuf) {
+__attribute__((noinline)) static void generic_work(uint64_t mbuf) {
   __asm__ volatile("sti" ::: "memory");
   uint8_t *f = (uint8_t *)(uintptr_t)mbuf;
   request *req = (request *)(f + PAYLOAD_OFF);
@@ -60,7 +60,7 @@ static void generic_work(uint64_t mbuf) {
 }
 
 /* The preemption handler (Shinjuku's test_handler on vector 0xF2). */
-static void preempt_handler(struct platform_tf *tf) {
+__attribute__((noinline)) static void preempt_handler(struct platform_tf *tf) {
   (void)tf;
   __asm__ volatile("cli" ::: "memory"); /* a trap gate leaves IF set */
   platform_eoi();
@@ -69,7 +69,8 @@ static void preempt_handler(struct platform_tf *tf) {
   /* Resumed (maybe elsewhere): return to the stub, whose IRETQ restores IF = 1. */
 }
 
-static void handle_new_packet(struct worker_percpu *p, unsigned i) {
+/* noinline: each step is its own symbol, so the per-core time breakdown (src/shinjuku/breakdown.ts) can tell them apart. */
+__attribute__((noinline)) static void handle_new_packet(struct worker_percpu *p, unsigned i) {
   ucontext_t *cont = dispatcher_requests[i].rnbl;
   p->cont = cont;
   getcontext_fast(cont);
@@ -79,7 +80,7 @@ static void handle_new_packet(struct worker_percpu *p, unsigned i) {
   swapcontext_very_fast(&p->uctx_main, cont);
 }
 
-static void handle_context(struct worker_percpu *p, unsigned i) {
+__attribute__((noinline)) static void handle_context(struct worker_percpu *p, unsigned i) {
   ucontext_t *cont = dispatcher_requests[i].rnbl;
   p->cont = cont;
   p->finished = 0;
@@ -87,7 +88,7 @@ static void handle_context(struct worker_percpu *p, unsigned i) {
   swapcontext_fast(&p->uctx_main, cont);
 }
 
-static void finish_request(struct worker_percpu *p, unsigned i) {
+__attribute__((noinline)) static void finish_request(struct worker_percpu *p, unsigned i) {
   worker_responses[i].timestamp = dispatcher_requests[i].timestamp;
   worker_responses[i].type = dispatcher_requests[i].type;
   worker_responses[i].mbuf = dispatcher_requests[i].mbuf;
@@ -113,12 +114,16 @@ void init_worker(unsigned i) {
   worker_responses[i].flag = PROCESSED;
 }
 
+/* The idle worker: one load per iteration, so the emulator's spin detection sleeps here until the dispatcher writes. */
+__attribute__((noinline)) static void wait_for_request(volatile uint64_t *doorbell) {
+  while (*doorbell == WAITING) __asm__ volatile("pause");
+}
+
 void do_work(unsigned i) {
   struct worker_percpu *p = &percpu_area[i];
   volatile uint64_t *doorbell = &dispatcher_requests[i].flag;
   for (;;) {
-    /* One load per iteration: the emulator's spin detection sleeps here until the dispatcher writes. */
-    while (*doorbell == WAITING) __asm__ volatile("pause");
+    wait_for_request(doorbell);
     dispatcher_requests[i].flag = WAITING;
     p->preemptions = dispatcher_requests[i].preemptions;
     if (dispatcher_requests[i].category == PACKET) handle_new_packet(p, i);

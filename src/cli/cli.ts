@@ -10,14 +10,16 @@ import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { debugCommand } from './commands/debug.js';
 import { traceCommand } from './commands/trace.js';
+import { table1Command } from './commands/table1.js';
 import { table2Command } from './commands/table2.js';
 import { loadCommand } from './commands/load.js';
+import { sweepCommand, mergeCommand } from './commands/sweep.js';
 import { INTERNAL_STATUS, USAGE_STATUS, UsageError, userFacing } from './errors.js';
 import { errorLine } from './report.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-const COMMAND_LIST = [runCommand, demoCommand, debugCommand, traceCommand, loadCommand, table2Command];
+const COMMAND_LIST = [runCommand, demoCommand, debugCommand, traceCommand, loadCommand, sweepCommand, mergeCommand, table1Command, table2Command];
 const COMMANDS = COMMAND_LIST.map((c) => c.name);
 
 /** Thrown out of yargs' fail hook once a usage error has been printed, to end parsing there. */
@@ -60,6 +62,7 @@ export function usageMessage(msg: string, args: string[]): string {
     const names = m[1]!.split(', ').map((n) => `--${n}`);
     return `${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} required`;
   }
+  if (/^Not enough non-option arguments/.test(msg) && command === 'merge') return 'merge needs the part files (from sweep --shard or load --shard)';
   if (/^Not enough non-option arguments/.test(msg)) return `${command ?? 'the command'} needs an <image>: a guest ELF file, or a .c source to build`;
   return msg;
 }

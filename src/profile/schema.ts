@@ -170,6 +170,8 @@ export const ProfileSchema = z
         apicVirtualization: CostEntry,
       })
       .strict(),
+    // The key-value store application (guest/shinjuku/app_kv.c): its one calibrated per-key residual.
+    kvStore: z.object({ perKeyResidual: CostEntry }).strict(),
     // The NIC (src/devices/nic.ts, issue 15): link speeds, DMA and wire latencies, its MMIO cost, DDIO.
     nic: z
       .object({

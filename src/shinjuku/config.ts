@@ -137,11 +137,13 @@ export function resolveConfig(file: ConfigFile, o: ConfigOverrides): PointConfig
   const warmup = o.warmup ?? load.warmup ?? 0.1;
   return {
     workers, policy, preempt: o.preempt ?? file.preempt ?? 'when-queued', quantumUs, app,
-    kvKeys: o.kvKeys ?? file.kvKeys ?? 300_000,
+    // db_bench's default --num.
+    kvKeys: o.kvKeys ?? file.kvKeys ?? 1_000_000,
     rxQueues: o.rxQueues ?? file.rxQueues ?? 1,
     lineRate: o.lineRate ?? file.lineRate ?? '10G',
     poolContexts: file.poolContexts ?? 16384,
-    memoryMiB: file.memoryMiB ?? 512,
+    // The key-value store's files (kvdb.ts: 126 bytes a key) live at the top of memory.
+    memoryMiB: file.memoryMiB ?? (app === 'kv' ? 768 : 512),
     dist: distText, types, rate, requests,
     arrival: o.arrival ?? load.arrival ?? 'poisson',
     flows: o.flows ?? load.flows ?? 1920,

@@ -12,6 +12,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { RawPoint } from './server.js';
 import type { PointConfig } from './config.js';
+import type { Breakdown } from './breakdown.js';
 
 export interface TypeResult {
   type: string;
@@ -49,6 +50,8 @@ export interface PointResult {
   simulatedRequestsPerHostSecond: number;
   seed: number;
   config: PointConfig;
+  /** Per-core time breakdown (load --breakdown; of the first replica when merged). */
+  breakdown?: Breakdown;
 }
 
 export function newHistogram(): hdr.Histogram {
@@ -179,5 +182,6 @@ export function jsonSummary(r: PointResult, withHistograms = false): Record<stri
     simulatedUs: r.simulatedUs, hostSeconds: r.hostSeconds, simulatedRequestsPerHostSecond: r.simulatedRequestsPerHostSecond,
     seed: r.seed,
     config: r.config,
+    ...(r.breakdown ? { breakdown: r.breakdown } : {}),
   };
 }

@@ -15,6 +15,7 @@ import { RESERVED_END } from '../loader/layout.js';
 import { runLoad, type LoadRunResult } from '../load/harness.js';
 import { parseDist } from '../load/dist.js';
 import type { PointConfig } from './config.js';
+import { buildKvDb, type KvDb } from './kvdb.js';
 
 /** Where the guest's pools start: the first 2 MiB boundary above the boot area. */
 const POOL_BASE = Math.ceil(RESERVED_END / 0x200000) * 0x200000;
@@ -31,6 +32,21 @@ function symbol(image: ElfImage, name: string): number {
   const s = image.symbols.find((x) => x.name === name);
   if (!s) throw new ServerError(`the server image has no symbol '${name}'`);
   return s.value;
+}
+
+const dbCache = new Map<number, KvDb>();
+/** The key-value store's files for this many keys (built once per process). */
+function kvDb(keys: number): KvDb {
+  let db = dbCache.get(keys);
+  if (!db) { dbCache.clear(); db = buildKvDb(keys); dbCache.set(keys, db); }
+  return db;
+}
+
+/** End of the pool region: the top of memory, or the start of the key-value store's files there. */
+function poolEnd(c: PointConfig): number {
+  const top = c.memoryMiB * 2 ** 20;
+  if (c.app !== 'kv') return top;
+  return top - Math.ceil(kvDb(c.kvKeys).bytes.length / 0x200000) * 0x200000;
 }
 
 /** Lay out struct shinjuku_cfg (guest/shinjuku/dispatch.h) in guest memory. */
@@ -54,7 +70,17 @@ function writeConfig(m: Machine, image: ElfImage, c: PointConfig, profile: Profi
   dv.setFloat64(a + 208, c.quantumUs * 1000, true);
   dv.setFloat64(a + 216, tscPerNs, true);
   dv.setBigUint64(a + 224, BigInt(POOL_BASE), true);
-  dv.setBigUint64(a + 232, BigInt(c.memoryMiB * 2 ** 20 - POOL_BASE), true);
+  dv.setBigUint64(a + 232, BigInt(poolEnd(c) - POOL_BASE), true);
+  // Cycles → TSC ticks (the guest spins on the TSC).
+  const residual = profile.kvStore.perKeyResidual.cycles * (profile.clock.tscHz.value / profile.clock.coreHz.value);
+  dv.setBigUint64(a + 240, BigInt(Math.round(residual * 256)), true);
+  if (c.app === 'kv') {
+    const db = kvDb(c.kvKeys);
+    const base = poolEnd(c);
+    m.mem.u8.set(db.bytes, base);
+    dv.setBigUint64(a + 248, BigInt(base), true);
+    dv.setBigUint64(a + 256, BigInt(db.bytes.length), true);
+  }
 }
 
 /** struct shinjuku_stats (guest/shinjuku/dispatch.h). */
@@ -77,11 +103,31 @@ function readStats(m: Machine, image: ElfImage, workers: number): GuestStats {
   };
 }
 
+/**
+ * The key-value store's own measurements (guest/shinjuku/app_kv.c kv_stats):
+ * per operation shape (GET, SCAN of n keys), requests and the mean time
+ * inside handle_request (RDTSC at its start and end), µs.
+ */
+export interface KvOpStats { op: 'GET' | 'SCAN'; keys: number; count: number; meanUs: number }
+
+function readKvStats(m: Machine, image: ElfImage, ticksPerUs: number): KvOpStats[] | undefined {
+  const s = image.symbols.find((x) => x.name === 'kv_stats');
+  if (!s) return undefined;
+  const out: KvOpStats[] = [];
+  for (let i = 0; i < 8; i++) {
+    const q = (off: number) => Number(m.mem.dv.getBigUint64(s.value + 32 * i + off, true));
+    if (q(0) === 0) continue;
+    out.push({ op: q(0) === 1 ? 'GET' : 'SCAN', keys: q(8), count: q(16), meanUs: q(24) / Math.max(1, q(16)) / ticksPerUs });
+  }
+  return out;
+}
+
 export interface RawPoint {
   config: PointConfig;
   run: LoadRunResult;
   stats: GuestStats;
   profile: Profile;
+  kv?: KvOpStats[];
 }
 
 export interface PointRunOptions {
@@ -97,6 +143,11 @@ export interface PointRunOptions {
 export function runPoint(c: PointConfig, opts: PointRunOptions = {}): RawPoint {
   const profile = opts.profile ?? loadProfile();
   const image = serverImage(c.app);
+  // Contexts, stacks, receive buffers and task nodes: about 5.5 KiB per pooled context, plus rings.
+  const need = c.poolContexts * 5632 + 16 * 2 ** 20;
+  if (poolEnd(c) - POOL_BASE < need) {
+    throw new ServerError(`memoryMiB ${c.memoryMiB} is too small: ${c.app === 'kv' ? `the key-value store's ${c.kvKeys} keys take ${Math.ceil(kvDb(c.kvKeys).bytes.length / 2 ** 20)} MiB and ` : ''}the pools need ${Math.ceil(need / 2 ** 20)} MiB above the first ${POOL_BASE / 2 ** 20} MiB; raise memoryMiB in the configuration file`);
+  }
   const dist = parseDist(c.dist);
   const run = runLoad({
     image,
@@ -119,5 +170,6 @@ export function runPoint(c: PointConfig, opts: PointRunOptions = {}): RawPoint {
     throw new ServerError(`the server stopped before the load finished: ${s.reason}${where}: ${s.detail}${run.console ? `\nconsole:\n${run.console}` : ''}`);
   }
   if (Number.isNaN(run.readyTick)) throw new ServerError(`the server never said it was ready; console:\n${run.console}`);
-  return { config: c, run, stats: readStats(run.machine, run.image, c.workers), profile };
+  const kv = readKvStats(run.machine, run.image, profile.clock.tscHz.value / 1e6);
+  return { config: c, run, stats: readStats(run.machine, run.image, c.workers), profile, ...(kv ? { kv } : {}) };
 }

@@ -11,6 +11,7 @@ import { runPoint, ServerError } from '../../shinjuku/server.js';
 import { pointResult, mergeResults, jsonSummary, type PointResult } from '../../shinjuku/metrics.js';
 import { loadProfile } from '../../profile/load.js';
 import { TraceBuilder } from '../../debug/trace.js';
+import { BreakdownRecorder, breakdownTable } from '../../shinjuku/breakdown.js';
 import { InputError, UsageError } from '../errors.js';
 import type { CliCommand } from './common.js';
 
@@ -97,6 +98,7 @@ function builder(y: Argv) {
     .option('replicas', { describe: 'independent runs of the point (seeds seed, seed+1, ...), merged', type: 'number', default: 1 })
     .option('shard', { describe: 'run only replica(s) K of N (K/N) and print the unmerged parts; combine with `shinjuku-emu merge`', type: 'string', requiresArg: true })
     .option('histograms', { describe: 'include the encoded HDR histograms in --json', type: 'boolean' })
+    .option('breakdown', { describe: 'per-core time in requests, context switches, interrupts, idle (from the event stream; slower: spin detection is off)', type: 'boolean' })
     .example('$0 load --policy sq --dist bimodal:99.5-0.5,0.5-500 --workers 4 --rate 400000 --requests 20000 --placement tail', 'one point of Fig. 5c')
     .example('$0 load --policy mq --dist bimodal:50-1,50-100 --workers 4 --rate 50000 --json', 'Fig. 6a, JSON on the last line')
     .example('$0 load --config point.json --shard 0/4 --replicas 4 --json > part0.json', 'one shard of a point; merge the parts later');
@@ -104,16 +106,19 @@ function builder(y: Argv) {
 
 type Args = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
 
-export function runReplicas(c: PointConfig, replicas: number, select: (i: number) => boolean, profilePath?: string, trace?: { file: string; us: number }): PointResult[] {
+export function runReplicas(c: PointConfig, replicas: number, select: (i: number) => boolean, profilePath?: string, trace?: { file: string; us: number }, breakdown = false): PointResult[] {
   const profile = profilePath ? loadProfile(profilePath) : undefined;
   const out: PointResult[] = [];
   for (let i = 0; i < replicas; i++) {
     if (!select(i)) continue;
     let tb: TraceBuilder | null = null;
+    let br: BreakdownRecorder | null = null;
+    const first = out.length === 0;
     const raw = runPoint({ ...c, seed: c.seed + i }, {
       ...(profile ? { profile } : {}),
-      beforeRun: trace && out.length === 0 ? (m) => {
-        tb = new TraceBuilder(m.cores.length, { from: 0, to: Infinity, title: 'shinjuku-emu load' }).attach(m);
+      beforeRun: (trace || breakdown) && first ? (m, image) => {
+        if (trace) tb = new TraceBuilder(m.cores.length, { from: 0, to: Infinity, title: 'shinjuku-emu load' }).attach(m);
+        if (breakdown) br = new BreakdownRecorder(m, image).attach();
       } : undefined,
     });
     if (tb !== null && trace) {
@@ -124,7 +129,9 @@ export function runReplicas(c: PointConfig, replicas: number, select: (i: number
       const t = b.build(end);
       try { writeFileSync(trace.file, JSON.stringify(t.json)); } catch (e) { throw new InputError(`cannot write the trace to '${trace.file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
     }
-    out.push(pointResult(raw));
+    const r = pointResult(raw);
+    if (br !== null) { const b = br as BreakdownRecorder; b.detach(); r.breakdown = b.result(c.workers); }
+    out.push(r);
   }
   return out;
 }
@@ -140,7 +147,7 @@ const definition = (done: (status: number) => void): CommandModule<object, Args>
     const shard = parseShard(a.shard);
     let parts: PointResult[];
     try {
-      parts = runReplicas(c, replicas, (i) => !shard || i % shard.n === shard.k, a.profile, a.trace ? { file: a.trace, us: a['trace-us'] } : undefined);
+      parts = runReplicas(c, replicas, (i) => !shard || i % shard.n === shard.k, a.profile, a.trace ? { file: a.trace, us: a['trace-us'] } : undefined, a.breakdown ?? false);
     } catch (e) {
       if (e instanceof ServerError) { process.stderr.write(`shinjuku-emu: ${e.message}\n`); done(1); return; }
       throw e;
@@ -153,7 +160,7 @@ const definition = (done: (status: number) => void): CommandModule<object, Args>
     }
     const r = mergeResults(parts);
     if (a.json) process.stdout.write(JSON.stringify(jsonSummary(r, a.histograms ?? false)) + '\n');
-    else process.stdout.write(summaryTable(r) + '\n');
+    else process.stdout.write(summaryTable(r) + '\n' + (r.breakdown ? breakdownTable(r.breakdown) + '\n' : ''));
     done(r.timeouts > 0 && r.measured === 0 ? 1 : 0);
   },
 });
