@@ -2,43 +2,118 @@
  * `npm run bench`: host speed of the emulator (docs/architecture.md "Performance":
  * performance is measured in benchmarks, never in timed tests).
  *
- * Reports guest instructions per host second on compute-bound guests, with
- * cycle accounting on and no event listeners — the figure to compare with
- * Bochs (~57 M instructions/s on this machine class, accounting no time).
+ * Reports guest instructions per host second, with cycle accounting and the
+ * coherence model on and no event listeners. `bigsort` (a merge sort of 300 k
+ * 64-bit keys and a 1 M-slot hash table: a working set of ~20 MiB) and
+ * `branchy` (a bytecode interpreter walking a 64 k-node tree) are what users
+ * run; `sort` and `control` fit in L1.
+ *
+ * Side by side with Bochs: when SHINJUKU_PEERS names the peers directory
+ * (run-bochs3.sh or run-bochs.sh there), each single-core program also boots
+ * on Bochs from the same image in the same run; Bochs's boot (BIOS, GRUB, the
+ * loader) is measured with an empty guest and subtracted, and Bochs's rate is
+ * our instruction count over its remaining time (the same image executes the
+ * same instructions on both). Bochs accounts no time and models no caches.
+ *
+ *   npm run bench [-- NAME...] [--quick]
+ *   SHINJUKU_PEERS=/path/to/peers npm run bench -- bigsort
+ * Optimizations can be turned off for comparison with SHINJUKU_OPT=-name,...
+ * (see `optFlagsFromEnv` in src/sim/run.ts): results are identical, only speed changes.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { buildGuestImage } from '../src/guest/build.js';
-import { runImage } from '../src/sim/run.js';
+import { runImage, optFlagsFromEnv, type RunResult } from '../src/sim/run.js';
+import { loadProfile } from '../src/profile/load.js';
 
-interface Case { name: string; sources: string[]; cores: number; repeat: number; spin?: boolean; label?: string; cflags?: string[] }
+interface Case {
+  name: string; sources: string[]; cores: number; repeat: number;
+  spin?: boolean; label?: string; cflags?: string[];
+  /** Compare with Bochs (single-core programs whose instruction count does not depend on timing). */
+  bochs?: boolean;
+  /** Report host seconds per simulated second instead of (or besides) instructions per second. */
+  perSimSecond?: boolean;
+}
 
 const cases: Case[] = [
-  { name: 'sort', sources: ['guest/tests/sort.c'], cores: 1, repeat: 3 },
-  { name: 'control', sources: ['guest/tests/control.c'], cores: 1, repeat: 3 },
+  { name: 'bigsort', label: 'bigsort (20 MiB set)', sources: ['bench/guest/bigsort.c'], cores: 1, repeat: 1, bochs: true },
+  { name: 'branchy', sources: ['bench/guest/branchy.c'], cores: 1, repeat: 1, bochs: true },
+  { name: 'sort', label: 'sort (fits L1)', sources: ['guest/tests/sort.c'], cores: 1, repeat: 2, bochs: true },
+  { name: 'control', sources: ['guest/tests/control.c'], cores: 1, repeat: 2, bochs: true },
   { name: 'smp_counter', sources: ['guest/tests/smp_counter.c'], cores: 4, repeat: 2 },
+  { name: 'ipi_xapic', label: 'ipi_xapic (4 cores)', sources: ['guest/apic/ipi_xapic.c', 'guest/apic/idt.c'], cores: 4, repeat: 2 },
   // Floating point and vector code (SSE2 baseline; AVX2/FMA with -march=haswell): the exact IEEE paths' host cost.
-  { name: 'fpmath', label: 'fpmath (SSE2 -O2)', sources: ['guest/fp/fpmath.c'], cores: 1, repeat: 3, cflags: ['-fno-math-errno', '-O2'] },
-  { name: 'fpmath', label: 'fpmath (AVX2 -O3)', sources: ['guest/fp/fpmath.c'], cores: 1, repeat: 3, cflags: ['-fno-math-errno', '-O3', '-march=haswell'] },
-  // An idle multi-core guest, with and without spin detection (same cycles either way).
-  { name: 'idle', label: 'idle (spin detect on)', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, repeat: 3, spin: true },
-  { name: 'idle', label: 'idle (spin detect off)', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, repeat: 3, spin: false },
-  { name: 'abandon', label: 'abandon (spin on)', sources: ['guest/spin/abandon.c'], cores: 8, repeat: 3, spin: true },
-  { name: 'abandon', label: 'abandon (spin off)', sources: ['guest/spin/abandon.c'], cores: 8, repeat: 3, spin: false },
+  { name: 'fpmath', label: 'fpmath (SSE2 -O2)', sources: ['guest/fp/fpmath.c'], cores: 1, repeat: 2, cflags: ['-fno-math-errno', '-O2'] },
+  { name: 'fpmath', label: 'fpmath (AVX2 -O3)', sources: ['guest/fp/fpmath.c'], cores: 1, repeat: 2, cflags: ['-fno-math-errno', '-O3', '-march=haswell'] },
+  // Idle multi-core guests, with and without spin detection (same cycles either way).
+  { name: 'idle', label: 'idle (spin detect on)', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, repeat: 2, spin: true },
+  { name: 'idle', label: 'idle (spin detect off)', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, repeat: 2, spin: false },
+  { name: 'idle', label: 'idle16 (16 cores)', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 16, repeat: 1, spin: true, perSimSecond: true },
+  { name: 'abandon', label: 'abandon (spin on)', sources: ['guest/spin/abandon.c'], cores: 8, repeat: 2, spin: true },
+  { name: 'abandon', label: 'abandon (spin off)', sources: ['guest/spin/abandon.c'], cores: 8, repeat: 2, spin: false },
 ];
 
-const only = process.argv[2];
-console.log('guest                 cores  instructions   cycles          host s   M instr/s (best)');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.filter((a) => !a.startsWith('--'));
+const opt = optFlagsFromEnv();
+const tscHz = loadProfile().clock.tscHz.value;
+
+/** The Bochs run script in the peers directory, if the environment names one that exists. */
+function bochsScript(): string | null {
+  const peers = process.env.SHINJUKU_PEERS;
+  if (!peers) return null;
+  for (const s of ['run-bochs3.sh', 'run-bochs.sh']) if (existsSync(join(peers, s))) return join(peers, s);
+  return null;
+}
+
+const bochs = bochsScript();
+const peersOut = bochs ? mkdtempSync(join(tmpdir(), 'shinjuku-bench-peers-')) : '';
+
+/** Wall seconds of one Bochs run of `img` (console checked against ours); null when it fails. */
+function bochsSeconds(img: string, cores: number, expect: string | null): number | null {
+  const t0 = performance.now();
+  const r = spawnSync(bochs!, [img, String(cores)], { encoding: 'latin1', env: { ...process.env, PEERS_OUT: peersOut }, maxBuffer: 1 << 26 });
+  const s = (performance.now() - t0) / 1000;
+  if (r.status !== 0) { console.log(`  bochs: exit status ${r.status}: ${(r.stderr ?? '').trim().split('\n').pop()}`); return null; }
+  if (expect !== null && !r.stdout.endsWith(expect)) { console.log('  bochs: console does not end with ours; ratio not reported'); return null; }
+  return s;
+}
+
+let bochsBoot = 0;
+if (bochs) {
+  const empty = buildGuestImage({ name: 'bench_empty', sources: ['bench/guest/empty.c'] });
+  const runs = [0, 1, 2].map(() => bochsSeconds(empty, 1, null) ?? Infinity);
+  bochsBoot = Math.min(...runs);
+  console.log(`Bochs (${bochs}): boot of an empty guest ${bochsBoot.toFixed(2)} s, subtracted below`);
+}
+console.log(`optimizations: ${Object.entries(opt).map(([k, v]) => `${k}=${v ? 'on' : 'off'}`).join(' ')}`);
+console.log('guest                 cores  instructions   cycles          host s   M instr/s   Bochs M/s  ratio');
 for (const c of cases) {
-  if (only && c.name !== only) continue;
-  const img = buildGuestImage({ name: c.name, sources: c.sources, cflags: c.cflags });
+  if (only.length > 0 && !only.includes(c.name)) continue;
+  const img = buildGuestImage({ name: c.sources[0]!.startsWith('bench/') ? `bench_${c.name}` : c.name, sources: c.sources, cflags: c.cflags });
   let best = Infinity;
-  let r = runImage(img, { cores: c.cores, spinDetection: c.spin });
-  for (let i = 0; i < c.repeat; i++) {
-    r = runImage(img, { cores: c.cores, spinDetection: c.spin });
+  let r: RunResult | null = null;
+  const repeat = quick ? 1 : c.repeat;
+  for (let i = 0; i < repeat; i++) {
+    r = runImage(img, { cores: c.cores, spinDetection: c.spin, opt });
     best = Math.min(best, r.hostSeconds);
   }
-  const ins = r.cores.reduce((a, x) => a + x.instructions, 0);
-  const cyc = Math.max(...r.cores.map((x) => x.cycles));
+  const ins = r!.cores.reduce((a, x) => a + x.instructions, 0);
+  const cyc = Math.max(...r!.cores.map((x) => x.cycles));
+  let extra = '';
+  if (c.perSimSecond) extra = `   ${(best / (cyc / tscHz)).toFixed(2)} host s per simulated s`;
+  else if (bochs && c.bochs && c.cores === 1) {
+    const s = bochsSeconds(img, c.cores, r!.console);
+    if (s !== null) {
+      const bRate = ins / Math.max(s - bochsBoot, 1e-3) / 1e6;
+      extra = `   ${bRate.toFixed(1).padStart(8)}   ${((ins / best / 1e6) / bRate).toFixed(2)}`;
+    }
+  }
   console.log(
-    `${(c.label ?? c.name).padEnd(22)}${String(c.cores).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${best.toFixed(3).padStart(8)}   ${(ins / best / 1e6).toFixed(1).padStart(8)}`,
+    `${(c.label ?? c.name).padEnd(22)}${String(c.cores).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${best.toFixed(3).padStart(8)}   ${(ins / best / 1e6).toFixed(1).padStart(8)}${extra}`,
   );
 }

@@ -288,7 +288,7 @@ describe.concurrent('shinjuku-emu errors: one line, status 2, no stack trace', (
   it('rejects an unknown command', async ({ expect }) => {
     const r = await cli('frobnicate');
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("shinjuku-emu: unknown command 'frobnicate' (commands: run, demo, debug, trace, load, sweep, merge, table2)\nTry 'shinjuku-emu --help' for more information.\n");
+    expect(r.stderr).toBe("shinjuku-emu: unknown command 'frobnicate' (commands: run, demo, debug, trace, load, sweep, merge, table1, table2)\nTry 'shinjuku-emu --help' for more information.\n");
   });
 
   // Thunks: the temporary files only exist once beforeAll has run.
@@ -369,17 +369,20 @@ describe.concurrent('shinjuku-emu demo, --help, --version', () => {
 });
 
 describe.concurrent('shinjuku-emu table2', () => {
-  it('--json prints one object with the paper\'s four rows, Linux cells, a null Dune column and the calibrated cells', async ({ expect }) => {
+  it('--json prints one object with the paper\'s four rows, Linux and Dune cells, the calibrated cells and the ring-3 round trip', async ({ expect }) => {
     const r = await cli('table2', '--json', '--iterations', '5');
     expect(r.status).toBe(0);
-    const j = JSON.parse(r.stdout) as { rows: { mechanism: string; linux: number; dune: null; calibrated: string[] }[] };
+    const j = JSON.parse(r.stdout) as { rows: { mechanism: string; linux: number; dune: number; calibrated: string[] }[]; ring3: { paper: number; machine: number } };
     expect(j.rows.map((x) => x.mechanism)).toEqual(['swapcontext', 'No signal mask', 'No FP-restore', 'No FP-save']);
     for (const x of j.rows) {
       expect(typeof x.linux).toBe('number');
-      expect(x.dune).toBeNull();
+      expect(typeof x.dune).toBe('number');
       expect(Array.isArray(x.calibrated)).toBe(true);
+      expect(x.calibrated).not.toContain('dune');
     }
     expect(j.rows[1]!.calibrated).toEqual([]);
+    expect(j.ring3.paper).toBe(84);
+    expect(typeof j.ring3.machine).toBe('number');
   });
   it('rejects a bad --iterations in one line', async ({ expect }) => {
     const r = await cli('table2', '--iterations', '0');
@@ -406,5 +409,23 @@ describe('option values', () => {
     expect(parseMaxCycles('2.5e6')).toBe(2_500_000);
     expect(parseMaxCycles(undefined)).toBeUndefined();
     for (const bad of ['0', '-5', '1.5', '5G', '1e400', '']) expect(() => parseMaxCycles(bad), bad).toThrow();
+  });
+});
+
+describe('shinjuku-emu table1', () => {
+  it('--json prints one object with the paper\'s five rows (Linux Signal first) and the calibrated cells', async () => {
+    const r = await cli('table1', '--json', '--iterations', '2');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout) as { rows: { mechanism: string; sender: number; receiver: number; total: number; calibrated: string[] }[] };
+    expect(j.rows.map((x) => x.mechanism)).toEqual(['Linux Signal', 'Vanilla IPI', 'IPI Sender-only Exit', 'IPI Receiver-only Exit', 'IPI No Exits']);
+    for (const x of j.rows) for (const k of ['sender', 'receiver', 'total'] as const) expect(typeof x[k]).toBe('number');
+    expect(j.rows[4]!.calibrated).toEqual(['sender', 'receiver', 'total']);
+    expect(j.rows[1]!.calibrated).toEqual([]);
+  }, 120_000);
+  it('rejects an unknown --explain row in one line', async () => {
+    const r = await cli('table1', '--explain', 'Fast IPI');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^shinjuku-emu: unknown Table 1 row 'Fast IPI' \(rows: 'Linux Signal', 'Vanilla IPI'/);
+    expectNoStackTrace(r.stderr);
   });
 });

@@ -8,7 +8,7 @@
  * either enters user space (core 0, the program's main thread) or idles
  * until clone() gives it a thread.
  *
- * shinjuku-emu: link entry_64.S mm.c apic.c sched.c exec.c syscalls.c signal.c fpu.c uaccess.c traps.c residual.c
+ * shinjuku-emu: link entry_64.S mm.c apic.c sched.c exec.c syscalls.c signal.c fpu.c uaccess.c traps.c residual.c dune.c ../dune/vmx.c ../dune/ept.c
  */
 #include "kernel.h"
 

@@ -10,6 +10,9 @@
 #include "kernel.h"
 
 #define __NR_write 1
+#define __NR_open 2
+#define __NR_close 3
+#define __NR_ioctl 16
 #define __NR_rt_sigaction 13
 #define __NR_rt_sigprocmask 14
 #define __NR_rt_sigreturn 15
@@ -40,6 +43,9 @@ long sys_tgkill(long, long, long);
 long sys_tkill(long, long);
 long sys_kill(long, long);
 long sys_clone(u64, u64, u64, u64, u64);
+long sys_open(const char *, long, long);   /* dune.c: the one device file, /dev/dune */
+long sys_close(long);
+long sys_ioctl(long, u64, u64);
 extern const char stub_rt_sigreturn[], stub_clone[];
 
 static long sys_ni_syscall(void) { return -ENOSYS; }
@@ -105,6 +111,9 @@ static long sys_clock_gettime(long which, struct timespec_k __user *tp) {
 const sys_call_ptr_t sys_call_table[NR_syscalls] = {
   [0 ... NR_syscalls - 1] = (sys_call_ptr_t)(void (*)(void))sys_ni_syscall,
   S(__NR_write, sys_write),
+  S(__NR_open, sys_open),
+  S(__NR_close, sys_close),
+  S(__NR_ioctl, sys_ioctl),
   S(__NR_rt_sigaction, sys_rt_sigaction),
   S(__NR_rt_sigprocmask, sys_rt_sigprocmask),
   S(__NR_rt_sigreturn, stub_rt_sigreturn),

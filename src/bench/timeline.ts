@@ -46,6 +46,7 @@ const OWN_PHASE: Record<string, string> = {
   syscall: 'SYSCALL', sysretq: 'SYSRET', sysret: 'SYSRET', swapgs: 'SWAPGS', wrmsr: 'WRMSR', rdmsr: 'RDMSR', iretq: 'IRETQ',
   fnstenv: 'FNSTENV', fldenv: 'FLDENV', stmxcsr: 'STMXCSR', ldmxcsr: 'LDMXCSR', xsave: 'XSAVE', xrstor: 'XRSTOR',
   rdtsc: 'RDTSC', rdtscp: 'RDTSCP', hlt: 'HLT', pause: 'PAUSE',
+  vmread: 'VMREAD', vmwrite: 'VMWRITE', vmresume: 'VMRESUME (with the VM entry)', vmlaunch: 'VMLAUNCH (with the VM entry)', vmcall: 'VMCALL',
 };
 
 /**
@@ -102,13 +103,38 @@ export class PhaseProfiler {
       this.markerAt.set(at(w.end), { name: w.begin, role: 'end', sticky });
     }
     this.unsubscribe.push(m.events.on('mispredict', (e) => { this.pendingPenalty[e.core]! += e.penalty; }));
-    this.unsubscribe.push(m.events.on('interrupt', (e) => { this.vectoring[e.core] = true; }));
+    this.bounds = Array.from({ length: n }, () => []);
+    this.tail = new Array(n).fill(null);
+    // What happens between two instructions, split at the hardware's own events (VMX transitions,
+    // posted-interrupt steps, virtual-interrupt delivery): each boundary closes the segment before it.
+    const mark = (core: number, tick: number, label: string, tail: string) => { this.bounds[core]!.push({ tick, label }); this.tail[core] = tail; };
+    const tailOr = (core: number, dflt: string) => this.tail[core] ?? dflt;
+    this.unsubscribe.push(m.events.on('interrupt', (e) => { this.vectoring[e.core] = true; mark(e.core, e.tick, 'interrupt recognition', 'IDT vectoring'); }));
+    this.unsubscribe.push(m.events.on('vmexit', (e) => {
+      mark(e.core, e.tick, tailOr(e.core, `${e.name} (exiting instruction)`), 'VM exit');
+      mark(e.core, e.end, 'VM exit', 'VM exit');
+    }));
+    this.unsubscribe.push(m.events.on('vmentry', (e) => {
+      mark(e.core, e.tick, tailOr(e.core, 'VMRESUME'), 'VM entry');
+      mark(e.core, e.end, 'VM entry', 'VM entry');
+    }));
+    const POSTED: Record<string, string> = {
+      notification: 'posted: notification (steps 1-2)', 'on-cleared': 'posted: ON cleared (step 3)', eoi: 'posted: physical EOI (step 4)',
+      'pir-to-virr': 'posted: PIR to VIRR (step 5)', rvi: 'posted: PIR to VIRR (step 5)', evaluate: 'posted: PIR to VIRR (step 5)',
+    };
+    this.unsubscribe.push(m.events.on('posted', (e) => { mark(e.core, e.tick, POSTED[e.step]!, 'virtual-interrupt recognition'); }));
+    this.unsubscribe.push(m.events.on('vintr', (e) => {
+      if (e.phase === 'delivered') { this.vectoring[e.core] = true; mark(e.core, e.tick, tailOr(e.core, 'virtual-interrupt recognition'), 'virtual-interrupt delivery and IDT vectoring'); }
+    }));
     this.unsubscribe.push(m.events.on('exception', (e) => { this.vectoring[e.core] = true; }));
     this.unsubscribe.push(m.events.on('retire', (e) => this.onRetire(e.core, e.rip, e.start, e.tick)));
     this.commitOf = new Set(windows.filter((w) => w.commit).map((w) => w.begin));
   }
 
   private readonly commitOf: Set<string>;
+  /** Per core: hardware boundaries since the last retired instruction, and the label of the time after the last one. */
+  private readonly bounds: { tick: number; label: string }[][];
+  private readonly tail: (string | null)[];
 
   stop(): void { for (const u of this.unsubscribe) u(); }
 
@@ -150,6 +176,10 @@ export class PhaseProfiler {
     const maps: Map<string, number>[] = [];
     if (this.cur[core] !== null) maps.push(this.cur[core]!.phases);
     if (this.pend[core] !== null) maps.push(this.pend[core]!.phases);
+    const bounds = this.bounds[core]!;
+    const tail = this.tail[core];
+    if (bounds.length > 0) { this.bounds[core] = []; }
+    this.tail[core] = null;
     if (maps.length === 0) { this.pendingPenalty[core] = 0; return; }
     let dt = tick - start;
     const pen = this.pendingPenalty[core]!;
@@ -158,7 +188,18 @@ export class PhaseProfiler {
     // Time between instructions: IDT vectoring of an interrupt or exception (or a halted core
     // waiting for one), else the stall of a load that waited for another core's line (load replay).
     // A window's first instruction starts it: the time before belongs to no window.
-    if (!(mk !== undefined && mk.role === 'begin') && start > last) add(vectored ? 'IDT vectoring' : 'remote cache-line stall', start - last);
+    if (!(mk !== undefined && mk.role === 'begin') && start > last) {
+      if (bounds.length === 0) add(vectored ? 'IDT vectoring' : 'remote cache-line stall', start - last);
+      else {
+        let at = last;
+        for (const b of bounds) {
+          const t = Math.min(Math.max(b.tick, at), start);
+          if (t > at) add(b.label, t - at);
+          at = t;
+        }
+        if (start > at) add(tail ?? (vectored ? 'IDT vectoring' : 'remote cache-line stall'), start - at);
+      }
+    }
     if (pen > 0) { add('return mispredict', pen); dt -= pen; }
     add(this.phaseOf(core, rip), dt);
   }

@@ -10,6 +10,7 @@ import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { debugCommand } from './commands/debug.js';
 import { traceCommand } from './commands/trace.js';
+import { table1Command } from './commands/table1.js';
 import { table2Command } from './commands/table2.js';
 import { loadCommand } from './commands/load.js';
 import { sweepCommand, mergeCommand } from './commands/sweep.js';
@@ -18,7 +19,7 @@ import { errorLine } from './report.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-const COMMAND_LIST = [runCommand, demoCommand, debugCommand, traceCommand, loadCommand, sweepCommand, mergeCommand, table2Command];
+const COMMAND_LIST = [runCommand, demoCommand, debugCommand, traceCommand, loadCommand, sweepCommand, mergeCommand, table1Command, table2Command];
 const COMMANDS = COMMAND_LIST.map((c) => c.name);
 
 /** Thrown out of yargs' fail hook once a usage error has been printed, to end parsing there. */

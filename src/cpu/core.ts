@@ -24,6 +24,7 @@ import { X87State } from './fpu/x87.js';
 import { ReturnStackBuffer } from './returnStack.js';
 import type { VmxCpu } from '../vmx/vmxCpu.js';
 import type { VmExit } from '../vmx/vmexit.js';
+import { LoopTracker, applyUnits, loopShape, proveLoop, unitsBefore, type LoopProof } from './loopForward.js';
 
 export { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
 
@@ -84,6 +85,8 @@ export interface SpinHooks {
   onDirty(c: Core): void;
   onWatchedWrite(writer: Core, pa: number): void;
   onInterrupt(c: Core, tick: Tick, nmi: boolean): void;
+  /** Sleep through a proven register-only loop (loopForward.ts) until its proof runs out or an interrupt comes; false if not now. */
+  loopSleep(c: Core, p: LoopProof): boolean;
 }
 
 export const enum RunState {
@@ -108,7 +111,14 @@ export class Core extends CoreMemory {
   readonly x87 = new X87State();
   /** The return stack buffer: CALL/RET prediction and its mispredict penalty (returnStack.ts). */
   readonly rsb: ReturnStackBuffer;
-  state: RunState = RunState.Running;
+  private runState: RunState = RunState.Running;
+  /** Told of every change of `state` (the machine's core heap, src/sim/coreHeap.ts). */
+  onStateChange: ((id: number) => void) | null = null;
+  get state(): RunState { return this.runState; }
+  set state(s: RunState) {
+    this.runState = s;
+    if (this.onStateChange !== null) this.onStateChange(this.id);
+  }
   /** STI / MOV SS interrupt shadow: delivery is blocked until after the next instruction. */
   interruptShadow = false;
   /** The local APIC, when the machine has one. */
@@ -238,9 +248,51 @@ export class Core extends CoreMemory {
         this.bcTag[slot] = rip;
         this.bcBlock[slot] = b;
       }
+      // Fast-forward needs no per-instruction record (with spin sleepers, `precise` only needs the
+      // start tick of instructions that store, and a skipped loop stores nothing).
+      if (block.loop >= 0 && this.loopForward && !events.wants.retire && this.tryLoop(block)) continue;
       if (events.wants.retire || this.precise) this.execBlockTraced(block);
       else this.execBlock(block);
     }
+  }
+
+  /** Fast-forward of register-only loops (loopForward.ts); off for comparison. */
+  loopForward = true;
+  readonly loopTracker = new LoopTracker();
+
+  /**
+   * An iteration of a candidate loop block is about to start: jump over the
+   * iterations that provably repeat, in place when the scheduler's bound is
+   * far enough, else by sleeping through them while the other cores run
+   * (woken by the proof's end or an interrupt, src/sim/spin.ts). True when
+   * the core went to sleep.
+   */
+  private tryLoop(b: Block): boolean {
+    if (b.loop === 0) { b.loop = loopShape(b) ? 1 : -1; if (b.loop < 0) return false; }
+    if (this.nonRoot) return false; // RDTSC may exit, and the preemption timer counts
+    const t = this.loopTracker;
+    if (t.record(this, b) < 5) return false; // five consecutive iterations: enough to guess a step
+    if (b.loopCool > 0) { b.loopCool--; return false; }
+    const p = proveLoop(this, b, t, this.costs.cls.branchTaken);
+    let slept = false;
+    if (p !== null) {
+      const k = unitsBefore(p, this.limit);
+      if (k >= 2) {
+        applyUnits(this, p, k);
+        t.jumps++; t.skipped += k * p.m;
+      } else if (p.units >= 8 && this.spin !== null && this.spin.loopSleep(this, p)) {
+        slept = true;
+        t.jumps++;
+      } else {
+        b.loopFails = Math.min(b.loopFails * 2 + 1, 1023); b.loopCool = b.loopFails;
+        return false;
+      }
+      t.reset();
+      b.loopFails = 0;
+      return slept;
+    }
+    b.loopFails = Math.min(b.loopFails * 2 + 1, 1023); b.loopCool = b.loopFails;
+    return false;
   }
 
   /**

@@ -92,4 +92,8 @@ export class Block {
     readonly pages: number[],
   ) {}
   valid = true;
+  /** Fast-forward (loopForward.ts): the static verdict (0 unknown, 1 a candidate loop, -1 not), and a back-off after failed attempts. */
+  loop = 0;
+  loopCool = 0;
+  loopFails = 0;
 }

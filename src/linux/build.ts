@@ -19,6 +19,8 @@ export interface LinuxProgram {
   /** Repo-relative C/asm sources (their `shinjuku-emu: link` companions come along). */
   sources: string[];
   cflags?: string[];
+  /** Repo-relative sources linked after the user runtime (libdune: the program's own code and data keep their addresses). */
+  after?: string[];
 }
 
 /** The user runtime: entry, system-call wrappers, stdio, signals, threads, ucontext. */
@@ -48,7 +50,7 @@ export function buildLinuxProgram(p: LinuxProgram): string {
       '-isystem', `${repoRoot}guest/linux/include`, '-isystem', compilerIncludeDir(), `-I${repoRoot}guest/linux`,
       ...(p.cflags ?? []),
     ],
-    sources: [...withCompanions(p.sources, p.name), ...USER_LIBC],
+    sources: [...withCompanions(p.sources, p.name), ...USER_LIBC, ...withCompanions(p.after ?? [], p.name)],
     libs: ['-lgcc'],
     ext: '',
   });

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseElf, type ElfImage } from '../loader/elf.js';
-import { Machine, PORT_CONSOLE, type MachineConfig, type StopInfo } from '../sim/machine.js';
+import { Machine, PORT_CONSOLE, type MachineConfig, type StopInfo, type Optimizations } from '../sim/machine.js';
 import type { Profile } from '../profile/schema.js';
 import { LoadClient, type ClientOptions } from './client.js';
 
@@ -24,6 +24,8 @@ export interface LoadRunOptions {
   nic: NonNullable<MachineConfig['nic']>;
   client: ClientOptions;
   spinDetection?: boolean;
+  /** Host-speed optimizations to turn off (results are identical either way). */
+  opt?: Partial<Optimizations>;
   /** After boot, before the run: write the server's configuration into guest memory, attach listeners. */
   beforeRun?: (m: Machine, image: ElfImage) => void;
   /** Stop the run at this tick whatever happens (a safety net; default: none). */
@@ -54,6 +56,7 @@ export function runLoad(opts: LoadRunOptions): LoadRunResult {
     profile: opts.profile,
     maxCycles: opts.maxCycles,
     spinDetection: opts.spinDetection,
+    opt: opts.opt,
     nic: opts.nic,
     onConsole: (b) => out.push(b),
   });

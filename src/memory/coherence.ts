@@ -158,9 +158,16 @@ export class CoherentMemorySystem implements MemorySystem {
   private readonly socketMask: Int32Array;
 
   // Directory, one entry per line of RAM (the OS commits the pages a guest touches).
-  private readonly sharers: Int32Array;
-  private readonly owner: Uint8Array;
-  private readonly version: Uint32Array;
+  /**
+   * The directory, four int32 words per line side by side (one host cache
+   * line holds four lines' entries; a miss reads one place, not four
+   * arrays): [0] sharers, the cores holding a valid copy (bit per core);
+   * [1] owner, the exclusive holder (core + 1, 0x80 when dirty) or 0;
+   * [2] which sockets' L3s hold the line (bit per socket), kept with the L3
+   * tags so a miss learns "not in that L3" without scanning its ways;
+   * [3] the store version (wraps; compared for equality only).
+   */
+  private readonly dir: Int32Array;
 
   // Private caches: tags hold line + 1 (0 = empty), stamps the LRU clock.
   private readonly l1Sets: number;
@@ -175,6 +182,8 @@ export class CoherentMemorySystem implements MemorySystem {
   private readonly l3Sets: number;
   private readonly l3Ways: number;
   private readonly l3Tag: Int32Array;
+  /** Answer L3 presence from the directory's socket bits (else scan the tags): `fastIndex`. */
+  private l3Indexed = true;
   private readonly l3Stamp: Float64Array;
   // L1 hit filter: per core, slot (line & FILTER_MASK) → line and its L1 index.
   private readonly fLine: Int32Array;
@@ -189,6 +198,16 @@ export class CoherentMemorySystem implements MemorySystem {
   private clock = 0;
   /** Where the last slow-path access found its line (for the observer). */
   private lastSource: AccessSource = 'l1';
+  /** Scratch for the L2's victim choice: each way's recency. */
+  private readonly l2Recency: Float64Array;
+  private fastIndex = true;
+  /**
+   * Index structures that answer "where is this line" without scanning
+   * (the L3 presence bits, the L2 victim choice through one walk of the L1
+   * set). Exact: results are the same with them off.
+   */
+  get fastIndexEnabled(): boolean { return this.fastIndex; }
+  set fastIndexEnabled(on: boolean) { this.fastIndex = on; this.l3Indexed = on; }
   /** Called on every access that is not a filter hit (debugger, statistics, tests). */
   observer: AccessObserver | null = null;
   /** Told when an L3 eviction back-invalidates private copies of `line`, during an access by core `accessor`. */
@@ -227,9 +246,7 @@ export class CoherentMemorySystem implements MemorySystem {
     }
 
     this.lines = Math.ceil(cfg.ramBytes / LINE_BYTES);
-    this.sharers = new Int32Array(this.lines);
-    this.owner = new Uint8Array(this.lines);
-    this.version = new Uint32Array(this.lines);
+    this.dir = new Int32Array(this.lines * 4);
 
     this.l1Sets = setsOf(cfg.l1, 'L1D');
     this.l1Ways = cfg.l1.ways;
@@ -246,6 +263,7 @@ export class CoherentMemorySystem implements MemorySystem {
     this.l1Stamp = new Float64Array(this.l1Tag.length);
     this.l2Tag = new Int32Array(cfg.cores * this.l2Sets * this.l2Ways);
     this.l2Stamp = new Float64Array(this.l2Tag.length);
+    this.l2Recency = new Float64Array(this.l2Ways);
     this.l3Tag = new Int32Array(this.sockets * this.l3Sets * this.l3Ways);
     this.l3Stamp = new Float64Array(this.l3Tag.length);
     this.fLine = new Int32Array(cfg.cores << FILTER_BITS).fill(-1);
@@ -271,20 +289,20 @@ export class CoherentMemorySystem implements MemorySystem {
   store(core: number, pa: number): Tick {
     const line = pa >>> LINE_SHIFT;
     const f = (core << FILTER_BITS) | (line & FILTER_MASK);
-    if (this.fLine[f] === line && (this.owner[line]! & OWNER_MASK) === core + 1) {
+    if (this.fLine[f] === line && (this.dir[(line << 2) + 1]! & OWNER_MASK) === core + 1) {
       this.l1Stamp[this.fIdx[f]!] = ++this.clock;
-      this.owner[line] = (core + 1) | DIRTY;
+      this.dir[(line << 2) + 1] = (core + 1) | DIRTY;
     } else {
       this.storeSlow(core, line, f);
     }
-    this.version[line] = this.version[line]! + 1;
+    this.dir[(line << 2) + 3] = this.dir[(line << 2) + 3]! + 1;
     return this.cStore;
   }
 
   rfo(core: number, pa: number): Tick {
     const line = pa >>> LINE_SHIFT;
     const f = (core << FILTER_BITS) | (line & FILTER_MASK);
-    if (this.fLine[f] === line && (this.owner[line]! & OWNER_MASK) === core + 1) {
+    if (this.fLine[f] === line && (this.dir[(line << 2) + 1]! & OWNER_MASK) === core + 1) {
       this.l1Stamp[this.fIdx[f]!] = ++this.clock;
       return this.cLoad;
     }
@@ -305,19 +323,16 @@ export class CoherentMemorySystem implements MemorySystem {
   flush(core: number, pa: number): void {
     const line = pa >>> LINE_SHIFT;
     if (line >= this.lines) return;
-    let holders = this.sharers[line]!;
+    let holders = this.dir[line << 2]!;
     const hadHolders = holders !== 0;
     while (holders !== 0) {
       const c = 31 - Math.clz32(holders);
       holders &= ~(1 << c);
       this.dropPrivate(c, line);
     }
-    this.sharers[line] = 0;
-    this.owner[line] = 0;
-    for (let s = 0; s < this.sockets; s++) {
-      const i = this.l3Find(s, line);
-      if (i >= 0) this.l3Tag[i] = 0;
-    }
+    this.dir[line << 2] = 0;
+    this.dir[(line << 2) + 1] = 0;
+    for (let s = 0; s < this.sockets; s++) this.l3Drop(s, line);
     if (hadHolders && this.evictObserver !== null) this.evictObserver(core, line);
   }
 
@@ -341,21 +356,17 @@ export class CoherentMemorySystem implements MemorySystem {
     const last = (pa + Math.max(bytes, 1) - 1) >>> LINE_SHIFT;
     const ways = Math.max(1, Math.min(ddioWays, this.l3Ways));
     for (let line = first; line <= last && line < this.lines; line++) {
-      let holders = this.sharers[line]!;
+      let holders = this.dir[line << 2]!;
       while (holders !== 0) {
         const c = 31 - Math.clz32(holders);
         holders &= ~(1 << c);
         this.dropPrivate(c, line);
       }
-      this.sharers[line] = 0;
-      this.owner[line] = 0;
-      for (let s = 0; s < this.sockets; s++) {
-        if (s === socket) continue;
-        const i = this.l3Find(s, line);
-        if (i >= 0) this.l3Tag[i] = 0;
-      }
+      this.dir[line << 2] = 0;
+      this.dir[(line << 2) + 1] = 0;
+      for (let s = 0; s < this.sockets; s++) if (s !== socket) this.l3Drop(s, line);
       if (!this.l3Touch(socket, line)) this.l3InsertWays(socket, line, ways, -1);
-      this.version[line] = this.version[line]! + 1;
+      this.dir[(line << 2) + 3] = this.dir[(line << 2) + 3]! + 1;
     }
   }
 
@@ -369,7 +380,7 @@ export class CoherentMemorySystem implements MemorySystem {
     const first = pa >>> LINE_SHIFT;
     const last = (pa + Math.max(bytes, 1) - 1) >>> LINE_SHIFT;
     for (let line = first; line <= last && line < this.lines; line++) {
-      if ((this.owner[line]! & DIRTY) !== 0) this.owner[line] = 0;
+      if ((this.dir[(line << 2) + 1]! & DIRTY) !== 0) this.dir[(line << 2) + 1] = 0;
     }
   }
 
@@ -384,8 +395,8 @@ export class CoherentMemorySystem implements MemorySystem {
    */
   remoteLoadCost(core: number, pa: number): Tick {
     const line = pa >>> LINE_SHIFT;
-    if ((this.sharers[line]! & (1 << core)) !== 0) return 0;
-    const o = this.owner[line]!;
+    if ((this.dir[line << 2]! & (1 << core)) !== 0) return 0;
+    const o = this.dir[(line << 2) + 1]!;
     if (o === 0) return 0;
     const oc = (o & OWNER_MASK) - 1;
     if (oc === core) return 0;
@@ -393,12 +404,12 @@ export class CoherentMemorySystem implements MemorySystem {
     return (o & DIRTY) !== 0 ? this.cRemoteModified : this.cRemoteClean;
   }
 
-  lineVersion(pa: number): number { return this.version[pa >>> LINE_SHIFT] ?? 0; }
+  lineVersion(pa: number): number { return (this.dir[((pa >>> LINE_SHIFT) << 2) + 3] ?? 0) >>> 0; }
 
   lineState(pa: number): LineState {
     const line = pa >>> LINE_SHIFT;
     if (line >= this.lines) throw new RangeError(`0x${pa.toString(16)} is not RAM`);
-    const o = this.owner[line]!;
+    const o = this.dir[(line << 2) + 1]!;
     const states: MesiState[] = [];
     const inL1: boolean[] = [];
     const inL2: boolean[] = [];
@@ -406,11 +417,11 @@ export class CoherentMemorySystem implements MemorySystem {
       inL1.push(this.l1Find(c, line) >= 0);
       inL2.push(this.l2Find(c, line) >= 0);
       if ((o & OWNER_MASK) === c + 1) states.push(o & DIRTY ? 'M' : 'E');
-      else states.push(this.sharers[line]! & (1 << c) ? 'S' : 'I');
+      else states.push(this.dir[line << 2]! & (1 << c) ? 'S' : 'I');
     }
     const inL3: boolean[] = [];
     for (let s = 0; s < this.sockets; s++) inL3.push(this.l3Find(s, line) >= 0);
-    return { line, states, inL1, inL2, inL3, version: this.version[line]! };
+    return { line, states, inL1, inL2, inL3, version: this.dir[(line << 2) + 3]! >>> 0 };
   }
 
   // -------------------------------------------------------------- slow paths
@@ -427,7 +438,7 @@ export class CoherentMemorySystem implements MemorySystem {
       return;
     }
     const cost = this.acquire(core, line, f);
-    this.owner[line] = (core + 1) | DIRTY;
+    this.dir[(line << 2) + 1] = (core + 1) | DIRTY;
     if (this.now !== null) {
       const k = line & DRAIN_MASK;
       this.dLine[k] = line;
@@ -495,18 +506,18 @@ export class CoherentMemorySystem implements MemorySystem {
     const i2 = i1 >= 0 ? -1 : this.l2Find(core, line);
     let cost: Tick;
     if (i1 >= 0 || i2 >= 0) {
-      if ((this.owner[line]! & OWNER_MASK) === me) {
+      if ((this.dir[(line << 2) + 1]! & OWNER_MASK) === me) {
         cost = i1 >= 0 ? this.cLoad : this.cL2;
         this.lastSource = i1 >= 0 ? 'l1' : 'l2';
       } else {
         // Shared here: upgrade, invalidating the other copies.
-        const others = this.sharers[line]! & ~(1 << core);
+        const others = this.dir[line << 2]! & ~(1 << core);
         if (others === 0) { cost = this.cL3; this.lastSource = 'l3'; } // no other copy left: the L3 grants at once
         else if ((others & ~this.socketMask[this.socketOf[core]!]!) !== 0) { cost = this.cCross; this.lastSource = 'crossSocket'; }
         else { cost = this.cUpgrade; this.lastSource = 'upgrade'; }
         this.invalidateOthers(core, line);
-        this.owner[line] = me;
-        this.sharers[line] = 1 << core;
+        this.dir[(line << 2) + 1] = me;
+        this.dir[line << 2] = 1 << core;
       }
       if (i1 >= 0) this.l1Stamp[i1] = ++this.clock;
       else { this.l2Stamp[i2] = ++this.clock; i1 = this.l1Insert(core, line, f); }
@@ -528,8 +539,8 @@ export class CoherentMemorySystem implements MemorySystem {
   private fetch(core: number, line: number, excl: boolean): Tick {
     const bit = 1 << core;
     const sock = this.socketOf[core]!;
-    const o = this.owner[line]!;
-    const others = this.sharers[line]! & ~bit;
+    const o = this.dir[(line << 2) + 1]!;
+    const others = this.dir[line << 2]! & ~bit;
     let cost: Tick;
     let inMyL3 = false;
     if (o !== 0) {
@@ -563,31 +574,27 @@ export class CoherentMemorySystem implements MemorySystem {
     if (!inMyL3) this.l3Insert(sock, line, core);
     if (excl) {
       this.invalidateOthers(core, line);
-      this.owner[line] = core + 1;
-      this.sharers[line] = bit;
+      this.dir[(line << 2) + 1] = core + 1;
+      this.dir[line << 2] = bit;
     } else {
-      const s = this.sharers[line]! | bit;
-      this.sharers[line] = s;
+      const s = this.dir[line << 2]! | bit;
+      this.dir[line << 2] = s;
       // A read leaves a Modified/Exclusive holder Shared (dirty data written back to the L3).
-      this.owner[line] = s === bit ? core + 1 : 0;
+      this.dir[(line << 2) + 1] = s === bit ? core + 1 : 0;
     }
     return cost;
   }
 
   /** Drop every copy but `core`'s: other cores' private caches and other sockets' L3s. */
   private invalidateOthers(core: number, line: number): void {
-    let others = this.sharers[line]! & ~(1 << core);
+    let others = this.dir[line << 2]! & ~(1 << core);
     while (others !== 0) {
       const c = 31 - Math.clz32(others);
       others &= ~(1 << c);
       this.dropPrivate(c, line);
     }
     const sock = this.socketOf[core]!;
-    for (let s = 0; s < this.sockets; s++) {
-      if (s === sock) continue;
-      const i = this.l3Find(s, line);
-      if (i >= 0) this.l3Tag[i] = 0;
-    }
+    for (let s = 0; s < this.sockets; s++) if (s !== sock) this.l3Drop(s, line);
   }
 
   /** Remove the line from core `c`'s L1 and L2 (the caller fixes the directory). */
@@ -654,13 +661,35 @@ export class CoherentMemorySystem implements MemorySystem {
     const base = (c * this.l2Sets + (line & (this.l2Sets - 1))) * ways;
     let v = -1;
     let oldest = Infinity;
-    for (let w = 0; w < ways; w++) {
-      const i = base + w;
-      const t = this.l2Tag[i]!;
-      if (t === 0) { v = i; break; }
-      const i1 = this.l1Find(c, t - 1);
-      const recency = i1 >= 0 ? Math.max(this.l1Stamp[i1]!, this.l2Stamp[i]!) : this.l2Stamp[i]!;
-      if (recency < oldest) { oldest = recency; v = i; }
+    if (this.fastIndex) {
+      // A line's recency is its L1 use when it is in the L1. Every line of this L2 set maps to one
+      // L1 set: walk that set once and note, per L2 way, the L1 stamp of the lines found there.
+      const rec = this.l2Recency;
+      for (let w = 0; w < ways; w++) rec[w] = this.l2Stamp[base + w]!;
+      const ways1 = this.l1Ways;
+      const base1 = (c * this.l1Sets + (line & (this.l1Sets - 1))) * ways1;
+      const setMask = this.l2Sets - 1, set = line & setMask;
+      for (let w1 = 0; w1 < ways1; w1++) {
+        const t1 = this.l1Tag[base1 + w1]!;
+        if (t1 === 0 || ((t1 - 1) & setMask) !== set) continue;
+        for (let w = 0; w < ways; w++) {
+          if (this.l2Tag[base + w] === t1) { rec[w] = Math.max(this.l1Stamp[base1 + w1]!, rec[w]!); break; }
+        }
+      }
+      for (let w = 0; w < ways; w++) {
+        const i = base + w;
+        if (this.l2Tag[i] === 0) { v = i; break; }
+        if (rec[w]! < oldest) { oldest = rec[w]!; v = i; }
+      }
+    } else {
+      for (let w = 0; w < ways; w++) {
+        const i = base + w;
+        const t = this.l2Tag[i]!;
+        if (t === 0) { v = i; break; }
+        const i1 = this.l1Find(c, t - 1);
+        const recency = i1 >= 0 ? Math.max(this.l1Stamp[i1]!, this.l2Stamp[i]!) : this.l2Stamp[i]!;
+        if (recency < oldest) { oldest = recency; v = i; }
+      }
     }
     const victimTag = this.l2Tag[v]!;
     if (victimTag !== 0) {
@@ -675,8 +704,8 @@ export class CoherentMemorySystem implements MemorySystem {
 
   /** Core `c` no longer holds the line: clear it in the directory (a dirty copy is written back to the L3). */
   private leaveCore(c: number, line: number): void {
-    this.sharers[line] = this.sharers[line]! & ~(1 << c);
-    if ((this.owner[line]! & OWNER_MASK) === c + 1) this.owner[line] = 0;
+    this.dir[line << 2] = this.dir[line << 2]! & ~(1 << c);
+    if ((this.dir[(line << 2) + 1]! & OWNER_MASK) === c + 1) this.dir[(line << 2) + 1] = 0;
   }
 
   // ------------------------------------------------------------------- L3
@@ -693,7 +722,16 @@ export class CoherentMemorySystem implements MemorySystem {
     return -1;
   }
 
+  /** Take the line out of socket `s`'s L3, if there. */
+  private l3Drop(s: number, line: number): void {
+    if (this.l3Indexed && (this.dir[(line << 2) + 2]! & (1 << s)) === 0) return;
+    const i = this.l3Find(s, line);
+    if (i >= 0) this.l3Tag[i] = 0;
+    this.dir[(line << 2) + 2] = this.dir[(line << 2) + 2]! & ~(1 << s);
+  }
+
   private l3Touch(s: number, line: number): boolean {
+    if (this.l3Indexed && (this.dir[(line << 2) + 2]! & (1 << s)) === 0) return false;
     const i = this.l3Find(s, line);
     if (i < 0) return false;
     this.l3Stamp[i] = ++this.clock;
@@ -701,6 +739,7 @@ export class CoherentMemorySystem implements MemorySystem {
   }
 
   private inOtherL3(sock: number, line: number): boolean {
+    if (this.l3Indexed) return (this.dir[(line << 2) + 2]! & ~(1 << sock)) !== 0;
     for (let s = 0; s < this.sockets; s++) if (s !== sock && this.l3Find(s, line) >= 0) return true;
     return false;
   }
@@ -723,7 +762,8 @@ export class CoherentMemorySystem implements MemorySystem {
     const victimTag = this.l3Tag[v]!;
     if (victimTag !== 0) {
       const victim = victimTag - 1;
-      let holders = this.sharers[victim]! & this.socketMask[s]!;
+      this.dir[(victim << 2) + 2] = this.dir[(victim << 2) + 2]! & ~(1 << s);
+      let holders = this.dir[victim << 2]! & this.socketMask[s]!;
       const hadHolders = holders !== 0;
       while (holders !== 0) {
         const c = 31 - Math.clz32(holders);
@@ -734,11 +774,12 @@ export class CoherentMemorySystem implements MemorySystem {
       // A core's copy vanished without a store: whoever relies on the line staying put (a spin
       // sleeper polling it) must hear of it, as of the accessing core's instruction (or the device's write).
       if (hadHolders) {
-        if (accessor < 0) this.version[victim] = this.version[victim]! + 1;
+        if (accessor < 0) this.dir[(victim << 2) + 3] = this.dir[(victim << 2) + 3]! + 1;
         if (this.evictObserver !== null) this.evictObserver(accessor, victim);
       }
     }
     this.l3Tag[v] = line + 1;
     this.l3Stamp[v] = ++this.clock;
+    this.dir[(line << 2) + 2] = this.dir[(line << 2) + 2]! | (1 << s);
   }
 }

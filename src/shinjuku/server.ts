@@ -5,6 +5,7 @@
  * open-loop client, and collect what the client measured and the guest
  * counted (`shinjuku_stats`).
  */
+import type { Optimizations } from '../sim/machine.js';
 import { buildGuestImage } from '../guest/build.js';
 import { loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/schema.js';
@@ -132,6 +133,8 @@ export interface RawPoint {
 export interface PointRunOptions {
   profile?: Profile;
   spinDetection?: boolean;
+  /** Host-speed optimizations to turn off (results are identical either way). */
+  opt?: Partial<Optimizations>;
   /** Attach listeners (traces, breakdowns) before the run. */
   beforeRun?: (m: Machine, image: ElfImage) => void;
 }
@@ -152,6 +155,7 @@ export function runPoint(c: PointConfig, opts: PointRunOptions = {}): RawPoint {
     memoryBytes: c.memoryMiB * 2 ** 20,
     profile,
     spinDetection: opts.spinDetection,
+    opt: opts.opt,
     nic: { rxQueues: c.rxQueues, txQueues: c.workers, lineRate: c.lineRate },
     client: {
       dist, rate: c.rate, requests: c.requests, arrival: c.arrival, flows: c.flows, seed: c.seed,

@@ -31,6 +31,7 @@ import { IoApic, IOAPIC_BASE } from '../apic/ioApic.js';
 import { APIC_BASE_DEFAULT } from '../apic/registers.js';
 import { Pit, PIT_HZ } from '../devices/pit.js';
 import { SpinDetector } from './spin.js';
+import { CoreHeap } from './coreHeap.js';
 import { VmxCpu } from '../vmx/vmxCpu.js';
 import { ApicAccessWindow } from '../vmx/vapic.js';
 import { APIC_ACCESS_WINDOW } from '../vmx/ept.js';
@@ -70,7 +71,29 @@ export interface MachineConfig {
   spinDetection?: boolean;
   /** A NIC at NIC_BAR (src/devices/nic.ts), with this many queues and this line rate (default 10G). */
   nic?: { rxQueues: number; txQueues: number; lineRate?: LineRate };
+  /** Host-speed optimizations to turn off (all default on); none changes any result. */
+  opt?: Partial<Optimizations>;
 }
+
+/**
+ * Host-speed optimizations (docs/architecture.md "Performance"). Each can be
+ * turned off to compare: cycles, instruction counts, event streams and
+ * output are identical either way (test/optimizations.test.ts).
+ */
+export interface Optimizations {
+  /** Per-core block cache and the shared decode cache's blocks (`DecodeCache.cacheBlocks`). */
+  blockCache: boolean;
+  /** The data TLB's direct-mapped filter in front of its set-associative arrays. */
+  tlbFilter: boolean;
+  /** Cores in a (time, id) heap instead of two scans of every core per scheduler slice. */
+  coreHeap: boolean;
+  /** The cache model's presence bits for the L3s and one-walk L2 victim choice (`CoherentMemorySystem.fastIndexEnabled`). */
+  cacheIndex: boolean;
+  /** Fast-forward of register-only loops: counted loops and RDTSC deadline waits (src/cpu/loopForward.ts). */
+  loopForward: boolean;
+}
+
+export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true, loopForward: true };
 
 export interface StopInfo {
   reason: StopReason;
@@ -112,6 +135,9 @@ export class Machine implements CoreHost {
   private positionTick = 0;
   private positionId = -1;
   private readonly onConsole: (byte: number) => void;
+  readonly opt: Optimizations;
+  /** The running cores in (time, id) order, when `opt.coreHeap`. */
+  private readonly heap: CoreHeap | null;
 
   constructor(readonly config: MachineConfig) {
     if (!Number.isInteger(config.cores) || config.cores < 1 || config.cores > MAX_CORES) {
@@ -164,6 +190,7 @@ export class Machine implements CoreHost {
     this.spin = new SpinDetector(this.cores, this.mem.ramBytes);
     this.spin.enabled = config.spinDetection ?? true;
     for (const c of this.cores) { c.spin = this.spin; c.watchLines = this.spin.watch; }
+    this.spin.schedule = (tick, cb) => this.queue.schedule(tick, cb, 0, 'loop sleeper wakes');
     // An L3 eviction that back-invalidates a line a sleeper polls changes what its next poll costs: wake it.
     (this.memsys as CoherentMemorySystem).evictObserver = (accessor, line) => {
       if (this.spin.watch[line] === 0) return;
@@ -191,6 +218,16 @@ export class Machine implements CoreHost {
       if ((kind === 'retire' || kind === 'mem') && this.spin.sleeping > 0) this.settleSpinners();
     };
     this.onConsole = config.onConsole ?? (() => {});
+    this.opt = { ...ALL_OPTIMIZATIONS, ...config.opt };
+    this.decode.cacheBlocks = this.opt.blockCache;
+    for (const c of this.cores) { c.tlb.filterEnabled = this.opt.tlbFilter; c.loopForward = this.opt.loopForward; }
+    (this.memsys as CoherentMemorySystem).fastIndexEnabled = this.opt.cacheIndex;
+    if (this.opt.coreHeap) {
+      const heap = new CoreHeap(this.cores);
+      this.heap = heap;
+      const update = (id: number) => heap.update(id);
+      for (const c of this.cores) c.onStateChange = update;
+    } else this.heap = null;
     this.queue.onSchedule = (tick) => { if (this.running !== null) this.running.lowerLimit(tick); };
   }
 
@@ -364,9 +401,17 @@ export class Machine implements CoreHost {
       if (this.pauseRequested) { this.pauseRequested = false; return null; }
       let best = -1;
       let bestT = Infinity;
-      for (let i = 0; i < n; i++) {
-        const c = cores[i]!;
-        if (c.state === RunState.Running && c.time < bestT) { best = i; bestT = c.time; }
+      // The next core: the smallest (time, id) among running cores, and the bound it runs to.
+      const heap = this.heap;
+      let second = -1;
+      if (heap !== null) {
+        best = heap.top();
+        if (best >= 0) { bestT = cores[best]!.time; second = heap.second(); }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const c = cores[i]!;
+          if (c.state === RunState.Running && c.time < bestT) { best = i; bestT = c.time; }
+        }
       }
       const evT = this.queue.peekTick();
       if (best < 0) {
@@ -389,11 +434,19 @@ export class Machine implements CoreHost {
       if (bestT >= this.maxCycles) { this.stopAtLimit(); continue; }
       let lt = Math.min(evT, this.maxCycles);
       let le = Infinity;
-      for (let j = 0; j < n; j++) {
-        const o = cores[j]!;
-        if (j === best || o.state !== RunState.Running) continue;
-        if (j < best) lt = Math.min(lt, o.time);
-        else le = Math.min(le, o.time);
+      if (heap !== null) {
+        // Only the next core in (time, id) order can bound this one: any other comes after it.
+        if (second >= 0) {
+          const t2 = cores[second]!.time;
+          if (second < best) lt = Math.min(lt, t2); else le = t2;
+        }
+      } else {
+        for (let j = 0; j < n; j++) {
+          const o = cores[j]!;
+          if (j === best || o.state !== RunState.Running) continue;
+          if (j < best) lt = Math.min(lt, o.time);
+          else le = Math.min(le, o.time);
+        }
       }
       const c = cores[best]!;
       this.running = c;

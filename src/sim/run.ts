@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { parseElf } from '../loader/elf.js';
 import { loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/schema.js';
-import { Machine, type MachineConfig, type StopInfo } from './machine.js';
+import { Machine, ALL_OPTIMIZATIONS, type MachineConfig, type Optimizations, type StopInfo } from './machine.js';
 import type { StopReason } from './events.js';
 
 export const DEFAULT_MEMORY = 512 * 2 ** 20;
@@ -26,6 +26,28 @@ export interface RunOptions {
   beforeRun?: (m: Machine) => void;
   /** A NIC (src/devices/nic.ts). */
   nic?: MachineConfig['nic'];
+  /** Host-speed optimizations to turn off (machine.ts `Optimizations`); results are identical either way. */
+  opt?: Partial<Optimizations>;
+}
+
+/**
+ * Optimizations as the environment sets them: SHINJUKU_OPT is a comma list
+ * of names, each `-name` (off) or `name`/`+name` (on), or `none` (all off),
+ * for comparing speed from the command line and the bench.
+ */
+export function optFlagsFromEnv(env: NodeJS.ProcessEnv = process.env): Optimizations {
+  const o: Optimizations = { ...ALL_OPTIMIZATIONS };
+  const spec = env.SHINJUKU_OPT?.trim();
+  if (!spec) return o;
+  for (const raw of spec.split(',')) {
+    const w = raw.trim();
+    if (w === 'none') { for (const k of Object.keys(o) as (keyof Optimizations)[]) o[k] = false; continue; }
+    const off = w.startsWith('-');
+    const name = w.replace(/^[-+]/, '') as keyof Optimizations;
+    if (!(name in o)) throw new RangeError(`SHINJUKU_OPT: no optimization named '${name}' (known: ${Object.keys(o).join(', ')}, none)`);
+    o[name] = !off;
+  }
+  return o;
 }
 
 export interface RunResult {
@@ -68,6 +90,7 @@ export function createMachine(elfBytes: Uint8Array, opts: RunOptions = {}): Mach
     onConsole: opts.onConsole,
     spinDetection: opts.spinDetection,
     nic: opts.nic,
+    opt: opts.opt,
   });
   m.boot(image);
   return m;

@@ -30,6 +30,7 @@
 import { Core, RunState, type SpinHooks } from '../cpu/core.js';
 import { IF } from '../cpu/flags.js';
 import type { Op } from '../cpu/op.js';
+import { applyUnits, type LoopProof } from '../cpu/loopForward.js';
 import { nextUp, type Tick } from './time.js';
 
 class Tracker {
@@ -66,8 +67,16 @@ interface Sleeper {
   P: Tick;
   I: number;
   offset: Tick;
+  /** The polled line; -1 for a loop sleeper, which polls nothing. */
   line: number;
   rip: number;
+  /**
+   * A register-only loop (src/cpu/loopForward.ts) rather than a poll: its
+   * registers move by a fixed step per unit, it leaves by itself after
+   * `proof.units` units (a wake-up event then), and only an interrupt ends
+   * it sooner.
+   */
+  proof: LoopProof | null;
 }
 
 /** The memory system's per-line store counter, when it keeps one (the coherence model does). */
@@ -85,6 +94,13 @@ export class SpinDetector implements SpinHooks {
   skippedIterations = 0;
   private readonly trackers: Tracker[];
   private readonly sleepers = new Map<Core, Sleeper>();
+  /** Loop sleeps (src/cpu/loopForward.ts) and the iterations they skipped. */
+  loopSleeps = 0;
+  loopSkipped = 0;
+  /** Schedules a device-queue event (the machine's EventQueue): a loop sleeper's wake-up. */
+  schedule: ((tick: Tick, cb: (tick: Tick) => void) => void) | null = null;
+  /** Sleepers are being brought up to date: nobody goes to sleep meanwhile. */
+  private settling = false;
   /** Number of sleepers watching each 64-byte line of RAM. */
   readonly watch: Uint8Array;
 
@@ -112,7 +128,7 @@ export class SpinDetector implements SpinHooks {
       const P = t - tr.t0, I = n - tr.n0;
       if (P === tr.prevP && I === tr.prevI && tr.readPa === tr.prevPa && tr.readOffset === tr.prevOffset &&
           P > 0 && onQuarterGrid(P) && onQuarterGrid(t) && onQuarterGrid(tr.readOffset)) {
-        this.sleep(c, op, { core: c, s0: t, n0: n, P, I, offset: tr.readOffset, line: Math.floor(tr.readPa / 64), rip: op.rip });
+        this.sleep(c, op, { core: c, s0: t, n0: n, P, I, offset: tr.readOffset, line: Math.floor(tr.readPa / 64), rip: op.rip, proof: null });
         return true;
       }
       tr.prevP = P; tr.prevI = I; tr.prevPa = tr.readPa; tr.prevOffset = tr.readOffset;
@@ -174,15 +190,41 @@ export class SpinDetector implements SpinHooks {
     for (const o of this.cores) o.precise = true; // wake-ups need each store's instruction start tick
   }
 
+  /**
+   * Sleep through a proven loop (loopForward.ts): the core leaves the
+   * scheduler until the proof runs out — an event at that unit's start
+   * wakes it there — or an interrupt reaches it. Like a poller's sleep, the
+   * other cores then record each instruction's start (`precise`), so a stop
+   * can bring the sleeper up to the exact instruction.
+   */
+  loopSleep(c: Core, p: LoopProof): boolean {
+    if (this.settling || this.schedule === null) return false;
+    const s: Sleeper = { core: c, s0: p.t0, n0: p.n0, P: p.Q, I: p.I, offset: 0, line: -1, rip: p.block.rip, proof: p };
+    c.rip = p.block.rip;
+    c.opStart = p.t0;
+    c.state = RunState.Spinning;
+    this.sleepers.set(c, s);
+    this.loopSleeps++;
+    for (const o of this.cores) o.precise = true;
+    this.schedule(p.t0 + p.units * p.Q, () => { if (this.sleepers.get(c) === s) this.resume(s, p.units); });
+    return true;
+  }
+
   private resume(s: Sleeper, k: number): void {
     const c = s.core;
     this.sleepers.delete(c);
-    this.watch[s.line]!--;
-    c.time = s.s0 + k * s.P;
-    c.instructions = s.n0 + k * s.I;
+    if (s.proof !== null) {
+      k = Math.min(k, s.proof.units);
+      applyUnits(c, s.proof, k);
+      this.loopSkipped += k * s.proof.m;
+    } else {
+      this.watch[s.line]!--;
+      c.time = s.s0 + k * s.P;
+      c.instructions = s.n0 + k * s.I;
+      this.skippedIterations += k;
+    }
     c.rip = s.rip;
     c.state = RunState.Running;
-    this.skippedIterations += k;
     if (this.sleepers.size === 0) for (const o of this.cores) o.precise = false;
   }
 
@@ -239,8 +281,9 @@ export class SpinDetector implements SpinHooks {
    * have run. Its loop has no side effects, so running it now is safe.
    */
   catchUp(tick: Tick, id: number): void {
-    const was = this.enabled;
+    const was = this.enabled, wasSettling = this.settling;
     this.enabled = false;
+    this.settling = true;
     for (const s of [...this.sleepers.values()]) {
       const k = Math.max(0, Math.floor((tick - s.s0) / s.P));
       this.resume(s, k);
@@ -248,11 +291,13 @@ export class SpinDetector implements SpinHooks {
       if (c.id < id) c.run(Infinity, tick); else c.run(tick, Infinity);
     }
     this.enabled = was;
+    this.settling = wasSettling;
   }
 
   /** Wake every sleeper at `tick` (the cycle limit): they run on as plain cores from there. */
   wakeAllAt(tick: Tick): void {
     this.enabled = false; // past this point the run ends at the limit; no more sleeping
+    this.settling = true;
     for (const s of [...this.sleepers.values()]) this.resume(s, Math.max(0, Math.floor((tick - s.s0) / s.P)));
   }
 }

@@ -11,7 +11,10 @@ export type Tick = number;
 export type CoreCycles = number;
 
 const f64 = new Float64Array(1);
-const u64 = new BigUint64Array(f64.buffer);
+/** The double's two 32-bit halves (little-endian hosts: [low, high]); no BigInt on the scheduler's path. */
+const u32 = new Uint32Array(f64.buffer);
+const LOW = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 0 : 1;
+const HIGH = 1 - LOW;
 
 /**
  * The next double above x (x finite or +Infinity). Ticks are doubles, so
@@ -22,6 +25,14 @@ export function nextUp(x: number): number {
   if (x === Infinity || x !== x) return x;
   if (x === 0) return Number.MIN_VALUE;
   f64[0] = x;
-  u64[0] = x > 0 ? u64[0]! + 1n : u64[0]! - 1n;
+  // The bit pattern of a double is monotonic in its magnitude: one step away from zero for
+  // x > 0, one step towards it for x < 0, with the carry or borrow into the high word.
+  if (x > 0) {
+    const lo = u32[LOW]!;
+    if (lo === 0xffffffff) { u32[LOW] = 0; u32[HIGH] = u32[HIGH]! + 1; } else u32[LOW] = lo + 1;
+  } else {
+    const lo = u32[LOW]!;
+    if (lo === 0) { u32[LOW] = 0xffffffff; u32[HIGH] = u32[HIGH]! - 1; } else u32[LOW] = lo - 1;
+  }
   return f64[0]!;
 }

@@ -98,7 +98,9 @@ export function vmEntry(v: VmxCpu, op: Op, launch: boolean): void {
     }
   }
   if (launch) vmcs.launched = true;
-  v.succeed();
+  // No VMsucceed: a successful VMLAUNCH/VMRESUME leaves RFLAGS as the guest-state area gave it (SDM Vol. 3C
+  // §26.3.2.3 and the instructions' pseudocode, which sets flags only on VMfail). Clearing CF..OF here would
+  // corrupt a guest interrupted between a compare and its branch by an exit.
   const ev = v.host.events;
   if (ev.wants.vmentry) ev.emit('vmentry', { core: c.id, tick: start, end: c.time, launch, rip: c.rip, vpid: v.g.vpid });
   // 26.5 event injection, then 26.6 / 29.2.1.

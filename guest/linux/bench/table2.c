@@ -13,6 +13,16 @@
  * Output, one line per row: "table2 <row> <switches> <cycles>" (cycles of
  * all the switches of the timed loop, overhead subtracted).
  *
+ * Linked with libdune (guest/libdune/entry.c, after the C library) the
+ * same program is the Dune column: main first enters Dune mode (dune_init,
+ * dune_enter), so every switch runs in VMX non-root ring 0 and
+ * swapcontext's rt_sigprocmask SYSCALL becomes libdune's VMCALL. A last row
+ * then times the ring 3 -> 0 -> 3 round trip inside Dune: "table2 ring3 <n>
+ * <cycles>". libdune's entry points are weak references, so that both
+ * builds have the same code and data at the same addresses (libdune comes
+ * after everything else): a cell can then differ between the columns only
+ * by what Dune mode itself does.
+ *
  * shinjuku-emu: link ../context_fast.S
  */
 #include <stdio.h>
@@ -20,6 +30,7 @@
 #include <stdlib.h>
 #include <ucontext.h>
 #include "context_fast.h"
+#include "../../libdune/entry.h"
 
 #ifndef ITERATIONS
 #define ITERATIONS 100
@@ -67,7 +78,11 @@ ROW(fp_restore_skipped, swapcontext_fast_to_control)
 ROW(fp_save_skipped, swapcontext_fast)
 ROW(baseline, swapcontext_very_fast)
 
+int dune_init_and_enter(void) __attribute__((weak));
+uint64_t dune_ring3_roundtrips(uint64_t n) __attribute__((weak));
+
 int main(void) {
+  if (dune_init_and_enter && dune_init_and_enter() != 0) return 1;
   overhead = measure_overhead();
   printf("table2 overhead %lu\n", (unsigned long)overhead);
   run_swapcontext();
@@ -75,5 +90,9 @@ int main(void) {
   run_fp_restore_skipped();
   run_fp_save_skipped();
   run_baseline();
+  if (dune_ring3_roundtrips) {
+    dune_ring3_roundtrips(WARMUP);
+    printf("table2 ring3 %d %lu\n", ITERATIONS, (unsigned long)(dune_ring3_roundtrips(ITERATIONS) - overhead));
+  }
   return 0;
 }
