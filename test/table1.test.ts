@@ -21,7 +21,10 @@
  * names in the others (event stream).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CELLS, TABLE1_PAPER, table1Rows, runTable1Row, type Table1Mechanism, type Table1Row } from '../src/bench/table1.js';
+import { readFileSync } from 'node:fs';
+import { CELLS, TABLE1_PAPER, table1Rows, runTable1Row, configureTable1, table1Image, type Table1Mechanism, type Table1Row } from '../src/bench/table1.js';
+import { parseElf } from '../src/loader/elf.js';
+import { createMachine } from '../src/sim/run.js';
 import { loadProfile } from '../src/profile/load.js';
 
 const N = 10;
@@ -101,6 +104,20 @@ describe('Table 1 IPI rows on the machine', () => {
       expect(extra, r.mechanism).toBeGreaterThan(23);
       expect(extra, r.mechanism).toBeLessThan(49);
     }
+  });
+});
+
+describe('observation changes nothing', () => {
+  it('the guest\'s own sums are the same without any listener (spin detection on) as under the event-stream profiler', () => {
+    const bytes = new Uint8Array(readFileSync(table1Image()));
+    const out: number[] = [];
+    const m = createMachine(bytes, { cores: 2, maxCycles: 2e9, onConsole: (b) => out.push(b) });
+    configureTable1(m, parseElf(bytes, { ramBytes: 2 ** 29 }), 'Vanilla IPI', N, 3);
+    expect(m.run().reason).toBe('exit');
+    const text = Buffer.from(out).toString('latin1');
+    const sum = (k: string) => Number(new RegExp(`table1 ${k} ${N} (\\d+)`).exec(text)![1]);
+    const r = row('Vanilla IPI');
+    expect([sum('send'), sum('receive'), sum('total')]).toEqual([r.sender * N, r.receiver * N, r.total * N]);
   });
 });
 

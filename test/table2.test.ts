@@ -101,6 +101,14 @@ describe('Table 2, Dune column (predictions)', () => {
     expect(x.dune).toBeGreaterThan(x.linux);
   });
 
+  it('swapcontext in Dune, a prediction from constants fitted on Table 1 and Table 2\'s Linux column, is within 5% of the paper (2290)', () => {
+    const x = row('swapcontext');
+    expect(x.calibrated).toEqual(['linux']);
+    expect(Math.abs(x.deviation.dune), `${x.dune} vs 2290`).toBeLessThanOrEqual(0.05);
+    // its VMX steps: one VM exit, one VM entry (VMRESUME) and the module loop's VMWRITEs per switch
+    expect(x.dunePhases.some((p) => p.phase === 'VMWRITE')).toBe(true);
+  });
+
   it('the ring 3 -> 0 -> 3 round trip inside Dune: SYSCALL + SYSRET + the stub, no VM exit (§3.6: 84)', () => {
     const g = r.ring3;
     expect(g.vmExits).toBe(0);

@@ -20,12 +20,9 @@
 #include "vmcs.h"
 
 #define MAX_CPUS 4
-#define DUNE_PARAMS_MAGIC 0x454e5544u /* "DUNE" */
 
-struct dune_params {
-  uint32_t magic;
-  uint32_t posted_intr; /* pin-based "process posted interrupts" for every vCPU */
-} dune_params = { DUNE_PARAMS_MAGIC, 1 };
+/* A program may define its own dune_params (guest/dune/bench/vanilla_ipi.c does): this one is weak. */
+struct dune_params dune_params __attribute__((weak)) = { DUNE_PARAMS_MAGIC, 1 };
 
 /* ---- dune_host_*: what the module needs from its kernel ---- */
 static uint8_t page_pool[192][4096] __attribute__((aligned(4096)));

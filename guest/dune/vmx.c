@@ -388,7 +388,9 @@ static uint32_t vmx_run_vcpu(struct vmx_vcpu *vcpu) {
   return vmcs_read32(EXIT_REASON);
 }
 
-/* ---- the loop's helpers ---- */
+/* ---- the loop's helpers ----
+ * The handlers on Table 1's paths stay functions (noinline) so that a debugger and the event stream's
+ * phases see them by name, as they would see Dune's. */
 static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void local_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 
@@ -414,7 +416,7 @@ static void vmx_step_instruction(void) {
  * PIR atomically, set the bits in the virtual-APIC page's VIRR, and OR the highest into RVI (Dune ORs,
  * it does not take the max; harmless while F2H is the only vector). VM entry then evaluates and
  * delivers it (SDM §26.3.2.5, §29.2.1). */
-static void vmx_handle_queued_interrupts(struct vmx_vcpu *vcpu) {
+__attribute__((noinline)) static void vmx_handle_queued_interrupts(struct vmx_vcpu *vcpu) {
   struct pi_desc *desc = vmx_posted_desc((unsigned)vcpu->cpu);
   uint32_t on = __atomic_exchange_n(&desc->control, 0, __ATOMIC_SEQ_CST);
   if ((on & 1) == 0) return;
@@ -441,7 +443,7 @@ static void vmx_handle_queued_interrupts(struct vmx_vcpu *vcpu) {
  * itself waits in the descriptor for vmx_handle_queued_interrupts. Linux would call the host's handler
  * for any other vector; the carrying kernel here has none to call, so it EOIs and counts it. */
 static unsigned long foreign_interrupts;
-static void vmx_handle_external_interrupt(struct vmx_vcpu *vcpu, uint32_t intr_info) {
+__attribute__((noinline)) static void vmx_handle_external_interrupt(struct vmx_vcpu *vcpu, uint32_t intr_info) {
   (void)vcpu;
   if ((intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) != (INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR)) return;
   unsigned vector = intr_info & INTR_INFO_VECTOR_MASK;
@@ -452,7 +454,7 @@ static void vmx_handle_external_interrupt(struct vmx_vcpu *vcpu, uint32_t intr_i
 
 /* send_posted_ipi (kern/vmx.c): set the vector in the target CPU's PIR and ON, each with a locked
  * test-and-set (nothing to do if either was set already), then notify the target's APIC with F2H. */
-static void send_posted_ipi(uint32_t apic_id, uint8_t vector) {
+__attribute__((noinline)) static void send_posted_ipi(uint32_t apic_id, uint8_t vector) {
   int cpu = apic_id_to_cpu(apic_id);
   if (cpu < 0) return;
   struct pi_desc *desc = vmx_posted_desc((unsigned)cpu);
@@ -470,7 +472,7 @@ static void vmx_emulate_icr_write(struct vmx_vcpu *vcpu, uint64_t value) {
   send_posted_ipi((uint32_t)(value >> 32), (uint8_t)value);
 }
 
-static int vmx_handle_msr_write(struct vmx_vcpu *vcpu) {
+__attribute__((noinline)) static int vmx_handle_msr_write(struct vmx_vcpu *vcpu) {
   uint32_t msr = (uint32_t)vcpu->regs[VCPU_RCX];
   uint64_t value = vcpu->regs[VCPU_RDX] << 32 | (uint32_t)vcpu->regs[VCPU_RAX];
   if (msr == X2APIC_ICR) { vmx_emulate_icr_write(vcpu, value); return 0; }

@@ -66,6 +66,14 @@ struct dune_config {
   int posted_intr;         /* pin-based "process posted interrupts" (Dune's optional control) */
 };
 
+/* The module's parameters (what `insmod dune.ko ...` would set), defined by the carrying kernel. */
+#define DUNE_PARAMS_MAGIC 0x454e5544u /* "DUNE" */
+struct dune_params {
+  uint32_t magic;
+  uint32_t posted_intr; /* pin-based "process posted interrupts" for every vCPU */
+};
+extern struct dune_params dune_params;
+
 /* ---- the carrying kernel's side (defined by it) ---- */
 void *dune_host_alloc_page(void);               /* a zeroed 4 KiB page, identity-mapped */
 unsigned dune_host_cpu(void);                   /* this core's CPU number */

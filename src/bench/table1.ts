@@ -17,7 +17,7 @@
  * core and reason.
  */
 import { readFileSync } from 'node:fs';
-import { parseElf } from '../loader/elf.js';
+import { parseElf, type ElfImage } from '../loader/elf.js';
 import { createMachine } from '../sim/run.js';
 import type { Machine } from '../sim/machine.js';
 import type { Profile } from '../profile/schema.js';
@@ -103,6 +103,17 @@ function sumPhases(ws: { phases: Map<string, number> }[], per: number): Phase[] 
   return [...m.entries()].map(([phase, t]) => ({ phase, cycles: t / per })).sort((a, b) => b.cycles - a.cycles);
 }
 
+/** Write a row's configuration into a machine booted with the Table 1 image: the module's parameter and the benchmark's. */
+export function configureTable1(m: Machine, image: ElfImage, mechanism: Table1Mechanism, iterations: number, warmup: number): void {
+  const spec = TABLE1_PAPER.find((r) => r.mechanism === mechanism)!;
+  writeDuneParams(m, image, { postedIntr: spec.postedIntr });
+  const conf = symbolOf(image, 'table1_conf');
+  m.mem.dv.setUint32(conf, TABLE1_MAGIC, true);
+  m.mem.dv.setUint32(conf + 4, spec.senderExit ? 1 : 0, true);
+  m.mem.dv.setUint32(conf + 8, iterations, true);
+  m.mem.dv.setUint32(conf + 12, warmup, true);
+}
+
 /** Run one row's configuration and measure its three cells. */
 export function runTable1Row(mechanism: Table1Mechanism, opts: Table1Options = {}): Table1Row {
   const spec = TABLE1_PAPER.find((r) => r.mechanism === mechanism)!;
@@ -115,12 +126,7 @@ export function runTable1Row(mechanism: Table1Mechanism, opts: Table1Options = {
   const image = parseElf(bytes, { ramBytes: 2 ** 29 });
   const out: number[] = [];
   const m = createMachine(bytes, { cores: 2, profile, maxCycles: 2e9, onConsole: (b) => out.push(b) });
-  writeDuneParams(m, image, { postedIntr: spec.postedIntr });
-  const conf = symbolOf(image, 'table1_conf');
-  m.mem.dv.setUint32(conf, TABLE1_MAGIC, true);
-  m.mem.dv.setUint32(conf + 4, spec.senderExit ? 1 : 0, true);
-  m.mem.dv.setUint32(conf + 8, iterations, true);
-  m.mem.dv.setUint32(conf + 12, warmup, true);
+  configureTable1(m, image, mechanism, iterations, warmup);
 
   const syms = new Symbolizer();
   syms.add(elfPath, 0, 2 ** 32);

@@ -259,7 +259,7 @@ export function table2(opts: Table2Options = {}): Table2Result {
     iterations,
     notes: [
       `A cell is one switch's cost above the bare register switch (swapcontext_very_fast: ${base.rdtsc.toFixed(1)} cycles per switch in the Linux process, ${dbase.rdtsc.toFixed(1)} in the Dune process).`,
-      "Dune column: the same program in a Dune process (libdune's dune_enter, VMX non-root ring 0). Its swapcontext cell is a prediction: the rt_sigprocmask SYSCALL lands in libdune's __dune_syscall, whose VMCALL exits to the module's loop, which runs the host kernel's handler and resumes; nothing in the profile is fitted on it. The three fast variants make no system call and no VM exit, so they equal the Linux cells.",
+      "Dune column: the same program in a Dune process (libdune's dune_enter, VMX non-root ring 0). Its swapcontext cell is a prediction: the rt_sigprocmask SYSCALL lands in libdune's __dune_syscall, whose VMCALL exits to the module's loop, which runs the host kernel's handler and resumes; no profile entry is fitted on it (the loop's VM exit/entry split and VMWRITE come from Table 1's exiting-sender row, the handler's residual from the Linux swapcontext cell). The three fast variants make no system call and no VM exit, so they equal the Linux cells.",
       `Ring 3 -> 0 -> 3 inside Dune (a null SYSCALL from ring 3 of the Dune process to __dune_syscall's user-mode path and SYSRETQ back): ${r3.rdtsc.toFixed(1)} cycles per round trip, paper 84 (NSDI'19 §3.6). ${ring3.fittedOn.length > 0 ? `Not an independent prediction: ${ring3.fittedOn.join(' and ')} were fitted on that number; the stub's instructions and the loop add the rest.` : 'A prediction.'}`,
     ],
   };

@@ -24,6 +24,7 @@ import { X87State } from './fpu/x87.js';
 import { ReturnStackBuffer } from './returnStack.js';
 import type { VmxCpu } from '../vmx/vmxCpu.js';
 import type { VmExit } from '../vmx/vmexit.js';
+import { compileBlock, COMPILE_THRESHOLD, type CompiledCore } from './blockCompiler.js';
 import { LoopTracker, applyUnits, loopShape, proveLoop, unitsBefore, type LoopProof } from './loopForward.js';
 
 export { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
@@ -252,10 +253,16 @@ export class Core extends CoreMemory {
       // start tick of instructions that store, and a skipped loop stores nothing).
       if (block.loop >= 0 && this.loopForward && !events.wants.retire && this.tryLoop(block)) continue;
       if (events.wants.retire || this.precise) this.execBlockTraced(block);
-      else this.execBlock(block);
+      else if (block.fn !== null) block.fn(this);
+      else if (this.blockCompile && ++block.runs >= COMPILE_THRESHOLD) {
+        block.fn = compileBlock(block, 'limit') as (c: CompiledCore) => void;
+        block.fn(this);
+      } else this.execBlock(block);
     }
   }
 
+  /** Run hot blocks as compiled functions (blockCompiler.ts); off for comparison. */
+  blockCompile = true;
   /** Fast-forward of register-only loops (loopForward.ts); off for comparison. */
   loopForward = true;
   readonly loopTracker = new LoopTracker();

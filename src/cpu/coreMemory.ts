@@ -507,6 +507,8 @@ export abstract class CoreMemory extends LazyFlags {
    * Stores the owner makes before that point are seen, as on hardware.
    */
   private replayableLoad(pa: number): Tick {
+    // An L1 hit (the common case) is the core's own line: no directory look-up, no replay.
+    if (!this.replayArmed) { const hit = this.memsys.loadHit(this.id, pa); if (hit >= 0) return hit; }
     const op = this.curOp!;
     if (this.replayArmed && this.replayRip === op.rip) {
       this.replayArmed = false;

@@ -96,4 +96,7 @@ export class Block {
   loop = 0;
   loopCool = 0;
   loopFails = 0;
+  /** The block compiled to one function (blockCompiler.ts), once it has run often enough. */
+  fn: ((c: Core) => void) | null = null;
+  runs = 0;
 }

@@ -286,6 +286,14 @@ export class CoherentMemorySystem implements MemorySystem {
     return this.loadSlow(core, line, f);
   }
 
+  loadHit(core: number, pa: number): Tick {
+    const line = pa >>> LINE_SHIFT;
+    const f = (core << FILTER_BITS) | (line & FILTER_MASK);
+    if (this.fLine[f] !== line || !this.fastIndex) return -1;
+    this.l1Stamp[this.fIdx[f]!] = ++this.clock;
+    return this.cLoad;
+  }
+
   store(core: number, pa: number): Tick {
     const line = pa >>> LINE_SHIFT;
     const f = (core << FILTER_BITS) | (line & FILTER_MASK);

@@ -19,6 +19,12 @@ export interface MemorySystem {
   rfo(core: number, pa: number): Tick;
   /** Cost of an access to RAM whose memory type is uncacheable (UC, from the MTRRs): it bypasses the caches. */
   uncached(core: number, pa: number): Tick;
+  /**
+   * A load that hits this core's L1 through the fast filter: its cost (with
+   * the hit's bookkeeping done, exactly as `load` would), else -1 and
+   * nothing changed. A hit line is this core's, so it needs no replay check.
+   */
+  loadHit(core: number, pa: number): Tick;
   /** What a load would pay to fetch the line from another core's cache, else 0; changes nothing. */
   remoteLoadCost(core: number, pa: number): Tick;
   /** CLFLUSH by `core`: the line leaves every cache of the coherence domain (written back if dirty). */

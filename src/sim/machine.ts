@@ -87,13 +87,15 @@ export interface Optimizations {
   tlbFilter: boolean;
   /** Cores in a (time, id) heap instead of two scans of every core per scheduler slice. */
   coreHeap: boolean;
-  /** The cache model's presence bits for the L3s and one-walk L2 victim choice (`CoherentMemorySystem.fastIndexEnabled`). */
+  /** The cache model's presence bits for the L3s, one-walk L2 victim choice, and L1 hits of loads answered without the directory (`CoherentMemorySystem.fastIndexEnabled`). */
   cacheIndex: boolean;
   /** Fast-forward of register-only loops: counted loops and RDTSC deadline waits (src/cpu/loopForward.ts). */
   loopForward: boolean;
+  /** Hot blocks compiled to one JavaScript function each, calling each handler from its own site (src/cpu/blockCompiler.ts). */
+  blockCompile: boolean;
 }
 
-export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true, loopForward: true };
+export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true, loopForward: true, blockCompile: true };
 
 export interface StopInfo {
   reason: StopReason;
@@ -220,7 +222,7 @@ export class Machine implements CoreHost {
     this.onConsole = config.onConsole ?? (() => {});
     this.opt = { ...ALL_OPTIMIZATIONS, ...config.opt };
     this.decode.cacheBlocks = this.opt.blockCache;
-    for (const c of this.cores) { c.tlb.filterEnabled = this.opt.tlbFilter; c.loopForward = this.opt.loopForward; }
+    for (const c of this.cores) { c.tlb.filterEnabled = this.opt.tlbFilter; c.loopForward = this.opt.loopForward; c.blockCompile = this.opt.blockCompile; }
     (this.memsys as CoherentMemorySystem).fastIndexEnabled = this.opt.cacheIndex;
     if (this.opt.coreHeap) {
       const heap = new CoreHeap(this.cores);
