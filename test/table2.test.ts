@@ -84,7 +84,7 @@ describe('Table 2, Dune column (predictions)', () => {
       // the event stream: the same instructions at the same cost, to the tick
       expect(x.duneEvents, m).toBeCloseTo(x.linuxEvents, 9);
       // RDTSC reads whole cycles at both ends of a 40-switch window
-      expect(Math.abs(x.dune - x.linux), m).toBeLessThanOrEqual(2 / 40);
+      expect(Math.abs(x.dune - x.linux), m).toBeLessThanOrEqual(2 / 40 + 1e-9); // (floating-point division of whole cycles)
       expect(Math.abs(x.deviation.dune), m).toBeLessThanOrEqual(0.05);
     }
     expect(r.duneBaseline).toBeCloseTo(r.baseline, 1);
