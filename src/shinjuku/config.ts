@@ -15,6 +15,9 @@ import { z } from 'zod';
 import { parseDist, DistError, type ServiceDist } from '../load/dist.js';
 
 export const POLICIES = ['sq', 'mq', 'cfcfs'] as const;
+/** What the server runs on: the bare machine, or a Dune process (every core in VMX non-root mode). */
+export const PLATFORMS = ['bare', 'dune'] as const;
+export type Platform = (typeof PLATFORMS)[number];
 export type Policy = (typeof POLICIES)[number];
 
 const TypeEntry = z.object({
@@ -32,6 +35,7 @@ export const ConfigFileSchema = z.object({
   types: z.array(TypeEntry).max(16).optional(),
   basePort: z.number().int().min(1).max(65519).optional(),
   app: z.enum(['spin', 'kv']).optional(),
+  platform: z.enum(PLATFORMS).optional().describe("'bare' (ring 0 on the machine) or 'dune' (a Dune process: VMX non-root, posted preemption IPIs)"),
   kvKeys: z.number().int().min(1000).max(4_000_000).optional(),
   rxQueues: z.number().int().min(1).max(16).optional(),
   lineRate: z.enum(['10G', '40G']).optional(),
@@ -57,6 +61,7 @@ export interface PointConfig {
   preempt: 'when-queued' | 'always';
   quantumUs: number;
   app: 'spin' | 'kv';
+  platform: Platform;
   kvKeys: number;
   rxQueues: number;
   lineRate: '10G' | '40G';
@@ -98,7 +103,7 @@ export function parseConfig(raw: unknown, where = 'configuration'): ConfigFile {
 export interface ConfigOverrides {
   workers?: number; policy?: Policy; preempt?: 'when-queued' | 'always'; quantum?: number; placement?: 'head' | 'tail';
   dist?: string; rate?: number; requests?: number; seed?: number; app?: 'spin' | 'kv'; arrival?: 'poisson' | 'constant';
-  rxQueues?: number; lineRate?: '10G' | '40G'; flows?: number; warmup?: number; kvKeys?: number;
+  rxQueues?: number; lineRate?: '10G' | '40G'; flows?: number; warmup?: number; kvKeys?: number; platform?: Platform;
 }
 
 /** Merge file and flags over the defaults; check what only the combination can tell. */
@@ -137,6 +142,7 @@ export function resolveConfig(file: ConfigFile, o: ConfigOverrides): PointConfig
   const warmup = o.warmup ?? load.warmup ?? 0.1;
   return {
     workers, policy, preempt: o.preempt ?? file.preempt ?? 'when-queued', quantumUs, app,
+    platform: o.platform ?? file.platform ?? 'bare',
     // db_bench's default --num.
     kvKeys: o.kvKeys ?? file.kvKeys ?? 1_000_000,
     rxQueues: o.rxQueues ?? file.rxQueues ?? 1,
