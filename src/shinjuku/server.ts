@@ -14,7 +14,7 @@ import type { Machine } from '../sim/machine.js';
 import { RESERVED_END } from '../loader/layout.js';
 import { runLoad, type LoadRunResult } from '../load/harness.js';
 import { parseDist } from '../load/dist.js';
-import type { PointConfig, Platform } from './config.js';
+import { DUNE_MAX_CPUS, type PointConfig, type Platform } from './config.js';
 import { buildKvDb, type KvDb } from './kvdb.js';
 import { DUNE_SOURCES, writeDuneParams } from '../dune/module.js';
 
@@ -24,9 +24,6 @@ const POOL_BASE = Math.ceil(RESERVED_END / 0x200000) * 0x200000;
 export const CFG_MAGIC = 0x4b4a4853;
 
 export class ServerError extends Error { override name = 'ServerError'; }
-
-/** The module's vCPU limit (guest/dune/vmx.h DUNE_MAX_CPUS): the Dune server's cores. */
-export const DUNE_MAX_CPUS = 16;
 
 /**
  * The server image. 'bare': the runtime starts the server on every core in
@@ -160,9 +157,6 @@ export interface PointRunOptions {
 export function runPoint(c: PointConfig, opts: PointRunOptions = {}): RawPoint {
   const profile = opts.profile ?? loadProfile();
   const image = serverImage(c.app, c.platform);
-  if (c.platform === 'dune' && c.workers + 2 > DUNE_MAX_CPUS) {
-    throw new ServerError(`${c.workers} workers need ${c.workers + 2} cores; the Dune platform runs at most ${DUNE_MAX_CPUS} (the module's vCPU limit): use at most ${DUNE_MAX_CPUS - 2} workers or platform "bare"`);
-  }
   // Contexts, stacks, receive buffers and task nodes: about 5.5 KiB per pooled context, plus rings.
   const need = c.poolContexts * 5632 + 16 * 2 ** 20;
   if (poolEnd(c) - POOL_BASE < need) {
