@@ -19,13 +19,21 @@
 #include "vmx.h"
 #include "vmcs.h"
 
-#define MAX_CPUS 4
+/* Table 1 needs two CPUs; a program with more threads (the Shinjuku server) builds with a larger count,
+ * up to the module's DUNE_MAX_CPUS. */
+#ifndef MINIHOST_MAX_CPUS
+#define MINIHOST_MAX_CPUS 4
+#endif
+#define MAX_CPUS MINIHOST_MAX_CPUS
+_Static_assert(MAX_CPUS <= DUNE_MAX_CPUS, "the module's vCPU limit");
 
 /* A program may define its own dune_params (guest/dune/bench/vanilla_ipi.c does): this one is weak. */
 struct dune_params dune_params __attribute__((weak)) = { DUNE_PARAMS_MAGIC, 1 };
 
 /* ---- dune_host_*: what the module needs from its kernel ---- */
-static uint8_t page_pool[192][4096] __attribute__((aligned(4096)));
+/* 192 pages carry 4 vCPUs with room to spare (VMCS, posted-interrupt descriptor, EPT tables for RAM, the
+ * APIC page and a device page each); 16 more per further CPU. */
+static uint8_t page_pool[192 + 16 * (MAX_CPUS > 4 ? MAX_CPUS - 4 : 0)][4096] __attribute__((aligned(4096)));
 static unsigned long pages_used;
 
 void *dune_host_alloc_page(void) {
@@ -107,6 +115,9 @@ static uint8_t thread_stacks[MAX_CPUS][65536] __attribute__((aligned(4096)));
 static volatile unsigned long finished;
 static int exit_status[MAX_CPUS];
 static struct vmx_vcpu *vcpus_by_cpu[MAX_CPUS];
+/* How many process threads this kernel runs (one per CPU up to MAX_CPUS), for a program that sizes itself
+ * by it (the Shinjuku server's check of its worker count); set before any vCPU starts. */
+long dune_host_ncpus;
 
 int test_main_smp(long core, long ncores) {
   if (core >= MAX_CPUS) return 0;
@@ -115,6 +126,7 @@ int test_main_smp(long core, long ncores) {
   wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&percpu[core]);
   lapic_enable();
   if (core == 0) {
+    dune_host_ncpus = ncores < MAX_CPUS ? ncores : MAX_CPUS;
     idt_set_handler(POSTED_INTR_VECTOR, host_posted_intr_ipi);
     if (dune_params.magic != DUNE_PARAMS_MAGIC) { rt_printf("dune host: bad module parameters\n"); return 2; }
     vmx_init();

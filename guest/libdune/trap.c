@@ -53,7 +53,10 @@ void dune_trap_handler(int num, struct dune_tf *tf) {
 
 /* Where the module starts each vCPU: cpu in RDI, the posted-interrupt descriptors' base in RSI. */
 extern void *dune_posted_desc_base;
-static long dune_cpu_of_thread[4];
+#ifndef MINIHOST_MAX_CPUS
+#define MINIHOST_MAX_CPUS 4
+#endif
+static long dune_cpu_of_thread[MINIHOST_MAX_CPUS];
 void dune_entry(long cpu, void *posted_desc_base) {
   static volatile int idt_ready;
   dune_posted_desc_base = posted_desc_base;
@@ -63,9 +66,9 @@ void dune_entry(long cpu, void *posted_desc_base) {
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
     __asm__ volatile("lidt %0" : : "m"(idtr));
   }
-  dune_cpu_of_thread[cpu & 3] = cpu;
-  __asm__ volatile("wrmsr" : : "c"(0xC0000101u), "a"((uint32_t)(uintptr_t)&dune_cpu_of_thread[cpu & 3]),
-                   "d"((uint32_t)((uintptr_t)&dune_cpu_of_thread[cpu & 3] >> 32)));
+  dune_cpu_of_thread[cpu % MINIHOST_MAX_CPUS] = cpu;
+  __asm__ volatile("wrmsr" : : "c"(0xC0000101u), "a"((uint32_t)(uintptr_t)&dune_cpu_of_thread[cpu % MINIHOST_MAX_CPUS]),
+                   "d"((uint32_t)((uintptr_t)&dune_cpu_of_thread[cpu % MINIHOST_MAX_CPUS] >> 32)));
   __asm__ volatile("sti");
   dune_apic_init_rt_entry();
   int status = dune_main(cpu);

@@ -5,7 +5,9 @@
  * the run; the networker prints "shinjuku: ready" once every worker has
  * registered, which is when the load generator starts.
  */
-/* shinjuku-emu: link platform_bare.c context_fast.S context.c dispatcher.c networker.c worker.c nic.c */
+/* The platform (platform_bare.c or platform_dune.c) is the image's third source (src/shinjuku/server.ts);
+ * it owns the entry point and calls shinjuku_main on every core. */
+/* shinjuku-emu: link platform_alloc.c context_fast.S context.c dispatcher.c networker.c worker.c nic.c */
 #include "dispatch.h"
 #include "app.h"
 #include "platform.h"
@@ -27,7 +29,7 @@ uint32_t app_kv_keys(void) { return shinjuku_cfg.kv_keys; }
 uint64_t app_kv_key_residual_q8(void) { return shinjuku_cfg.kv_key_residual_q8; }
 const uint8_t *app_kv_db(void) { return (const uint8_t *)(uintptr_t)shinjuku_cfg.kv_db_base; }
 
-int test_main_smp(long core, long ncores) {
+int shinjuku_main(long core, long ncores) {
   if (core == 0) {
     if (shinjuku_cfg.magic != SHINJUKU_CFG_MAGIC) { rt_printf("shinjuku: no configuration (the host writes shinjuku_cfg)\n"); return 2; }
     if (shinjuku_cfg.num_workers == 0 || shinjuku_cfg.num_workers > MAX_WORKERS || shinjuku_cfg.num_workers + 2 > (unsigned long)ncores) {

@@ -1,7 +1,7 @@
 /*
  * The platform layer: what Shinjuku needs from underneath, so the same
  * dispatcher, networker and workers run on bare metal today
- * (platform_bare.c) and in a Dune process later (platform_dune.c):
+ * (platform_bare.c) and in a Dune process (platform_dune.c):
  *   - core identity and per-core data (GS base, as IX's percpu);
  *   - the preemption IPI: bare metal writes the real xAPIC ICR (fixed
  *     delivery, physical destination) — the same MMIO sequence as the Dune
@@ -19,12 +19,22 @@
 
 #include <stdint.h>
 
-/* Every GPR as the interrupt stub saved it, then the processor's frame (libdune's dune_tf). */
+/* Every GPR as the interrupt stub saved it, then the processor's frame. On Dune the stub is libdune's
+ * (dune.S) and the frame is its struct dune_tf, whose order this one then follows, so a platform handler
+ * is a libdune interrupt callback as it stands (platform_dune.c checks the offsets). */
+#ifdef SHINJUKU_PLATFORM_DUNE
+struct platform_tf {
+  uint64_t rdi, rsi, rdx, r8, r9, r10, r11, rcx, rbx, rbp, r12, r13, r14, r15, rax;
+  uint64_t err;
+  uint64_t rip, cs, rflags, rsp, ss;
+};
+#else
 struct platform_tf {
   uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
   uint64_t err;
   uint64_t rip, cs, rflags, rsp, ss;
 };
+#endif
 
 typedef void (*platform_handler_t)(struct platform_tf *tf);
 
@@ -43,6 +53,10 @@ void platform_register_handler(uint8_t vector, platform_handler_t h);
 void platform_send_ipi(uint32_t apic_id, uint8_t vector);
 void platform_eoi(void);
 void *platform_alloc(uint64_t bytes, uint64_t align);
+/* platform_alloc.c: the pool region both platforms carve pools from. */
+void platform_alloc_init(uint64_t mem_base, uint64_t mem_size);
+/* main.c: the server on one core (core 0 dispatcher, 1 networker, 2.. workers); the platform's entry calls it. */
+int shinjuku_main(long core, long ncores);
 
 static inline uint64_t rdtsc64(void) {
   uint32_t lo, hi;

@@ -12,7 +12,6 @@
 #define MSR_IA32_GS_BASE 0xC0000101u
 
 static platform_handler_t handlers[256];
-static uint64_t alloc_next, alloc_end;
 
 /* The trap frame's stub: vector 0xF2 only (Shinjuku's one vector). It pushes a dummy error code, RAX and
  * the other GPRs (struct platform_tf), aligns the stack for the C call, and returns with IRETQ. */
@@ -41,8 +40,7 @@ void platform_trap(uint64_t vector, struct platform_tf *tf) {
 }
 
 void platform_init(uint64_t mem_base, uint64_t mem_size) {
-  alloc_next = mem_base;
-  alloc_end = mem_base + mem_size;
+  platform_alloc_init(mem_base, mem_size);
   idt_init();
 }
 
@@ -72,16 +70,5 @@ void platform_send_ipi(uint32_t apic_id, uint8_t vector) {
 
 void platform_eoi(void) { lapic_write(LAPIC_EOI, 0); }
 
-/* Cores initialize concurrently (each worker allocates its transmit ring): a compare-and-swap loop. */
-void *platform_alloc(uint64_t bytes, uint64_t align) {
-  uint64_t old = __atomic_load_n(&alloc_next, __ATOMIC_RELAXED), p;
-  do {
-    p = (old + align - 1) & ~(align - 1);
-    if (p + bytes > alloc_end) {
-      rt_printf("shinjuku: out of memory for pools (%lu bytes wanted, %lu left); give the machine more memory\n",
-                (unsigned long)bytes, (unsigned long)(alloc_end - p));
-      rt_exit(3);
-    }
-  } while (!__atomic_compare_exchange_n(&alloc_next, &old, p + bytes, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
-  return (void *)(uintptr_t)p;
-}
+/* The runtime starts every core here. */
+int test_main_smp(long core, long ncores) { return shinjuku_main(core, ncores); }

@@ -22,7 +22,9 @@ export const CATEGORIES = ['request', 'switch', 'interrupt', 'idle', 'other'] as
 export type Category = (typeof CATEGORIES)[number];
 
 const SWITCH = new Set(['swapcontext_fast', 'swapcontext_fast_to_control', 'swapcontext_very_fast', 'getcontext_fast', 'makecontext_fast', 'set_context_link', 'start_context_fast', 'handle_new_packet', 'handle_context']);
-const INTERRUPT = new Set(['platform_intr_f2', 'platform_trap', 'preempt_handler', 'platform_eoi', 'lapic_write', 'lapic_read']);
+// The bare platform's stub and trap dispatch, or on Dune libdune's (dune.S's stubs, dune_trap_handler, the virtualized EOI).
+const INTERRUPT = new Set(['platform_intr_f2', 'platform_trap', 'preempt_handler', 'platform_eoi', 'lapic_write', 'lapic_read',
+  '__dune_intr', '__dune_intr_with_num', 'dune_trap_handler', 'dune_apic_eoi']);
 const IDLE = new Set(['wait_for_request', 'networker_idle']);
 /** The request: generic_work, the applications' functions (app_spin.c, app_kv.c), and the reply's transmit. */
 const REQUEST = /^(generic_work|spin_|kv_|run_seek|value_sum|residual_spin|record_|key_|memcpy$|nic_tx_)/;
@@ -71,7 +73,9 @@ export class BreakdownRecorder {
     this.funcs = image.symbols.filter((s) => s.type === 'func' && s.size > 0).map((s) => ({ start: s.value, end: s.value + s.size, cat: categoryOf(s.name), name: s.name }));
     // Labels of the assembly stubs have no size: give each the span up to the next symbol.
     for (const s of image.symbols.filter((x) => (x.type === 'notype' || x.type === 'func') && x.size === 0 && (INTERRUPT.has(x.name) || SWITCH.has(x.name)))) {
-      const next = image.symbols.filter((y) => y.value > s.value).reduce((a, y) => Math.min(a, y.value), s.value + 256);
+      // libdune's __dune_intr heads 256 stubs of 16 bytes (dune.S); the others are short.
+      const span = s.name === '__dune_intr' ? 256 * 16 : 256;
+      const next = image.symbols.filter((y) => y.value > s.value).reduce((a, y) => Math.min(a, y.value), s.value + span);
       this.funcs.push({ start: s.value, end: next, cat: categoryOf(s.name), name: s.name });
     }
     this.funcs.sort((a, b) => a.start - b.start);

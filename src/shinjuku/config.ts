@@ -7,7 +7,7 @@
  * File example (every field optional):
  *   { "workers": 14, "policy": "mq", "quantumUs": 5, "preempt": "when-queued",
  *     "types": [{ "port": 1234, "sloUs": 10, "placement": "head" }, { "port": 1235, "sloUs": 1000 }],
- *     "app": "spin", "rxQueues": 1, "lineRate": "10G",
+ *     "app": "spin", "platform": "dune", "rxQueues": 1, "lineRate": "10G",
  *     "load": { "dist": "bimodal:50-1,50-100", "rate": 200000, "requests": 20000, "seed": 1 } }
  */
 import { readFileSync } from 'node:fs';
@@ -15,6 +15,11 @@ import { z } from 'zod';
 import { parseDist, DistError, type ServiceDist } from '../load/dist.js';
 
 export const POLICIES = ['sq', 'mq', 'cfcfs'] as const;
+/** What the server runs on: the bare machine, or a Dune process (every core in VMX non-root mode). */
+export const PLATFORMS = ['bare', 'dune'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+/** The Dune module's vCPU limit (guest/dune/vmx.h DUNE_MAX_CPUS): the Dune server's cores, workers + 2. */
+export const DUNE_MAX_CPUS = 16;
 export type Policy = (typeof POLICIES)[number];
 
 const TypeEntry = z.object({
@@ -32,6 +37,7 @@ export const ConfigFileSchema = z.object({
   types: z.array(TypeEntry).max(16).optional(),
   basePort: z.number().int().min(1).max(65519).optional(),
   app: z.enum(['spin', 'kv']).optional(),
+  platform: z.enum(PLATFORMS).optional().describe("'bare' (ring 0 on the machine) or 'dune' (a Dune process: VMX non-root, posted preemption IPIs)"),
   kvKeys: z.number().int().min(1000).max(4_000_000).optional(),
   rxQueues: z.number().int().min(1).max(16).optional(),
   lineRate: z.enum(['10G', '40G']).optional(),
@@ -57,6 +63,7 @@ export interface PointConfig {
   preempt: 'when-queued' | 'always';
   quantumUs: number;
   app: 'spin' | 'kv';
+  platform: Platform;
   kvKeys: number;
   rxQueues: number;
   lineRate: '10G' | '40G';
@@ -98,7 +105,7 @@ export function parseConfig(raw: unknown, where = 'configuration'): ConfigFile {
 export interface ConfigOverrides {
   workers?: number; policy?: Policy; preempt?: 'when-queued' | 'always'; quantum?: number; placement?: 'head' | 'tail';
   dist?: string; rate?: number; requests?: number; seed?: number; app?: 'spin' | 'kv'; arrival?: 'poisson' | 'constant';
-  rxQueues?: number; lineRate?: '10G' | '40G'; flows?: number; warmup?: number; kvKeys?: number;
+  rxQueues?: number; lineRate?: '10G' | '40G'; flows?: number; warmup?: number; kvKeys?: number; platform?: Platform;
 }
 
 /** Merge file and flags over the defaults; check what only the combination can tell. */
@@ -127,6 +134,8 @@ export function resolveConfig(file: ConfigFile, o: ConfigOverrides): PointConfig
   if (new Set(types.map((t) => t.port)).size !== types.length) throw new ConfigError(`field 'types': two request types share a port`);
   const workers = o.workers ?? file.workers ?? 4;
   if (!Number.isInteger(workers) || workers < 1 || workers > 30) throw new ConfigError(`--workers must be 1..30, got ${workers}`);
+  const platform = o.platform ?? file.platform ?? 'bare';
+  if (platform === 'dune' && workers + 2 > DUNE_MAX_CPUS) throw new ConfigError(`field 'workers': ${workers} workers need ${workers + 2} cores, and the Dune platform runs at most ${DUNE_MAX_CPUS} (the module's vCPU limit): use at most ${DUNE_MAX_CPUS - 2} workers, or platform "bare"`);
   const rate = o.rate ?? load.rate;
   if (rate === undefined) throw new ConfigError('give the offered load: --rate (requests per second) or load.rate in the configuration file');
   if (!(rate > 0)) throw new ConfigError(`--rate must be positive, got ${rate}`);
@@ -137,6 +146,7 @@ export function resolveConfig(file: ConfigFile, o: ConfigOverrides): PointConfig
   const warmup = o.warmup ?? load.warmup ?? 0.1;
   return {
     workers, policy, preempt: o.preempt ?? file.preempt ?? 'when-queued', quantumUs, app,
+    platform,
     // db_bench's default --num.
     kvKeys: o.kvKeys ?? file.kvKeys ?? 1_000_000,
     rxQueues: o.rxQueues ?? file.rxQueues ?? 1,

@@ -14,8 +14,9 @@ import type { Machine } from '../sim/machine.js';
 import { RESERVED_END } from '../loader/layout.js';
 import { runLoad, type LoadRunResult } from '../load/harness.js';
 import { parseDist } from '../load/dist.js';
-import type { PointConfig } from './config.js';
+import { DUNE_MAX_CPUS, type PointConfig, type Platform } from './config.js';
 import { buildKvDb, type KvDb } from './kvdb.js';
+import { DUNE_SOURCES, writeDuneParams } from '../dune/module.js';
 
 /** Where the guest's pools start: the first 2 MiB boundary above the boot area. */
 const POOL_BASE = Math.ceil(RESERVED_END / 0x200000) * 0x200000;
@@ -24,8 +25,21 @@ export const CFG_MAGIC = 0x4b4a4853;
 
 export class ServerError extends Error { override name = 'ServerError'; }
 
-export function serverImage(app: 'spin' | 'kv'): string {
-  return buildGuestImage({ name: `shinjuku-${app}`, sources: ['guest/shinjuku/main.c', `guest/shinjuku/app_${app}.c`] });
+/**
+ * The server image. 'bare': the runtime starts the server on every core in
+ * ring 0 (guest/shinjuku/platform_bare.c). 'dune': the Dune module's
+ * carrying kernel (guest/dune/minihost.c) runs every core as a thread of a
+ * Dune process in VMX non-root mode, entered through libdune
+ * (guest/shinjuku/platform_dune.c).
+ */
+export function serverImage(app: 'spin' | 'kv', platform: Platform = 'bare'): string {
+  const common = ['guest/shinjuku/main.c', `guest/shinjuku/app_${app}.c`];
+  if (platform === 'bare') return buildGuestImage({ name: `shinjuku-${app}`, sources: [...common, 'guest/shinjuku/platform_bare.c'] });
+  return buildGuestImage({
+    name: `shinjuku-${app}-dune`,
+    sources: [...common, 'guest/shinjuku/platform_dune.c', ...DUNE_SOURCES],
+    cflags: ['-DSHINJUKU_PLATFORM_DUNE', `-DMINIHOST_MAX_CPUS=${DUNE_MAX_CPUS}`],
+  });
 }
 
 function symbol(image: ElfImage, name: string): number {
@@ -142,7 +156,7 @@ export interface PointRunOptions {
 /** Run one point (one replica: the config's seed). */
 export function runPoint(c: PointConfig, opts: PointRunOptions = {}): RawPoint {
   const profile = opts.profile ?? loadProfile();
-  const image = serverImage(c.app);
+  const image = serverImage(c.app, c.platform);
   // Contexts, stacks, receive buffers and task nodes: about 5.5 KiB per pooled context, plus rings.
   const need = c.poolContexts * 5632 + 16 * 2 ** 20;
   if (poolEnd(c) - POOL_BASE < need) {
@@ -162,7 +176,12 @@ export function runPoint(c: PointConfig, opts: PointRunOptions = {}): RawPoint {
       ports: c.types.map((t) => t.port), warmupFraction: c.warmup, kvKeys: c.kvKeys,
       ...(c.timeoutUs !== undefined ? { timeoutUs: c.timeoutUs } : {}),
     },
-    beforeRun: (m, img) => { writeConfig(m, img, c, profile); opts.beforeRun?.(m, img); },
+    beforeRun: (m, img) => {
+      writeConfig(m, img, c, profile);
+      // The paper's module: posted-interrupt processing on every vCPU, so the preemption IPI needs no exit.
+      if (c.platform === 'dune') writeDuneParams(m, img, { postedIntr: true });
+      opts.beforeRun?.(m, img);
+    },
   });
   if (run.stop !== null) {
     const s = run.stop;

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { ConfigError, readConfigFile, resolveConfig, POLICIES, type ConfigOverrides, type PointConfig } from '../../shinjuku/config.js';
+import { ConfigError, readConfigFile, resolveConfig, POLICIES, PLATFORMS, type ConfigOverrides, type PointConfig, type Platform } from '../../shinjuku/config.js';
 import { runPoint, ServerError } from '../../shinjuku/server.js';
 import { pointResult, mergeResults, jsonSummary, type PointResult } from '../../shinjuku/metrics.js';
 import { loadProfile } from '../../profile/load.js';
@@ -30,10 +30,11 @@ export function pointOptions<T>(y: Argv<T>) {
     .option('arrival', { describe: 'inter-arrival times', choices: ['poisson', 'constant'] })
     .option('rx-queues', { describe: 'NIC receive queues the networker polls (RSS spreads the flows)', type: 'number', requiresArg: true })
     .option('line-rate', { describe: 'NIC line rate', choices: ['10G', '40G'] })
+    .option('platform', { describe: 'what the server runs on: bare (ring 0 on the machine) or dune (a Dune process: every core in VMX non-root mode, posted preemption IPIs)', choices: PLATFORMS as unknown as string[] })
     .option('profile', { describe: 'machine profile (JSON)', type: 'string', requiresArg: true });
 }
 
-type PointArgs = { config?: string; policy?: string; dist?: string; workers?: number; requests?: number; quantum?: number; placement?: string; preempt?: string; seed?: number; app?: string; arrival?: string; 'rx-queues'?: number; 'line-rate'?: string; rate?: number };
+type PointArgs = { config?: string; policy?: string; dist?: string; workers?: number; requests?: number; quantum?: number; placement?: string; preempt?: string; seed?: number; app?: string; arrival?: string; 'rx-queues'?: number; 'line-rate'?: string; rate?: number; platform?: string };
 
 export function configFromArgs(a: PointArgs, rate?: number): PointConfig {
   const num = (v: number | undefined, flag: string) => {
@@ -53,6 +54,7 @@ export function configFromArgs(a: PointArgs, rate?: number): PointConfig {
     ...(a.arrival ? { arrival: a.arrival as 'poisson' | 'constant' } : {}),
     ...(num(a['rx-queues'], '--rx-queues') !== undefined ? { rxQueues: a['rx-queues'] } : {}),
     ...(a['line-rate'] ? { lineRate: a['line-rate'] as '10G' | '40G' } : {}),
+    ...(a.platform ? { platform: a.platform as Platform } : {}),
     ...(num(rate ?? a.rate, '--rate') !== undefined ? { rate: rate ?? a.rate } : {}),
   };
   try {
