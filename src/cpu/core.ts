@@ -278,7 +278,7 @@ export class Core extends CoreMemory {
     if (b.loop === 0) { b.loop = loopShape(b) ? 1 : -1; if (b.loop < 0) return false; }
     if (this.nonRoot) return false; // RDTSC may exit, and the preemption timer counts
     const t = this.loopTracker;
-    if (t.record(this, b) < 5) return false; // five consecutive iterations: enough to guess a step
+    if (t.record(this, b) < 3) return false; // the first iteration and two more: the least a step can be guessed from
     if (b.loopCool > 0) { b.loopCool--; return false; }
     const p = proveLoop(this, b, t, this.costs.cls.branchTaken);
     let slept = false;
@@ -298,6 +298,7 @@ export class Core extends CoreMemory {
       b.loopFails = 0;
       return slept;
     }
+    if (t.needMore) return false;
     b.loopFails = Math.min(b.loopFails * 2 + 1, 1023); b.loopCool = b.loopFails;
     return false;
   }

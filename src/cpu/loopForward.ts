@@ -130,6 +130,8 @@ export class LoopTracker {
   private readonly hi = new Int32Array(RING * 16);
   private readonly times = new Float64Array(RING);
   private readonly instrs = new Float64Array(RING);
+  /** The last proof attempt lacked history (not a failure: no back-off). */
+  needMore = false;
   /** Counters for the bench: successful jumps and the iterations they skipped. */
   jumps = 0;
   skipped = 0;
@@ -158,7 +160,7 @@ export class LoopTracker {
   reset(): void { this.block = null; this.count = 0; }
 }
 
-const RING = 5;
+const RING = 8;
 
 const u64 = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
@@ -203,7 +205,10 @@ export function proveLoop(c: LoopCore, b: Block, t: LoopTracker, branchTaken: nu
   // RDTSC reads floor(time): unroll until an iteration costs whole ticks.
   let m = 1;
   if (usesTsc) { while (!Number.isInteger(m * P) && m < 4) m *= 2; if (!Number.isInteger(m * P)) return null; }
-  if (t.count <= m) return null;
+  // The guess takes the last m iterations, none of them the loop's first (whose registers still
+  // carry what the code before the loop left: app_spin's first RDTSC gap, for one).
+  t.needMore = t.count < m + 2;
+  if (t.needMore) return null;
   const Q = m * P;
   const t0 = c.time;
   // The guess: each register moves by what it moved over the last m iterations.
