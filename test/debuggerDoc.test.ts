@@ -8,11 +8,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { traceSummary } from '../src/cli/commands/trace.js';
+import { traceMachine } from '../src/debug/trace.js';
 import { repoRoot } from '../src/guest/build.js';
+import { loadProfile } from '../src/profile/load.js';
+import { createMachine, DEFAULT_MEMORY } from '../src/sim/run.js';
 import { docSessions, imageFor, parseDebugArgs, replay } from './docSessions.js';
 
 const doc = readFileSync(join(repoRoot, 'docs', 'debugger.md'), 'utf8');
 const sessions = docSessions(doc);
+/** `$ npx shinjuku-emu trace ARGS --out FILE` blocks: the command line and what it prints. */
+const traces = [...doc.matchAll(/```\n\$ npx shinjuku-emu trace (.*) --out (\S+)\n([\s\S]*?)\n```/g)].map((m) => ({ args: m[1]!.split(/\s+/), out: m[2]!, shown: m[3]! }));
 
 describe('docs/debugger.md', () => {
   it('names the program of every session', () => {
@@ -45,5 +51,20 @@ describe('docs/debugger.md', () => {
       else expect(got[k]).toBe(line);
     });
     expect(r.status).toBe(0);
+  }, 60_000);
+
+  it('the trace commands print what the page shows', () => {
+    expect(traces.map((t) => t.out)).toEqual(['posted.json', 'ipi.json']);
+    for (const t of traces) {
+      // What `shinjuku-emu trace` does (src/cli/commands/trace.ts), minus writing the file.
+      const { sources, cores } = parseDebugArgs(t.args);
+      const bytes: number[] = [];
+      const m = createMachine(new Uint8Array(readFileSync(imageFor(sources))), { cores, memoryBytes: DEFAULT_MEMORY, profile: loadProfile(), spinDetection: true, onConsole: (b) => { bytes.push(b); } });
+      const result = traceMachine(m, { title: `shinjuku-emu ${sources[0]}` });
+      let text = Buffer.from(bytes).toString('utf8');
+      if (text !== '' && !text.endsWith('\n')) text += '\n';
+      text += traceSummary(result, undefined, t.out);
+      expect(text.split('\n')).toEqual(t.shown.split('\n'));
+    }
   }, 60_000);
 });
