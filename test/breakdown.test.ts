@@ -13,7 +13,7 @@ import { runPoint } from '../src/shinjuku/server.js';
 import { pointResult } from '../src/shinjuku/metrics.js';
 
 const cfg = (policy: 'cfcfs' | 'sq', dist: string, rate: number) =>
-  resolveConfig({}, { workers: 2, policy, dist, rate, requests: 80, seed: 4, warmup: 0 });
+  resolveConfig({}, { workers: 2, policy, dist, rate, requests: 60, seed: 4, warmup: 0 });
 
 describe('per-core time breakdown', () => {
   it('c-FCFS, fixed 10 µs at ρ = 0.3: request share ≈ the offered work, no interrupts; the same numbers without the breakdown', () => {

@@ -81,7 +81,7 @@ beforeAll(() => {
   writeFileSync(icebp(), '#include "rt.h"\nint test_main(void) { __asm__ volatile(".byte 0xf1"); return 1; }\n');
   broken = join(tmp, 'broken.c');
   writeFileSync(broken, '#include "rt.h"\nint test_main(void) { return undeclared_name; }\n');
-}, 120_000);
+}, 240_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -421,7 +421,7 @@ describe('shinjuku-emu table1', () => {
     for (const x of j.rows) for (const k of ['sender', 'receiver', 'total'] as const) expect(typeof x[k]).toBe('number');
     expect(j.rows[4]!.calibrated).toEqual(['sender', 'receiver', 'total']);
     expect(j.rows[1]!.calibrated).toEqual([]);
-  }, 120_000);
+  }, 240_000);
   it('rejects an unknown --explain row in one line', async () => {
     const r = await cli('table1', '--explain', 'Fast IPI');
     expect(r.status).toBe(2);

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../src/guest/build.js';
-import { parseList } from '../src/cli/commands/sweep.js';
+import { parseList, specFromArgs } from '../src/cli/commands/sweep.js';
 import { makePart, mergeParts, runUnits, shardUnits, units, type SweepSpec } from '../src/shinjuku/sweep.js';
 
 const bin = join(repoRoot, 'bin', 'shinjuku-emu.js');
@@ -55,18 +55,21 @@ describe('shinjuku-emu sweep', () => {
     expect(svg).toContain('throughput (kRPS)');
     expect((svg.match(/<svg /g) ?? []).length).toBe(1 + 3); // one panel per type and one for all
 
-    // A missing shard is named, not papered over (the CLI: one line, exit 2).
-    const partial = run(['merge', parts[0]!, '--out', join(dir, 'x')]);
-    expect(partial.status).toBe(2);
-    expect(partial.stderr).toMatch(/do not cover the sweep: 2 of 4 runs missing/);
+    // A missing shard is named, not papered over.
+    expect(() => mergeParts([{ name: parts[0]!, part: JSON.parse(readFileSync(parts[0]!, 'utf8')) }])).toThrow(/do not cover the sweep: 2 of 4 runs missing/);
   });
 
   it('bad input', () => {
     expect(parseList('0.1:0.5:0.1', '--loads')).toEqual([0.1, 0.2, 0.3, 0.4, 0.5]);
     expect(() => parseList('1,,2', '--rates')).toThrow(/numbers separated by commas/);
     expect(() => parseList('0.5:0.1:0.1', '--loads')).toThrow(/from:to:step/);
-    const p = run(['sweep', '--dist', 'exp:10', '--loads', '0.5', '--policies', 'sq,fifo']);
-    expect(p.status).toBe(2);
-    expect(p.stderr).toMatch(/unknown policy 'fifo'/);
+    const args = (o: Record<string, unknown>) => ({ dist: 'exp:10', replicas: 1, ...o }) as unknown as Parameters<typeof specFromArgs>[0];
+    expect(() => specFromArgs(args({ loads: '0.5', policies: 'sq,fifo' }))).toThrow(/unknown policy 'fifo'/);
+    expect(() => specFromArgs(args({}))).toThrow(/--rates .* or --loads/);
+    expect(() => specFromArgs(args({ rates: '1000', loads: '0.5' }))).toThrow(/not both/);
+    // Each series is configured as load would be: MQ puts preempted requests at the head, SQ at the tail.
+    const s = specFromArgs(args({ loads: '0.5', policies: 'sq,mq', dist: 'bimodal:50-1,50-100', workers: 4 }));
+    expect(s.series.map((c) => c.types[0]!.placement)).toEqual(['tail', 'head']);
+    expect(s.rates).toEqual([Math.round(0.5 * 4 / 50.5 * 1e6)]);
   });
 });

@@ -261,8 +261,8 @@ export class Core extends CoreMemory {
     }
   }
 
-  /** Run hot blocks as compiled functions (blockCompiler.ts); off for comparison. */
-  blockCompile = true;
+  /** Run hot blocks as compiled functions (blockCompiler.ts); off by default (the machine sets it). */
+  blockCompile = false;
   /** Fast-forward of register-only loops (loopForward.ts); off for comparison. */
   loopForward = true;
   readonly loopTracker = new LoopTracker();

@@ -55,6 +55,9 @@ export class LoadClient {
   readonly serviceUs: Float64Array;
   readonly preemptions: Uint32Array;
   readonly worker: Int16Array;
+  /** Key-value requests: the (first) key number sent; the reply's result (the store's checksum of the values read). */
+  readonly key: Float64Array;
+  readonly result: BigUint64Array;
   readonly warmup: number;
   readonly ticksPerUs: number;
   sentCount = 0;
@@ -89,6 +92,8 @@ export class LoadClient {
     this.serviceUs = new Float64Array(this.n);
     this.preemptions = new Uint32Array(this.n);
     this.worker = new Int16Array(this.n).fill(-1);
+    this.key = new Float64Array(this.n).fill(NaN);
+    this.result = new BigUint64Array(this.n);
     this.warmup = Math.floor(this.n * (opts.warmupFraction ?? 0.1));
     this.ticksPerUs = machine.config.profile.clock.tscHz.value / 1e6;
     const seed = opts.seed ?? 1;
@@ -138,6 +143,7 @@ export class LoadClient {
       const keys = this.opts.kvKeys ?? 1;
       const count = t.op === 'scan' ? t.scanKeys! : 0;
       const start = Math.floor(this.keyRng.nextFloat() * Math.max(1, keys - count));
+      this.key[i] = start;
       dv.setBigUint64(8, t.op === 'scan' ? 1n : 0n, true);
       dv.setBigUint64(16, BigInt(start) | (BigInt(count) << 32n), true);
     }
@@ -164,6 +170,7 @@ export class LoadClient {
     this.replied[id] = tick;
     this.preemptions[id] = dv.getUint32(32, true);
     this.worker[id] = dv.getUint32(36, true);
+    this.result[id] = dv.getBigUint64(40, true);
     this.repliedCount++;
     const ev = this.machine.events;
     if (ev.wants.request) ev.emit('request', { tick, id, type: this.type[id]!, phase: 'replied', latency: tick - this.sent[id]! });

@@ -136,7 +136,7 @@ export async function runUnits(list: SweepUnit[], opts: { threads: number; profi
   return out;
 }
 
-export function defaultThreads(): number { return Math.max(1, availableParallelism() - 0); }
+export function defaultThreads(): number { return Math.max(1, availableParallelism()); }
 
 /** Group unit results by point and merge replicas exactly. */
 export function assemble(s: SweepSpec, got: Map<number, PointResult>): SweepResult {

@@ -91,11 +91,18 @@ export interface Optimizations {
   cacheIndex: boolean;
   /** Fast-forward of register-only loops: counted loops and RDTSC deadline waits (src/cpu/loopForward.ts). */
   loopForward: boolean;
-  /** Hot blocks compiled to one JavaScript function each, calling each handler from its own site (src/cpu/blockCompiler.ts). */
+  /** Hot blocks compiled to one JavaScript function each, calling each handler from its own site (src/cpu/blockCompiler.ts); off by default. */
   blockCompile: boolean;
 }
 
+/** Every optimization on (what the on/off test compares against all off). */
 export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true, loopForward: true, blockCompile: true };
+
+/**
+ * The defaults: all but the block compiler, which in its first stage does
+ * not pay for its compile time yet (docs/architecture.md "Performance").
+ */
+export const DEFAULT_OPTIMIZATIONS: Optimizations = { ...ALL_OPTIMIZATIONS, blockCompile: false };
 
 export interface StopInfo {
   reason: StopReason;
@@ -220,7 +227,7 @@ export class Machine implements CoreHost {
       if ((kind === 'retire' || kind === 'mem') && this.spin.sleeping > 0) this.settleSpinners();
     };
     this.onConsole = config.onConsole ?? (() => {});
-    this.opt = { ...ALL_OPTIMIZATIONS, ...config.opt };
+    this.opt = { ...DEFAULT_OPTIMIZATIONS, ...config.opt };
     this.decode.cacheBlocks = this.opt.blockCache;
     for (const c of this.cores) { c.tlb.filterEnabled = this.opt.tlbFilter; c.loopForward = this.opt.loopForward; c.blockCompile = this.opt.blockCompile; }
     (this.memsys as CoherentMemorySystem).fastIndexEnabled = this.opt.cacheIndex;

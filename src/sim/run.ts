@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { parseElf } from '../loader/elf.js';
 import { loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/schema.js';
-import { Machine, ALL_OPTIMIZATIONS, type MachineConfig, type Optimizations, type StopInfo } from './machine.js';
+import { Machine, DEFAULT_OPTIMIZATIONS, type MachineConfig, type Optimizations, type StopInfo } from './machine.js';
 import type { StopReason } from './events.js';
 
 export const DEFAULT_MEMORY = 512 * 2 ** 20;
@@ -33,10 +33,11 @@ export interface RunOptions {
 /**
  * Optimizations as the environment sets them: SHINJUKU_OPT is a comma list
  * of names, each `-name` (off) or `name`/`+name` (on), or `none` (all off),
+ * applied to the defaults (`DEFAULT_OPTIMIZATIONS`: all on but blockCompile),
  * for comparing speed from the command line and the bench.
  */
 export function optFlagsFromEnv(env: NodeJS.ProcessEnv = process.env): Optimizations {
-  const o: Optimizations = { ...ALL_OPTIMIZATIONS };
+  const o: Optimizations = { ...DEFAULT_OPTIMIZATIONS };
   const spec = env.SHINJUKU_OPT?.trim();
   if (!spec) return o;
   for (const raw of spec.split(',')) {
