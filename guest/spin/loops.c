@@ -53,6 +53,13 @@ static uint64_t counted(uint64_t n) {
   return a ^ b;
 }
 
+/* A 32-bit counter that wraps through zero mid-loop: fast-forward must stop short of the wrap. */
+static uint32_t wrap32(void) {
+  uint32_t i = 0xFFFFF000u, n = 0;
+  do { i += 3; n += 1; __asm__ volatile("" : "+r"(i), "+r"(n)); } while (i != 0x1328u);
+  return n;
+}
+
 static uint64_t running_sum(uint64_t n) {
   uint64_t a = 0, b = 7;
   for (uint64_t i = 0; i < n; i++) { a += b; b += 3; __asm__ volatile("" : "+r"(a), "+r"(b)); }
@@ -73,6 +80,7 @@ int test_main_smp(long core, long ncores) {
   if (core == 0) {
     rt_printf("counted %lu\n", (unsigned long)counted(300000));
     rt_printf("running sum %lu\n", (unsigned long)running_sum(20000));
+    rt_printf("wrap32 %u\n", wrap32());
     uint64_t t0 = tsc();
     uint64_t n = wait_until(t0 + 150000);
     rt_printf("plain wait: %s\n", n > 1000 ? "iterated" : "short");

@@ -291,7 +291,7 @@ export class Core extends CoreMemory {
         slept = true;
         t.jumps++;
       } else {
-        b.loopFails = Math.min(b.loopFails * 2 + 1, 1023); b.loopCool = b.loopFails;
+        // The proof holds but is short (the loop is about to leave): no back-off, the next run of it may be long.
         return false;
       }
       t.reset();
