@@ -8,12 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildGuestImage, repoRoot } from '../src/guest/build.js';
-import { runDebugger } from '../src/debug/repl.js';
-import { loadProfile } from '../src/profile/load.js';
-import { DEFAULT_MEMORY } from '../src/sim/run.js';
+import { replay } from './docSessions.js';
 
 describe('docs/table1.md', () => {
   it('the documented session is what the debugger prints', async () => {
@@ -25,12 +22,7 @@ describe('docs/table1.md', () => {
     const commands = documented.split('\n').filter((l) => l.startsWith('(sjdb) ')).map((l) => l.slice(7));
     expect(commands).toContain('catch vmexit wrmsr core 0');
     const elf = buildGuestImage({ name: 'vanilla_ipi', sources: ['guest/dune/bench/vanilla_ipi.c'] });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let text = '';
-    output.on('data', (d: Buffer) => { text += d.toString('utf8'); });
-    input.end(commands.join('\n') + '\n');
-    const status = await runDebugger(new Uint8Array(readFileSync(elf)), { cores: 2, memoryBytes: DEFAULT_MEMORY, profile: loadProfile() }, { json: false, imageName: 'vanilla_ipi.c', input, output });
+    const { status, text } = await replay(elf, 2, commands);
     expect(status).toBe(0);
     expect(text.trimEnd().split('\n')).toEqual(documented.split('\n'));
   }, 120_000);

@@ -56,6 +56,7 @@ extern void *dune_posted_desc_base;
 #ifndef MINIHOST_MAX_CPUS
 #define MINIHOST_MAX_CPUS 4
 #endif
+_Static_assert((MINIHOST_MAX_CPUS & (MINIHOST_MAX_CPUS - 1)) == 0, "a power of two: the slot is cpu & (n - 1)");
 static long dune_cpu_of_thread[MINIHOST_MAX_CPUS];
 void dune_entry(long cpu, void *posted_desc_base) {
   static volatile int idt_ready;
@@ -66,9 +67,9 @@ void dune_entry(long cpu, void *posted_desc_base) {
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
     __asm__ volatile("lidt %0" : : "m"(idtr));
   }
-  dune_cpu_of_thread[cpu % MINIHOST_MAX_CPUS] = cpu;
-  __asm__ volatile("wrmsr" : : "c"(0xC0000101u), "a"((uint32_t)(uintptr_t)&dune_cpu_of_thread[cpu % MINIHOST_MAX_CPUS]),
-                   "d"((uint32_t)((uintptr_t)&dune_cpu_of_thread[cpu % MINIHOST_MAX_CPUS] >> 32)));
+  dune_cpu_of_thread[cpu & (MINIHOST_MAX_CPUS - 1)] = cpu;
+  __asm__ volatile("wrmsr" : : "c"(0xC0000101u), "a"((uint32_t)(uintptr_t)&dune_cpu_of_thread[cpu & (MINIHOST_MAX_CPUS - 1)]),
+                   "d"((uint32_t)((uintptr_t)&dune_cpu_of_thread[cpu & (MINIHOST_MAX_CPUS - 1)] >> 32)));
   __asm__ volatile("sti");
   dune_apic_init_rt_entry();
   int status = dune_main(cpu);

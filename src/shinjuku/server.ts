@@ -38,7 +38,7 @@ export function serverImage(app: 'spin' | 'kv', platform: Platform = 'bare'): st
   return buildGuestImage({
     name: `shinjuku-${app}-dune`,
     sources: [...common, 'guest/shinjuku/platform_dune.c', ...DUNE_SOURCES],
-    cflags: ['-DSHINJUKU_PLATFORM_DUNE', `-DMINIHOST_MAX_CPUS=${DUNE_MAX_CPUS}`],
+    cflags: ['-DSHINJUKU_PLATFORM_DUNE', `-DMINIHOST_MAX_CPUS=${DUNE_MAX_CPUS}`, '-DMINIHOST_EXPORT_NCPUS'],
   });
 }
 

@@ -83,7 +83,7 @@ export function summaryTable(r: PointResult): string {
   const lines = rows.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  '));
   const c = r.config;
   return [
-    `Shinjuku ${c.policy}${c.policy !== 'cfcfs' ? ` (quantum ${c.quantumUs} µs, ${c.preempt}, ${[...new Set(c.types.map((t) => t.placement))].join('/')})` : ''}, ${c.workers} workers, ${c.app}, ${c.dist}`,
+    `Shinjuku ${c.policy}${c.policy !== 'cfcfs' ? ` (quantum ${c.quantumUs} µs, ${c.preempt}, ${[...new Set(c.types.map((t) => t.placement))].join('/')})` : ''}, ${c.workers} workers, ${c.app}, ${c.dist}${c.platform === 'dune' ? ', in a Dune process' : ''}`,
     `offered ${f(r.offeredRps, 0)} req/s, achieved ${f(r.achievedRps, 0)} req/s; ${r.measured} measured of ${r.requests} (warm-up ${Math.round(c.warmup * 100)} %), ${r.timeouts} timeouts, ${r.nicDrops} NIC drops, ${r.serverDrops} server drops`,
     ...lines,
     `preemptions ${r.preemptions} (${f(r.preemptionsPerRequest, 3)} per request); dispatcher busy ${f(r.dispatcherBusy * 100)} %, ${f(r.dispatcherCyclesPerRequest, 0)} cycles per dispatched request`,

@@ -1,7 +1,7 @@
 /** `shinjuku-emu trace <image> --out trace.json`: run a guest and write a Chrome/Perfetto trace of its hardware events. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { traceMachine } from '../../debug/trace.js';
+import { traceMachine, type TraceRunResult } from '../../debug/trace.js';
 import { ElfError } from '../../loader/elf.js';
 import { loadProfile } from '../../profile/load.js';
 import { createMachine, statusFor } from '../../sim/run.js';
@@ -12,6 +12,13 @@ import { machineOptions, parseMaxCycles, type ArgsOf } from '../options.js';
 import { errorLine, stopReport } from '../report.js';
 import { processStatus } from '../session.js';
 import { EXIT_STATUS_HELP, type CliCommand } from './common.js';
+
+/** The line `trace` prints when the file is written (docs/debugger.md shows it; test/debuggerDoc.test.ts checks it). */
+export function traceSummary(result: TraceRunResult, from: number | undefined, out: string): string {
+  const s = result.stats;
+  const window = `cycles ${from ?? 0}..${Math.floor(result.end)}`;
+  return `shinjuku-emu: wrote ${result.json.traceEvents.length} trace events (${s.ipis} IPIs, ${s.flows} flow arrows, ${s.interrupts} interrupts${s.vmExits + s.vmEntries > 0 ? `, ${s.vmEntries} VM entries, ${s.vmExits} VM exits, ${s.posted} posted-interrupt notification${s.posted === 1 ? '' : 's'}` : ''}) for ${window} to ${out}`;
+}
 
 function cycleFlag(name: string) {
   return (v: string | number | undefined) => {
@@ -67,9 +74,7 @@ const definition = (done: (status: number) => void): CommandModule<object, Args>
     } catch (e) {
       throw new InputError(`cannot write the trace to '${a.out}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    const s = result.stats;
-    const window = `cycles ${a.from ?? 0}..${Math.floor(result.end)}`;
-    process.stderr.write(`shinjuku-emu: wrote ${result.json.traceEvents.length} trace events (${s.ipis} IPIs, ${s.flows} flow arrows, ${s.interrupts} interrupts${s.vmExits + s.vmEntries > 0 ? `, ${s.vmEntries} VM entries, ${s.vmExits} VM exits, ${s.posted} posted-interrupt notification${s.posted === 1 ? '' : 's'}` : ''}) for ${window} to ${a.out}\n`);
+    process.stderr.write(traceSummary(result, a.from, a.out) + '\n');
     if (result.stop === null) {
       process.stderr.write(`shinjuku-emu: the trace window ended at cycle ${a.to}; the guest had not finished\n`);
       done(0);
