@@ -15,7 +15,7 @@ import type { PhysicalMemory } from '../memory/physical.js';
 import type { MemorySystem } from '../memory/memorySystem.js';
 import type { TickCosts } from '../profile/load.js';
 import type { EventStream } from '../sim/events.js';
-import type { Tick } from '../sim/time.js';
+import { toGrid, type Tick } from '../sim/time.js';
 import { MsrFile, mtrrType, MT_WB } from './msr.js';
 import type { Core, CoreHost, SpinHooks } from './core.js';
 import { MXCSR_DEFAULT } from './simd/mxcsr.js';
@@ -517,7 +517,7 @@ export abstract class CoreMemory extends LazyFlags {
     }
     const remote = this.memsys.remoteLoadCost(this.id, pa);
     if (remote === 0) return this.memsys.load(this.id, pa);
-    const wait = remote * this.costs.remoteRequestShare;
+    const wait = toGrid(remote * this.costs.remoteRequestShare); // on the time grid (src/sim/time.ts)
     this.time += wait;
     this.replayPaid = wait;
     this.replayRip = op.rip;

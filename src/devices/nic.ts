@@ -34,7 +34,7 @@
 import type { MmioDevice, PhysicalMemory } from '../memory/physical.js';
 import type { EventQueue } from '../sim/scheduler.js';
 import type { EventStream, NicEvent } from '../sim/events.js';
-import type { Tick } from '../sim/time.js';
+import { toGrid, type Tick } from '../sim/time.js';
 import type { Profile } from '../profile/schema.js';
 import { Link, ETH_MAX_FRAME_BYTES } from './ethernet.js';
 import { RETA_ENTRIES, RSS_KEY_BYTES, rssInputIpv4, toeplitzHash } from './rss.js';
@@ -106,7 +106,7 @@ export function nicTiming(p: Profile, rate: LineRate = '10G'): NicTiming {
     wireLatency: p.nic.wireLatencyNs.value * perNs,
     rxDmaLatency: p.nic.rxDmaLatencyNs.value * perNs,
     txDmaLatency: p.nic.txDmaLatencyNs.value * perNs,
-    mmioAccess: p.nic.mmioAccess.cycles * (tscHz / p.clock.coreHz.value),
+    mmioAccess: toGrid(p.nic.mmioAccess.cycles * (tscHz / p.clock.coreHz.value)), // a core's cost: on the time grid
     rxPacketBufferBytes: p.nic.rxPacketBufferBytes.value,
     ddioWays: p.nic.ddioWays.value,
   };

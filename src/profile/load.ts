@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ProfileSchema, type Profile, INSTRUCTION_CLASSES, type InstructionClass } from './schema.js';
 import type { TlbConfig } from '../cpu/tlb.js';
+import { toGrid } from '../sim/time.js';
 
 export const DEFAULT_PROFILE_PATH = fileURLToPath(new URL('../../profiles/haswell-e5-2658v3.json', import.meta.url));
 
@@ -92,36 +93,36 @@ export interface CacheTicks {
 export function tickCosts(p: Profile): TickCosts {
   const ratio = p.clock.tscHz.value / p.clock.coreHz.value;
   const cls = {} as Record<InstructionClass, number>;
-  for (const k of INSTRUCTION_CLASSES) cls[k] = p.instructionClasses[k].cycles * ratio;
+  for (const k of INSTRUCTION_CLASSES) cls[k] = toGrid(p.instructionClasses[k].cycles * ratio);
   return {
     ticksPerCoreCycle: ratio,
     cls,
     cache: {
-      l2Hit: p.memory.l2Hit.cycles * ratio,
-      l3Hit: p.memory.l3Hit.cycles * ratio,
-      remoteClean: p.memory.remoteClean.cycles * ratio,
-      remoteModified: p.memory.remoteModified.cycles * ratio,
-      crossSocket: p.memory.crossSocket.cycles * ratio,
-      dram: p.memory.dram.cycles * ratio,
-      rfoUpgrade: p.memory.rfoUpgrade.cycles * ratio,
+      l2Hit: toGrid(p.memory.l2Hit.cycles * ratio),
+      l3Hit: toGrid(p.memory.l3Hit.cycles * ratio),
+      remoteClean: toGrid(p.memory.remoteClean.cycles * ratio),
+      remoteModified: toGrid(p.memory.remoteModified.cycles * ratio),
+      crossSocket: toGrid(p.memory.crossSocket.cycles * ratio),
+      dram: toGrid(p.memory.dram.cycles * ratio),
+      rfoUpgrade: toGrid(p.memory.rfoUpgrade.cycles * ratio),
     },
-    loadL1: p.memory.loadL1.cycles * ratio,
-    storeL1: p.memory.storeL1.cycles * ratio,
-    uncachedRam: p.memory.uncachedRam.cycles * ratio,
-    unbackedAccess: p.memory.unbackedAccess.cycles * ratio,
-    pageSplitLoad: p.memory.pageSplitLoad.cycles * ratio,
-    tlb: { stlbHit: p.tlb.stlbHit.cycles * ratio, walk: p.tlb.walk.cycles * ratio },
+    loadL1: toGrid(p.memory.loadL1.cycles * ratio),
+    storeL1: toGrid(p.memory.storeL1.cycles * ratio),
+    uncachedRam: toGrid(p.memory.uncachedRam.cycles * ratio),
+    unbackedAccess: toGrid(p.memory.unbackedAccess.cycles * ratio),
+    pageSplitLoad: toGrid(p.memory.pageSplitLoad.cycles * ratio),
+    tlb: { stlbHit: toGrid(p.tlb.stlbHit.cycles * ratio), walk: toGrid(p.tlb.walk.cycles * ratio) },
     remoteRequestShare: p.memory.remoteRequestShare.value,
-    branch: { returnStackEntries: p.branch.returnStackEntries.value, mispredict: p.branch.mispredictPenalty.cycles * ratio },
+    branch: { returnStackEntries: p.branch.returnStackEntries.value, mispredict: toGrid(p.branch.mispredictPenalty.cycles * ratio) },
     apic: {
-      ipiLatency: p.apic.ipiLatency.cycles * ratio,
-      ipiLatencyCrossSocket: p.apic.ipiLatencyCrossSocket.cycles * ratio,
-      xapicMmioAccess: p.apic.xapicMmioAccess.cycles * ratio,
-      x2apicMsrAccess: p.apic.x2apicMsrAccess.cycles * ratio,
-      ioapicMmioAccess: p.apic.ioapicMmioAccess.cycles * ratio,
-      ticksPerTimerCount: p.clock.tscHz.value / p.apic.timerHz.value,
+      ipiLatency: toGrid(p.apic.ipiLatency.cycles * ratio),
+      ipiLatencyCrossSocket: toGrid(p.apic.ipiLatencyCrossSocket.cycles * ratio),
+      xapicMmioAccess: toGrid(p.apic.xapicMmioAccess.cycles * ratio),
+      x2apicMsrAccess: toGrid(p.apic.x2apicMsrAccess.cycles * ratio),
+      ioapicMmioAccess: toGrid(p.apic.ioapicMmioAccess.cycles * ratio),
+      ticksPerTimerCount: toGrid(p.clock.tscHz.value / p.apic.timerHz.value),
     },
-    vmx: Object.fromEntries(Object.entries(p.vmx).map(([k, e]) => [k, e.cycles * ratio])) as Record<keyof Profile['vmx'], number>,
+    vmx: Object.fromEntries(Object.entries(p.vmx).map(([k, e]) => [k, toGrid(e.cycles * ratio)])) as Record<keyof Profile['vmx'], number>,
   };
 }
 

@@ -5,7 +5,7 @@
  * arrays plus a slot table of callbacks: scheduling allocates nothing once the
  * arrays have grown.
  */
-import type { Tick } from './time.js';
+import { gridCeil, type Tick } from './time.js';
 
 export type EventCallback = (tick: Tick) => void;
 
@@ -30,6 +30,8 @@ export class EventQueue {
   peekTick(): Tick { return this.size > 0 ? this.ticks[0]! : Infinity; }
 
   schedule(tick: Tick, cb: EventCallback, priority = 0, label = ''): void {
+    // Device times (wire serialization, arrivals) fall anywhere; they happen at the next grid point (src/sim/time.ts).
+    tick = gridCeil(tick);
     if (this.size === this.ticks.length) this.grow();
     let i = this.size++;
     const s = this.seq++;

@@ -23,15 +23,15 @@
  *    it would have;
  *  - when the run stops, each sleeper is caught up to the stopping
  *    instruction by running its loop (which has no side effects).
- * Times stay exact because every cost in the default profile is a multiple of
- * a quarter tick; detection refuses to sleep otherwise. No sleeping happens
+ * Times stay exact because every cost and event time lies on the time grid
+ * (src/sim/time.ts); detection refuses to sleep off it. No sleeping happens
  * while anyone listens to retire or mem events, so traces are unchanged.
  */
 import { Core, RunState, type SpinHooks } from '../cpu/core.js';
 import { IF } from '../cpu/flags.js';
 import type { Op } from '../cpu/op.js';
 import { applyUnits, type LoopProof } from '../cpu/loopForward.js';
-import { nextUp, type Tick } from './time.js';
+import { nextUp, onGrid, type Tick } from './time.js';
 
 class Tracker {
   rip = NaN;
@@ -85,7 +85,6 @@ function lineVersion(c: Core, pa: number): number {
   return m.lineVersion ? m.lineVersion(pa) : 0;
 }
 
-const onQuarterGrid = (x: number) => Number.isInteger(x * 4) && Math.abs(x) < 2 ** 50;
 
 export class SpinDetector implements SpinHooks {
   enabled = true;
@@ -127,7 +126,7 @@ export class SpinDetector implements SpinHooks {
     if (same) {
       const P = t - tr.t0, I = n - tr.n0;
       if (P === tr.prevP && I === tr.prevI && tr.readPa === tr.prevPa && tr.readOffset === tr.prevOffset &&
-          P > 0 && onQuarterGrid(P) && onQuarterGrid(t) && onQuarterGrid(tr.readOffset)) {
+          P > 0 && onGrid(P) && onGrid(t) && onGrid(tr.readOffset)) {
         this.sleep(c, op, { core: c, s0: t, n0: n, P, I, offset: tr.readOffset, line: Math.floor(tr.readPa / 64), rip: op.rip, proof: null });
         return true;
       }

@@ -36,3 +36,30 @@ export function nextUp(x: number): number {
   }
   return f64[0]!;
 }
+
+/**
+ * The time grid. Every cost the profile gives (converted to ticks) and every
+ * device-event time is a multiple of 2^-TICK_GRID_BITS tick: costs are
+ * rounded to the nearest grid point once, at profile load (`toGrid`), and an
+ * event fires at the first grid point at or after the tick it was asked for
+ * (`gridCeil`). Sums of grid values below 2^(53 − TICK_GRID_BITS) ticks are
+ * exact in doubles, so a core's clock after k identical loop iterations is
+ * exactly start + k·P, whatever the order of the additions: spin detection and
+ * loop fast-forward (src/sim/spin.ts, src/cpu/loopForward.ts) rely on that to
+ * jump over iterations without changing a single tick. 2^-8 of a cycle is far
+ * below anything the profile can claim to know (a calibrated 48.7 cycles
+ * becomes 48.69921875).
+ */
+export const TICK_GRID_BITS = 8;
+const GRID = 2 ** TICK_GRID_BITS;
+/** Clocks past this many ticks (2^40: 500 s at 2.2 GHz) are not assumed exact. */
+export const EXACT_TICKS = 2 ** 40;
+
+/** The nearest grid point (a cost). */
+export function toGrid(x: number): number { return Math.round(x * GRID) / GRID; }
+
+/** The first grid point at or after x (an event time). */
+export function gridCeil(x: number): Tick { return Math.ceil(x * GRID) / GRID; }
+
+/** x is a grid point within the range where sums of grid values are exact. */
+export function onGrid(x: number): boolean { return Number.isInteger(x * GRID) && Math.abs(x) < EXACT_TICKS; }
