@@ -141,3 +141,25 @@ if (only.length === 0 || only.includes('server')) {
     console.log(`${label.padEnd(22)}${String(m.cores.length).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${s.toFixed(3).padStart(8)}   ${(ins / s / 1e6).toFixed(1).padStart(8)}   ${(s / (cyc / tscHz)).toFixed(1)} host s per simulated s`);
   }
 }
+// Issue 15's speed figures: simulated requests per host second for 1 µs fixed requests on 14
+// workers (the server's own heaviest per-request case: every request is a dispatch, a mailbox
+// round trip and a reply), with spin detection on and off (identical results), and the host
+// time of one point of a Bimodal(50–1, 50–100) curve.
+if (only.length === 0 || only.includes('server14')) {
+  const fixed = resolveConfig({}, { seed: 5, warmup: 0.1, workers: 14, policy: 'sq', dist: 'fixed:1', rate: 2_000_000, requests: quick ? 2000 : 8000 });
+  for (const [label, spinDetection] of [['server 14w fixed:1', true], ['  spin detection off', false]] as const) {
+    const t0 = performance.now();
+    const p = runPoint(fixed, { opt, spinDetection });
+    const s = (performance.now() - t0) / 1000;
+    const m = p.run.machine;
+    const ins = m.cores.reduce((a, x) => a + x.instructions, 0);
+    const cyc = Math.max(...m.cores.map((x) => x.time));
+    console.log(`${label.padEnd(22)}${String(m.cores.length).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${s.toFixed(3).padStart(8)}   ${(ins / s / 1e6).toFixed(1).padStart(8)}   ${(fixed.requests / s).toFixed(0)} simulated requests per host s (2 Mrps offered)`);
+  }
+  const bimodal = resolveConfig({}, { seed: 5, warmup: 0.1, workers: 14, policy: 'sq', dist: 'bimodal:50-1,50-100', rate: 200_000, requests: quick ? 1000 : 4000 });
+  const t0 = performance.now();
+  const p = runPoint(bimodal, { opt });
+  const s = (performance.now() - t0) / 1000;
+  const m = p.run.machine;
+  console.log(`${'server 14w bimodal'.padEnd(22)}${String(m.cores.length).padStart(5)}  ${String(m.cores.reduce((a, x) => a + x.instructions, 0)).padStart(12)}  ${Math.max(...m.cores.map((x) => x.time)).toFixed(0).padStart(14)}  ${s.toFixed(3).padStart(8)}   one point: ${bimodal.requests} requests at 200 krps (≈ 0.7 load), ${(bimodal.requests / s).toFixed(0)} simulated requests per host s`);
+}
