@@ -111,5 +111,11 @@ describe('determinism', () => {
     expect(Array.from(b.run.client.replied)).toEqual(Array.from(a.run.client.replied));
     expect(Array.from(c.run.client.replied)).toEqual(Array.from(a.run.client.replied));
     expect(pointResult(b).types.map((t) => t.latencyHist)).toEqual(pointResult(a).types.map((t) => t.latencyHist));
+    // Every core ends at the same tick and instruction count; and detection did sleep (the NIC's and the
+    // IPIs' times lie on the time grid, docs/architecture.md), so the comparison is not vacuous.
+    const state = (p: RawPoint) => p.run.machine.cores.map((x) => [x.time, x.instructions]);
+    expect(state(c)).toEqual(state(a));
+    expect(a.run.machine.spin.sleeps).toBeGreaterThan(100);
+    expect(c.run.machine.spin.sleeps).toBe(0);
   });
 });
