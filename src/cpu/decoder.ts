@@ -252,7 +252,16 @@ export class DecodeCache {
     const pages = crosses && next !== null ? [ppn, Math.floor(next / 4096)] : [ppn];
     const block = new Block(rip, pa, ops, pages);
     const old = this.blocks.get(rip);
-    if (old) old.valid = false;
+    if (old) {
+      old.valid = false;
+      // Forget it in its pages' lists too: with the block cache off every execution rebuilds its
+      // block, and a list that kept each one would grow without bound.
+      for (const p of old.pages) {
+        const l = this.byPage.get(p);
+        const k = l === undefined ? -1 : l.indexOf(old);
+        if (k >= 0) { l![k] = l![l!.length - 1]!; l!.pop(); }
+      }
+    }
     this.blocks.set(rip, block);
     for (const p of pages) {
       this.mem.codePages[p] = 1;
