@@ -4,6 +4,10 @@
  * This replays each one in batch mode on a fresh machine and compares every
  * line the page shows with what the debugger prints, so the page's cycles
  * follow the machine profile instead of rotting.
+ *
+ * When a change to the machine moves what a session prints (a cost, a
+ * tick), `npm run doc:sessions` re-records the output lines and lists them,
+ * so the prose around them can be checked.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,6 +5,10 @@
  * virtual interrupt, the handler, the virtualized EOI). This replays its
  * commands in batch mode on the same program and compares every line of
  * the output with the page, so the page cannot drift from the machine.
+ *
+ * When a change to the machine moves what a session prints (a cost, a
+ * tick), `npm run doc:sessions` re-records the output lines and lists them,
+ * so the prose around them can be checked.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
