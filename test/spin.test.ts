@@ -10,10 +10,12 @@ import { runImage, createMachine, type RunResult } from '../src/sim/run.js';
 import { readFileSync } from 'node:fs';
 import type { Machine } from '../src/sim/machine.js';
 
-interface Case { name: string; sources: string[]; cores: number; maxCycles?: number; mustSleep?: boolean }
+interface Case { name: string; sources: string[]; cores: number; maxCycles?: number; mustSleep?: boolean; /** Skipped iterations at least this share of all instructions. */ skipShare?: number }
 
 const cases: Case[] = [
-  { name: 'idle', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, mustSleep: true },
+  // Its cores poll through most of the run, after xAPIC accesses (48.7-cycle MMIO in the profile) and
+  // timer interrupts: on the time grid every one of those phases sleeps, not only the first.
+  { name: 'idle', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, mustSleep: true, skipShare: 0.1 },
   { name: 'abandon', sources: ['guest/spin/abandon.c'], cores: 3, mustSleep: true },
   { name: 'evict', sources: ['guest/spin/evict.c'], cores: 3, mustSleep: true },
   { name: 'idle-cut', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'], cores: 4, maxCycles: 300_000, mustSleep: true },
@@ -45,6 +47,7 @@ describe('spin detection on/off equivalence', () => {
         expect(on.sleeps).toBeGreaterThan(0);
         expect(on.skipped).toBeGreaterThan(100);
       }
+      if (c.skipShare !== undefined) expect(on.skipped).toBeGreaterThan(c.skipShare * off.r.cores.reduce((a, x) => a + x.instructions, 0));
     });
   }
 
