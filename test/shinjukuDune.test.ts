@@ -189,6 +189,16 @@ describe('the Shinjuku server on the Dune platform', () => {
     expect(Array.from(again.run.client.preemptions)).toEqual(Array.from(dune.r.run.client.preemptions));
   }, 180_000);
 
+  it('gives the same ticks with spin detection on and off (pollers in VMX non-root sleep through posted preemptions)', () => {
+    const on = runPoint(resolveConfig({}, { ...LOAD, platform: 'dune' }));
+    const off = runPoint(resolveConfig({}, { ...LOAD, platform: 'dune' }), { spinDetection: false });
+    expect(on.run.machine.spin.sleeps).toBeGreaterThan(10);
+    expect(off.run.machine.spin.sleeps).toBe(0);
+    expect(on.run.machine.cores.map((x) => [x.time, x.instructions])).toEqual(off.run.machine.cores.map((x) => [x.time, x.instructions]));
+    expect(Array.from(on.run.client.replied)).toEqual(Array.from(off.run.client.replied));
+    expect(on.stats).toEqual(off.stats);
+  }, 180_000);
+
   it('checks the platform field and the Dune core limit', () => {
     expect(() => parseConfig({ platform: 'kvm' }, 'f.json')).toThrow(/field 'platform'/);
     expect(resolveConfig(parseConfig({ platform: 'dune' }), { rate: 1000 }).platform).toBe('dune');
