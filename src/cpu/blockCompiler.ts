@@ -20,6 +20,8 @@ import type { Block, Op, Handler } from './op.js';
 /** What a compiled block needs of the core (the fields the interpreter loop touches). */
 export interface CompiledCore {
   time: number;
+  /** Start tick of the op executing (the machine's stop position). */
+  opStart: number;
   instructions: number;
   rip: number;
   curOp: Op | null;
@@ -47,6 +49,7 @@ export function compileBlock(b: Block, limitField: string): CompiledBlock {
     // Costs are exact doubles; print them so that they parse back to the same double.
     const cost = Number.isFinite(op.cost) ? String(op.cost) : 'o' + k + '.cost';
     if (k > 0) lines.push(`    i = ${k};`);
+    lines.push(`    c.opStart = c.time;`);
     lines.push(`    c.curOp = o${k};`);
     if (k === last) {
       lines.push(`    c.rip = ${ripLiteral(op.next)};`);

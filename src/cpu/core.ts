@@ -150,6 +150,20 @@ export class Core extends CoreMemory {
   private limit = 0;
   private savedLimit = 0;
   private blockExit = false;
+  /**
+   * Run-ahead bound (docs/architecture.md "Run-ahead"): past its scheduler
+   * limit the core may go on through register-only ops that start before
+   * this tick. The machine sets it for one `run` call; -Infinity otherwise.
+   */
+  aheadLimit = -Infinity;
+  /** The state at the first op run ahead in this slice, to rewind to if the machine stops or pauses before it. */
+  private aheadSaved = false;
+  private readonly aheadRegs = new Int32Array(32);
+  private readonly aheadNum = new Float64Array(18);
+  private aheadOp: Op | null = null;
+  /** Counters for tests and the bench: ops run ahead, and rewinds at a stop or pause. */
+  aheadOps = 0;
+  aheadRewinds = 0;
   private bcTag: Float64Array = new Float64Array(BLOCK_CACHE_SIZE).fill(NaN);
   private bcBlock: (Block | null)[] = new Array(BLOCK_CACHE_SIZE).fill(null);
 
@@ -168,6 +182,7 @@ export class Core extends CoreMemory {
 
   /** Make `run` return at the next instruction boundary (the machine is stopping, or the scheduler must re-pick). */
   yieldNow(): void {
+    this.aheadLimit = -Infinity;
     this.blockExit = false;
     this.limit = -Infinity;
     this.savedLimit = -Infinity;
@@ -175,6 +190,7 @@ export class Core extends CoreMemory {
 
   /** A device event was scheduled while this core runs: it must not run past that tick. */
   lowerLimit(tick: Tick): void {
+    if (tick < this.aheadLimit) this.aheadLimit = tick;
     if (tick < this.savedLimit) this.savedLimit = tick;
     if (tick < this.limit) this.limit = tick;
   }
@@ -190,6 +206,8 @@ export class Core extends CoreMemory {
    * `t <= x` is exactly `t < nextUp(x)`.
    */
   run(limitLt: Tick, limitLe: Tick): void {
+    // The core is first in the global order again: what it ran ahead is behind every other core now.
+    this.aheadSaved = false;
     this.limit = Math.min(limitLt, nextUp(limitLe));
     // An interrupt that arrives later than this core's clock (only after a spin sleeper resumes
     // early) is taken exactly at the first boundary at or after its arrival.
@@ -315,12 +333,20 @@ export class Core extends CoreMemory {
     try {
       for (; i < last; i++) {
         const op = ops[i]!;
+        this.opStart = this.time; // the machine's stop position (run-ahead rewinds to it)
         this.curOp = op;
         op.exec(this, op);
         this.time += op.cost;
-        if (this.time >= this.limit) { this.instructions += i + 1; this.rip = op.next; return; }
+        if (this.time >= this.limit) {
+          let j = i + 1;
+          if (this.aheadLimit > this.time) j = this.runAhead(ops, j, j);
+          this.instructions += j;
+          if (j <= last) this.rip = ops[j]!.rip;
+          return;
+        }
       }
       const op = ops[last]!;
+      this.opStart = this.time;
       this.curOp = op;
       this.rip = op.next;
       op.exec(this, op);
@@ -342,8 +368,79 @@ export class Core extends CoreMemory {
     const last = ops.length - 1;
     for (let i = 0; i <= last; i++) {
       if (!this.stepOp(ops[i]!, traced)) return;
-      if (i < last && this.time >= this.limit) return;
+      if (i < last && this.time >= this.limit) {
+        if (this.aheadLimit > this.time && !traced) {
+          const j = this.runAhead(ops, i + 1, 0);
+          this.instructions += j - (i + 1);
+          if (j <= last) this.rip = ops[j]!.rip;
+        }
+        return;
+      }
     }
+  }
+
+  /**
+   * Past the scheduler limit: run register-only ops (src/cpu/pureOps.ts) of
+   * this block from index j while they start before `aheadLimit`; returns the
+   * index of the first op not run. `uncounted` is how many ops of the block
+   * ran but are not yet in `instructions` (execBlock counts at its exit). The
+   * first op run ahead in a slice saves the state to rewind to.
+   */
+  private runAhead(ops: Op[], j: number, uncounted: number): number {
+    if (this.blockExit || this.intrPending || this.nmiPending || this.nonRoot || this.vmxStep || (this.rflagsRest & TF) !== 0) return j;
+    const last = ops.length - 1;
+    for (; j <= last; j++) {
+      const op = ops[j]!;
+      if (!op.pure || this.time >= this.aheadLimit) break;
+      if (!this.aheadSaved) this.saveAhead(op, uncounted);
+      this.opStart = this.time;
+      this.curOp = op;
+      if (j === last) this.rip = op.next;
+      op.exec(this, op);
+      this.time += op.cost;
+      this.aheadOps++;
+    }
+    return j;
+  }
+
+  private saveAhead(op: Op, uncounted: number): void {
+    this.aheadSaved = true;
+    this.aheadRegs.set(this.lo, 0);
+    this.aheadRegs.set(this.hi, 16);
+    const n = this.aheadNum;
+    n[0] = op.rip; n[1] = this.time; n[2] = this.instructions + uncounted; n[3] = this.opStart;
+    n[4] = this.fKind; n[5] = this.fSz; n[6] = this.fRes; n[7] = this.fResHi; n[8] = this.fA; n[9] = this.fAHi;
+    n[10] = this.fB; n[11] = this.fBHi; n[12] = this.fCf; n[13] = this.fOf; n[14] = this.fBits; n[15] = this.rflagsRest;
+    n[16] = this.tHi;
+    this.aheadOp = this.curOp;
+  }
+
+  /**
+   * The machine stops or pauses at the instruction (tick, id) — in the plain
+   * order every other core has then run exactly its instructions ordered
+   * before that one — while this core ran ahead of it on register-only ops.
+   * Go back to where it started running ahead and run again (no run-ahead,
+   * no fast-forward) just the ops ordered before (tick, id). They touch
+   * nothing shared and no interrupt can reach the core in between (the
+   * run-ahead bound), so they compute the same.
+   */
+  rewindAhead(tick: Tick, id: number): void {
+    if (!this.aheadSaved) return;
+    this.aheadSaved = false;
+    this.aheadRewinds++;
+    this.lo.set(this.aheadRegs.subarray(0, 16));
+    this.hi.set(this.aheadRegs.subarray(16, 32));
+    const n = this.aheadNum;
+    this.rip = n[0]!; this.time = n[1]!; this.instructions = n[2]!; this.opStart = n[3]!;
+    this.fKind = n[4]!; this.fSz = n[5]!; this.fRes = n[6]!; this.fResHi = n[7]!; this.fA = n[8]!; this.fAHi = n[9]!;
+    this.fB = n[10]!; this.fBHi = n[11]!; this.fCf = n[12]!; this.fOf = n[13]!; this.fBits = n[14]!; this.rflagsRest = n[15]!;
+    this.tHi = n[16]!;
+    this.curOp = this.aheadOp;
+    const lf = this.loopForward;
+    this.loopForward = false;
+    this.aheadLimit = -Infinity;
+    if (this.id < id) this.run(Infinity, tick); else this.run(tick, Infinity);
+    this.loopForward = lf;
   }
 
   /** Execute exactly one instruction (after STI / MOV SS with an interrupt waiting, or with RFLAGS.TF). */

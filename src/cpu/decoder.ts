@@ -8,6 +8,7 @@
  * physical page that holds decoded code (PhysicalMemory.codePages) drop that
  * page's blocks: self-modifying code and code loaded at run time just work.
  */
+import { isPure } from './pureOps.js';
 import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl, EncodingKind } from 'iced-x86';
 import { Block, K, Op } from './op.js';
 import type { Core } from './core.js';
@@ -240,6 +241,7 @@ export class DecodeCache {
         }
         op = this.makeOp(ins);
         op.fop = x87Opcode(bytes, start, op.len);
+        op.pure = isPure(op);
         ops.push(op);
         if (atPageEnd && dec.position > inPage) crosses = true;
         if (dec.position >= window) break;

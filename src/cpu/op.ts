@@ -78,6 +78,8 @@ export class Op {
    * replay, CoreMemory.readPhys).
    */
   replayable = false;
+  /** Register-only (src/cpu/pureOps.ts): may run ahead of the other cores. */
+  pure = false;
 
   constructor(exec: Handler) { this.exec = exec; }
 }

@@ -93,10 +93,12 @@ export interface Optimizations {
   loopForward: boolean;
   /** Hot blocks compiled to one JavaScript function each, calling each handler from its own site (src/cpu/blockCompiler.ts); off by default. */
   blockCompile: boolean;
+  /** A core past its scheduler limit goes on through register-only ops while no interrupt can reach it (docs/architecture.md "Run-ahead"). */
+  runAhead: boolean;
 }
 
 /** Every optimization on (what the on/off test compares against all off). */
-export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true, loopForward: true, blockCompile: true };
+export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true, loopForward: true, blockCompile: true, runAhead: true };
 
 /**
  * The defaults: all but the block compiler, which in its first stage does
@@ -145,6 +147,10 @@ export class Machine implements CoreHost {
   private positionId = -1;
   private readonly onConsole: (byte: number) => void;
   readonly opt: Optimizations;
+  /** Some core has been in VMX operation: no run-ahead from then on (its exits and entries are not modelled for it). */
+  private vmxSeen = false;
+  /** The shortest time an interrupt takes from one core to another (the interrupt bus, src/apic/bus.ts). */
+  private readonly lookahead: Tick;
   /** The running cores in (time, id) order, when `opt.coreHeap`. */
   private readonly heap: CoreHeap | null;
 
@@ -156,6 +162,7 @@ export class Machine implements CoreHost {
       throw new RangeError(`memory must be a multiple of 4 KiB between ${MIN_MEMORY / 2 ** 20 | 0} MiB (the boot area ends at 0x${RESERVED_END.toString(16)}) and ${MAX_MEMORY / 2 ** 20} MiB, got ${config.memoryBytes} bytes`);
     }
     this.costs = tickCosts(config.profile);
+    this.lookahead = Math.min(this.costs.apic.ipiLatency, this.costs.apic.ipiLatencyCrossSocket);
     this.mem = new PhysicalMemory(config.memoryBytes);
     this.memsys = new CoherentMemorySystem(this.costs, coherenceConfig(config.profile, config.cores, config.memoryBytes), (c) => this.cores[c]!.time);
     // Line transfers feed the event stream; the observer runs only on L1 misses and emits only when heard.
@@ -343,12 +350,26 @@ export class Machine implements CoreHost {
       this.spin.catchUp(c.opStart, c.id);
       this.running = running;
     }
+    // Cores that ran ahead of the stopping instruction (register-only ops) go back to it.
+    if (info.core !== null) { const c = this.cores[info.core]!; this.rewindAhead(c.opStart, c.id); } else this.rewindAhead(this.positionTick, this.positionId);
     this.stopInfo = info;
     for (const c of this.cores) c.yieldNow();
     if (this.events.wants.stop) this.events.emit('stop', { tick: info.tick, reason: info.reason, detail: info.detail });
   }
 
   get stopped(): StopInfo | null { return this.stopInfo; }
+
+  /** Every core that ran ahead of the instruction (tick, id) goes back to it (`Core.rewindAhead`). */
+  private rewindAhead(tick: Tick, id: number): void {
+    if (!this.opt.runAhead) return;
+    const running = this.running;
+    for (const c of this.cores) {
+      if (c.id === id) continue;
+      c.rewindAhead(tick, id);
+      this.heap?.update(c.id); // its clock went back
+    }
+    this.running = running;
+  }
 
   /**
    * Bring spin sleepers up to the machine's position: every instruction of
@@ -407,7 +428,7 @@ export class Machine implements CoreHost {
     const n = cores.length;
     this.pauseRequested = false;
     while (this.stopInfo === null) {
-      if (this.pauseRequested) { this.pauseRequested = false; return null; }
+      if (this.pauseRequested) { this.pauseRequested = false; this.rewindAhead(this.positionTick, this.positionId); return null; }
       let best = -1;
       let bestT = Infinity;
       // The next core: the smallest (time, id) among running cores, and the bound it runs to.
@@ -443,23 +464,35 @@ export class Machine implements CoreHost {
       if (bestT >= this.maxCycles) { this.stopAtLimit(); continue; }
       let lt = Math.min(evT, this.maxCycles);
       let le = Infinity;
+      let others = Infinity;
       if (heap !== null) {
         // Only the next core in (time, id) order can bound this one: any other comes after it.
         if (second >= 0) {
           const t2 = cores[second]!.time;
+          others = t2;
           if (second < best) lt = Math.min(lt, t2); else le = t2;
         }
       } else {
         for (let j = 0; j < n; j++) {
           const o = cores[j]!;
           if (j === best || o.state !== RunState.Running) continue;
+          others = Math.min(others, o.time);
           if (j < best) lt = Math.min(lt, o.time);
           else le = Math.min(le, o.time);
         }
       }
       const c = cores[best]!;
+      if (c.vmx !== null && c.vmx.inVmx) this.vmxSeen = true;
       this.running = c;
+      if (this.opt.runAhead && !this.vmxSeen && !this.events.wants.retire && !this.events.wants.mem) {
+        // Run-ahead bound: the next device event, the cycle limit, and the earliest tick at which
+        // another core's action could reach this one — every cross-core interrupt crosses the
+        // interrupt bus, at least `lookahead` after an instruction that starts no earlier than the
+        // other cores' clocks (a woken spin sleeper acts only after the store that woke it).
+        c.aheadLimit = Math.min(evT, this.maxCycles, others + this.lookahead);
+      }
       c.run(lt, le);
+      c.aheadLimit = -Infinity;
       this.running = null;
       this.positionTick = c.opStart; this.positionId = c.id; // exact while sleepers exist (cores then record opStart)
     }
