@@ -494,7 +494,7 @@ export class Machine implements CoreHost {
       c.run(lt, le);
       c.aheadLimit = -Infinity;
       this.running = null;
-      this.positionTick = c.opStart; this.positionId = c.id; // exact while sleepers exist (cores then record opStart)
+      this.positionTick = c.opStart; this.positionId = c.id; // every executor records each op's start
     }
     return this.stopInfo;
   }
