@@ -92,37 +92,39 @@ export interface CacheTicks {
 
 export function tickCosts(p: Profile): TickCosts {
   const ratio = p.clock.tscHz.value / p.clock.coreHz.value;
+  /** A profile cost in core cycles → ticks, on the time grid (src/sim/time.ts). */
+  const t = (e: { cycles: number }): number => toGrid(e.cycles * ratio);
   const cls = {} as Record<InstructionClass, number>;
-  for (const k of INSTRUCTION_CLASSES) cls[k] = toGrid(p.instructionClasses[k].cycles * ratio);
+  for (const k of INSTRUCTION_CLASSES) cls[k] = t(p.instructionClasses[k]);
   return {
     ticksPerCoreCycle: ratio,
     cls,
     cache: {
-      l2Hit: toGrid(p.memory.l2Hit.cycles * ratio),
-      l3Hit: toGrid(p.memory.l3Hit.cycles * ratio),
-      remoteClean: toGrid(p.memory.remoteClean.cycles * ratio),
-      remoteModified: toGrid(p.memory.remoteModified.cycles * ratio),
-      crossSocket: toGrid(p.memory.crossSocket.cycles * ratio),
-      dram: toGrid(p.memory.dram.cycles * ratio),
-      rfoUpgrade: toGrid(p.memory.rfoUpgrade.cycles * ratio),
+      l2Hit: t(p.memory.l2Hit),
+      l3Hit: t(p.memory.l3Hit),
+      remoteClean: t(p.memory.remoteClean),
+      remoteModified: t(p.memory.remoteModified),
+      crossSocket: t(p.memory.crossSocket),
+      dram: t(p.memory.dram),
+      rfoUpgrade: t(p.memory.rfoUpgrade),
     },
-    loadL1: toGrid(p.memory.loadL1.cycles * ratio),
-    storeL1: toGrid(p.memory.storeL1.cycles * ratio),
-    uncachedRam: toGrid(p.memory.uncachedRam.cycles * ratio),
-    unbackedAccess: toGrid(p.memory.unbackedAccess.cycles * ratio),
-    pageSplitLoad: toGrid(p.memory.pageSplitLoad.cycles * ratio),
-    tlb: { stlbHit: toGrid(p.tlb.stlbHit.cycles * ratio), walk: toGrid(p.tlb.walk.cycles * ratio) },
+    loadL1: t(p.memory.loadL1),
+    storeL1: t(p.memory.storeL1),
+    uncachedRam: t(p.memory.uncachedRam),
+    unbackedAccess: t(p.memory.unbackedAccess),
+    pageSplitLoad: t(p.memory.pageSplitLoad),
+    tlb: { stlbHit: t(p.tlb.stlbHit), walk: t(p.tlb.walk) },
     remoteRequestShare: p.memory.remoteRequestShare.value,
-    branch: { returnStackEntries: p.branch.returnStackEntries.value, mispredict: toGrid(p.branch.mispredictPenalty.cycles * ratio) },
+    branch: { returnStackEntries: p.branch.returnStackEntries.value, mispredict: t(p.branch.mispredictPenalty) },
     apic: {
-      ipiLatency: toGrid(p.apic.ipiLatency.cycles * ratio),
-      ipiLatencyCrossSocket: toGrid(p.apic.ipiLatencyCrossSocket.cycles * ratio),
-      xapicMmioAccess: toGrid(p.apic.xapicMmioAccess.cycles * ratio),
-      x2apicMsrAccess: toGrid(p.apic.x2apicMsrAccess.cycles * ratio),
-      ioapicMmioAccess: toGrid(p.apic.ioapicMmioAccess.cycles * ratio),
+      ipiLatency: t(p.apic.ipiLatency),
+      ipiLatencyCrossSocket: t(p.apic.ipiLatencyCrossSocket),
+      xapicMmioAccess: t(p.apic.xapicMmioAccess),
+      x2apicMsrAccess: t(p.apic.x2apicMsrAccess),
+      ioapicMmioAccess: t(p.apic.ioapicMmioAccess),
       ticksPerTimerCount: toGrid(p.clock.tscHz.value / p.apic.timerHz.value),
     },
-    vmx: Object.fromEntries(Object.entries(p.vmx).map(([k, e]) => [k, toGrid(e.cycles * ratio)])) as Record<keyof Profile['vmx'], number>,
+    vmx: Object.fromEntries(Object.entries(p.vmx).map(([k, e]) => [k, t(e)])) as Record<keyof Profile['vmx'], number>,
   };
 }
 
