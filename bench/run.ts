@@ -147,9 +147,9 @@ if (only.length === 0 || only.includes('server')) {
 // time of one point of a Bimodal(50–1, 50–100) curve.
 if (only.length === 0 || only.includes('server14')) {
   const fixed = resolveConfig({}, { seed: 5, warmup: 0.1, workers: 14, policy: 'sq', dist: 'fixed:1', rate: 2_000_000, requests: quick ? 2000 : 8000 });
-  for (const [label, spinDetection] of [['server 14w fixed:1', true], ['  spin detection off', false]] as const) {
+  for (const [label, spinDetection, runAhead] of [['server 14w fixed:1', true, opt.runAhead], ['  spin detection off', false, opt.runAhead], ['  runAhead off', true, false]] as const) {
     const t0 = performance.now();
-    const p = runPoint(fixed, { opt, spinDetection });
+    const p = runPoint(fixed, { opt: { ...opt, runAhead }, spinDetection });
     const s = (performance.now() - t0) / 1000;
     const m = p.run.machine;
     const ins = m.cores.reduce((a, x) => a + x.instructions, 0);
