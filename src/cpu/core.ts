@@ -8,6 +8,7 @@
  * with the limits that keep the core with the smallest (time, id) running.
  */
 import { IF, TF } from './flags.js';
+import { AheadSnapshot } from './aheadSnapshot.js';
 import type { Op, Block } from './op.js';
 import { Fault, NO_IDT, Unsupported, Vector, VECTOR_NAMES, describeUndelivered, hasErrorCode, vectorShortName, type Undelivered } from './fault.js';
 import { ACC_READ, ACC_WRITE, ACC_EXEC } from './paging.js';
@@ -158,9 +159,7 @@ export class Core extends CoreMemory {
   aheadLimit = -Infinity;
   /** The state at the first op run ahead in this slice, to rewind to if the machine stops or pauses before it. */
   private aheadSaved = false;
-  private readonly aheadRegs = new Int32Array(32);
-  private readonly aheadNum = new Float64Array(18);
-  private aheadOp: Op | null = null;
+  private readonly ahead = new AheadSnapshot();
   /** Counters for tests and the bench: ops run ahead, and rewinds at a stop or pause. */
   aheadOps = 0;
   aheadRewinds = 0;
@@ -392,7 +391,7 @@ export class Core extends CoreMemory {
     for (; j <= last; j++) {
       const op = ops[j]!;
       if (!op.pure || this.time >= this.aheadLimit) break;
-      if (!this.aheadSaved) this.saveAhead(op, uncounted);
+      if (!this.aheadSaved) { this.ahead.save(this, op.rip, this.instructions + uncounted); this.aheadSaved = true; }
       this.opStart = this.time;
       this.curOp = op;
       if (j === last) this.rip = op.next;
@@ -401,18 +400,6 @@ export class Core extends CoreMemory {
       this.aheadOps++;
     }
     return j;
-  }
-
-  private saveAhead(op: Op, uncounted: number): void {
-    this.aheadSaved = true;
-    this.aheadRegs.set(this.lo, 0);
-    this.aheadRegs.set(this.hi, 16);
-    const n = this.aheadNum;
-    n[0] = op.rip; n[1] = this.time; n[2] = this.instructions + uncounted; n[3] = this.opStart;
-    n[4] = this.fKind; n[5] = this.fSz; n[6] = this.fRes; n[7] = this.fResHi; n[8] = this.fA; n[9] = this.fAHi;
-    n[10] = this.fB; n[11] = this.fBHi; n[12] = this.fCf; n[13] = this.fOf; n[14] = this.fBits; n[15] = this.rflagsRest;
-    n[16] = this.tHi;
-    this.aheadOp = this.curOp;
   }
 
   /**
@@ -428,14 +415,7 @@ export class Core extends CoreMemory {
     if (!this.aheadSaved) return;
     this.aheadSaved = false;
     this.aheadRewinds++;
-    this.lo.set(this.aheadRegs.subarray(0, 16));
-    this.hi.set(this.aheadRegs.subarray(16, 32));
-    const n = this.aheadNum;
-    this.rip = n[0]!; this.time = n[1]!; this.instructions = n[2]!; this.opStart = n[3]!;
-    this.fKind = n[4]!; this.fSz = n[5]!; this.fRes = n[6]!; this.fResHi = n[7]!; this.fA = n[8]!; this.fAHi = n[9]!;
-    this.fB = n[10]!; this.fBHi = n[11]!; this.fCf = n[12]!; this.fOf = n[13]!; this.fBits = n[14]!; this.rflagsRest = n[15]!;
-    this.tHi = n[16]!;
-    this.curOp = this.aheadOp;
+    this.ahead.restore(this);
     const lf = this.loopForward;
     this.loopForward = false;
     this.aheadLimit = -Infinity;

@@ -8,9 +8,9 @@
  * physical page that holds decoded code (PhysicalMemory.codePages) drop that
  * page's blocks: self-modifying code and code loaded at run time just work.
  */
-import { isPure } from './pureOps.js';
 import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl, EncodingKind } from 'iced-x86';
 import { Block, K, Op } from './op.js';
+import { isPure } from './pureOps.js';
 import type { Core } from './core.js';
 import { Fault, Unsupported, Vector } from './fault.js';
 import { gprInfo, vecInfo, segIndex, SEG_FS, SEG_GS } from './registers.js';

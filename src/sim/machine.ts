@@ -362,13 +362,11 @@ export class Machine implements CoreHost {
   /** Every core that ran ahead of the instruction (tick, id) goes back to it (`Core.rewindAhead`). */
   private rewindAhead(tick: Tick, id: number): void {
     if (!this.opt.runAhead) return;
-    const running = this.running;
     for (const c of this.cores) {
       if (c.id === id) continue;
       c.rewindAhead(tick, id);
       this.heap?.update(c.id); // its clock went back
     }
-    this.running = running;
   }
 
   /**

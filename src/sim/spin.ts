@@ -85,7 +85,6 @@ function lineVersion(c: Core, pa: number): number {
   return m.lineVersion ? m.lineVersion(pa) : 0;
 }
 
-
 export class SpinDetector implements SpinHooks {
   enabled = true;
   /** Counters for the benchmark and the closing note. */
