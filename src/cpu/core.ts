@@ -271,15 +271,17 @@ export class Core extends CoreMemory {
       if (block.loop >= 0 && this.loopForward && !events.wants.retire && this.tryLoop(block)) continue;
       if (events.wants.retire || this.precise) this.execBlockTraced(block);
       else if (block.fn !== null) block.fn(this);
-      else if (this.blockCompile && ++block.runs >= COMPILE_THRESHOLD) {
+      else if (this.blockCompile && ++block.runs >= this.compileThreshold) {
         block.fn = compileBlock(block, 'limit') as (c: CompiledCore) => void;
         block.fn(this);
       } else this.execBlock(block);
     }
   }
 
-  /** Run hot blocks as compiled functions (blockCompiler.ts); off by default (the machine sets it). */
+  /** Run hot blocks as compiled functions (blockCompiler.ts); the machine sets it. */
   blockCompile = false;
+  /** Runs of a block before it is compiled (tests set 1 to compile every block at once). */
+  compileThreshold = COMPILE_THRESHOLD;
   /** Fast-forward of register-only loops (loopForward.ts); off for comparison. */
   loopForward = true;
   readonly loopTracker = new LoopTracker();
@@ -325,10 +327,17 @@ export class Core extends CoreMemory {
    * that does — branches, INT, HLT, IRET, REP string ops — ends its block), so
    * RIP is stored once per block, or at an early exit.
    */
-  private execBlock(block: Block): void {
+  private execBlock(block: Block): void { this.execFrom(block, 0); }
+
+  /**
+   * Run the block's ops from index `start` (a compiled block hands over here
+   * when a run of its ops would reach the scheduler bound). Counts the
+   * instructions it runs.
+   */
+  execFrom(block: Block, start: number): void {
     const ops = block.ops;
     const last = ops.length - 1;
-    let i = 0;
+    let i = start;
     try {
       for (; i < last; i++) {
         const op = ops[i]!;
@@ -338,8 +347,8 @@ export class Core extends CoreMemory {
         this.time += op.cost;
         if (this.time >= this.limit) {
           let j = i + 1;
-          if (this.aheadLimit > this.time) j = this.runAhead(ops, j, j);
-          this.instructions += j;
+          if (this.aheadLimit > this.time) j = this.runAhead(ops, j, j - start);
+          this.instructions += j - start;
           if (j <= last) this.rip = ops[j]!.rip;
           return;
         }
@@ -350,11 +359,24 @@ export class Core extends CoreMemory {
       this.rip = op.next;
       op.exec(this, op);
       this.time += op.cost;
-      this.instructions += last + 1;
+      this.instructions += last + 1 - start;
     } catch (e) {
-      this.instructions += i;
+      this.instructions += i - start;
       this.onThrow(e, ops[i]!);
     }
+  }
+
+  /**
+   * A compiled block's slice ended before ops[j] (its instructions are
+   * counted): run ahead as the interpreter would, and leave RIP at the next op.
+   */
+  leaveBlock(ops: Op[], j: number): void {
+    if (this.aheadLimit > this.time) {
+      const k = this.runAhead(ops, j, 0);
+      this.instructions += k - j;
+      j = k;
+    }
+    if (j < ops.length) this.rip = ops[j]!.rip;
   }
 
   /**

@@ -272,7 +272,8 @@ export abstract class CoreMemory extends LazyFlags {
     return hi * TWO32 + lo;
   }
 
-  protected nonCanonical(op: Op): never {
+  /** The fault of a non-canonical effective address (compiled blocks call it too). */
+  nonCanonical(op: Op): never {
     const stack = op.mBase === RSP || op.mBase === 5;
     throw new Fault(stack ? Vector.SS : Vector.GP, 0, 'non-canonical address');
   }

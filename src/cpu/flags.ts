@@ -164,3 +164,47 @@ export class LazyFlags {
     return (r ^ (cc & 1)) !== 0;
   }
 }
+
+/**
+ * `LazyFlags.cond` as a JavaScript expression over the compiled block's
+ * fused-condition locals (fa, faHi, fb, fbHi, fr, frHi; src/cpu/inline.ts),
+ * for a flag record of `kind` and `size` the compiler knows statically; null
+ * where the compiler should call `cond` (parity, other kinds). Each flag is
+ * the formula `cond` evaluates for that record, so the result is the same
+ * for every operand.
+ */
+export function condCode(kind: FlagKind, size: number, cc: number): string | null {
+  const pair = cc >> 1;
+  if (pair === 5) return null; // P/NP: the parity table
+  let cf: string, zf: string, sf: string, of: string;
+  if (kind === FlagKind.Sub && size === 4) {
+    // cond's fast path for a 32-bit CMP/SUB.
+    const e = ['((fa ^ fb) & (fa ^ fr)) < 0', 'fa >>> 0 < fb >>> 0', 'fa === fb', 'fa >>> 0 <= fb >>> 0', 'fr < 0', '', 'fa < fb', 'fa <= fb'][pair]!;
+    return (cc & 1) !== 0 ? `!(${e})` : `(${e})`;
+  }
+  if (size === 8) {
+    zf = '(fr | frHi) === 0';
+    sf = 'frHi < 0';
+  } else if (size === 4) {
+    zf = 'fr === 0';
+    sf = 'fr < 0';
+  } else return null;
+  switch (kind) {
+    case FlagKind.Sub:
+      cf = 'faHi >>> 0 < fbHi >>> 0 || (faHi === fbHi && fa >>> 0 < fb >>> 0)';
+      of = '((faHi ^ fbHi) & (faHi ^ frHi)) < 0';
+      break;
+    case FlagKind.Add:
+      cf = size === 8 ? 'frHi >>> 0 < faHi >>> 0 || (frHi === faHi && fr >>> 0 < fa >>> 0)' : 'fr >>> 0 < fa >>> 0';
+      of = size === 8 ? '((faHi ^ frHi) & (fbHi ^ frHi)) < 0' : '((fa ^ fr) & (fb ^ fr)) < 0';
+      break;
+    case FlagKind.Result:
+      // Logic ops: CF = OF = 0.
+      cf = 'false';
+      of = 'false';
+      break;
+    default: return null;
+  }
+  const e = [of, cf, zf, `(${cf}) || (${zf})`, sf, '', `(${sf}) !== (${of})`, `(${zf}) || ((${sf}) !== (${of}))`][pair]!;
+  return (cc & 1) !== 0 ? `!(${e})` : `(${e})`;
+}

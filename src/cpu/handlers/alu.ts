@@ -12,6 +12,7 @@ import { RAX, RDX, RBX, RCX } from '../registers.js';
 import { src, trunc } from './operands.js';
 import { Fault, Vector } from '../fault.js';
 import type { InstructionClass } from '../../profile/schema.js';
+import { InlineKind, setArithCode, setLogicFlagsCode, type InlineEntry, type InlineForm } from '../inline.js';
 
 // Operand helpers live in operands.ts (shared with muldiv.ts and bits.ts).
 
@@ -150,6 +151,7 @@ const logicForms = (kind: Logic) => ({
   ri4: (c: Core, op: Op) => logicReg(c, op, kind, op.immLo, 0),
   rr4: (c: Core, op: Op) => logicReg(c, op, kind, c.lo[op.r1]!, 0),
 });
+const andForms = logicForms(Logic.And), orForms = logicForms(Logic.Or), xorForms = logicForms(Logic.Xor), testForms = logicForms(Logic.Test);
 
 // ------------------------------------------------------------ unary ops
 
@@ -431,16 +433,85 @@ export const CC_MNEMONICS = {
   j: [Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja, Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg],
 };
 
+// ------------------------------------------------ inline forms (inline.ts)
+
+/**
+ * The register forms of ADD/SUB/CMP and AND/OR/XOR/TEST as compiled blocks
+ * write them: sub64/sub32/add64/add32/logicReg above with the op's registers
+ * and immediate as constants. The operands and result go to the fused-
+ * condition locals (fa, faHi, fb, fbHi, fr, frHi) and from there to the lazy
+ * flags, so a Jcc right after reads them without the lazy-flag switch.
+ */
+type Src = 'ri8' | 'rr8' | 'ri4' | 'rr4';
+function srcCode(op: Op, s: Src): string {
+  switch (s) {
+    case 'ri8': return `fb = ${op.immLo}; fbHi = ${op.immHi};`;
+    case 'rr8': return `fb = lo[${op.r1}]; fbHi = hi[${op.r1}];`;
+    case 'ri4': return `fb = ${op.immLo}; fbHi = 0;`;
+    default: return `fb = lo[${op.r1}]; fbHi = 0;`;
+  }
+}
+
+function arithInline(s: Src, kind: FlagKind.Add | FlagKind.Sub, write: boolean): InlineForm {
+  const wide = s === 'ri8' || s === 'rr8';
+  return {
+    kind: InlineKind.Pure,
+    flags: () => ({ kind, size: wide ? 8 : 4 }),
+    emit: (op) => {
+      const r0 = op.r0;
+      const out: string[] = [srcCode(op, s)];
+      if (wide) {
+        out.push(`fa = lo[${r0}]; faHi = hi[${r0}];`);
+        if (kind === FlagKind.Sub) out.push(`{ const d = (fa >>> 0) - (fb >>> 0); fr = d | 0; frHi = (faHi - fbHi - (d < 0 ? 1 : 0)) | 0; }`);
+        else out.push(`{ const t = (fa >>> 0) + (fb >>> 0); fr = t | 0; frHi = (faHi + fbHi + (t >= ${TWO32} ? 1 : 0)) | 0; }`);
+        if (write) out.push(`lo[${r0}] = fr; hi[${r0}] = frHi;`);
+        out.push(setArithCode(kind, 8, 'fa', 'faHi', 'fb', 'fbHi', 'fr', 'frHi'));
+      } else {
+        out.push(`fa = lo[${r0}]; faHi = 0; fr = (fa ${kind === FlagKind.Sub ? '-' : '+'} fb) | 0; frHi = 0;`);
+        if (write) out.push(`lo[${r0}] = fr; hi[${r0}] = 0;`);
+        out.push(setArithCode(kind, 4, 'fa', '0', 'fb', '0', 'fr', '0'));
+      }
+      return out.join(' ');
+    },
+  };
+}
+
+function logicInline(s: Src, kind: Logic): InlineForm {
+  const wide = s === 'ri8' || s === 'rr8';
+  const opr = kind === Logic.Or ? '|' : kind === Logic.Xor ? '^' : '&';
+  return {
+    kind: InlineKind.Pure,
+    flags: () => ({ kind: FlagKind.Result, size: wide ? 8 : 4 }),
+    emit: (op) => {
+      const r0 = op.r0;
+      const out: string[] = [srcCode(op, s)];
+      out.push(`fa = lo[${r0}]; faHi = ${wide ? `hi[${r0}]` : '0'}; fr = fa ${opr} fb; frHi = ${wide ? `faHi ${opr} fbHi` : '0'};`);
+      if (kind !== Logic.Test) out.push(`lo[${r0}] = fr; hi[${r0}] = frHi;`);
+      out.push(setLogicFlagsCode(FlagKind.Result, wide ? 8 : 4, 'fr', 'frHi'));
+      return out.join(' ');
+    },
+  };
+}
+
+const SRCS: Src[] = ['ri8', 'rr8', 'ri4', 'rr4'];
+export const aluInline: InlineEntry[] = [
+  ...SRCS.map((s): InlineEntry => [{ ri8: addRI8, rr8: addRR8, ri4: addRI4, rr4: addRR4 }[s], arithInline(s, FlagKind.Add, true)]),
+  ...SRCS.map((s): InlineEntry => [{ ri8: subRI8, rr8: subRR8, ri4: subRI4, rr4: subRR4 }[s], arithInline(s, FlagKind.Sub, true)]),
+  ...SRCS.map((s): InlineEntry => [{ ri8: cmpRI8, rr8: cmpRR8, ri4: cmpRI4, rr4: cmpRR4 }[s], arithInline(s, FlagKind.Sub, false)]),
+  ...([[andForms, Logic.And], [orForms, Logic.Or], [xorForms, Logic.Xor], [testForms, Logic.Test]] as const)
+    .flatMap(([forms, kind]) => SRCS.map((s): InlineEntry => [forms[s], logicInline(s, kind)])),
+];
+
 export const aluSpecs: SpecEntry[] = [
   [Mnemonic.Add, { exec: add, cls: 'alu', setup: pickForms({ ri8: addRI8, rr8: addRR8, ri4: addRI4, rr4: addRR4 }) }],
   [Mnemonic.Adc, { exec: adc, cls: 'alu' }],
   [Mnemonic.Sub, { exec: sub, cls: 'alu', setup: pickForms({ ri8: subRI8, rr8: subRR8, ri4: subRI4, rr4: subRR4 }) }],
   [Mnemonic.Sbb, { exec: sbb, cls: 'alu' }],
   [Mnemonic.Cmp, { exec: cmp, cls: 'alu', setup: pickForms({ ri8: cmpRI8, rr8: cmpRR8, ri4: cmpRI4, rr4: cmpRR4 }) }],
-  [Mnemonic.And, { exec: (c, op) => logic(c, op, Logic.And), cls: 'alu', setup: pickForms(logicForms(Logic.And)) }],
-  [Mnemonic.Or, { exec: (c, op) => logic(c, op, Logic.Or), cls: 'alu', setup: pickForms(logicForms(Logic.Or)) }],
-  [Mnemonic.Xor, { exec: (c, op) => logic(c, op, Logic.Xor), cls: 'alu', setup: pickForms(logicForms(Logic.Xor)) }],
-  [Mnemonic.Test, { exec: (c, op) => logic(c, op, Logic.Test), cls: 'alu', setup: pickForms(logicForms(Logic.Test)) }],
+  [Mnemonic.And, { exec: (c, op) => logic(c, op, Logic.And), cls: 'alu', setup: pickForms(andForms) }],
+  [Mnemonic.Or, { exec: (c, op) => logic(c, op, Logic.Or), cls: 'alu', setup: pickForms(orForms) }],
+  [Mnemonic.Xor, { exec: (c, op) => logic(c, op, Logic.Xor), cls: 'alu', setup: pickForms(xorForms) }],
+  [Mnemonic.Test, { exec: (c, op) => logic(c, op, Logic.Test), cls: 'alu', setup: pickForms(testForms) }],
   [Mnemonic.Inc, { exec: (c, op) => incDec(c, op, false), cls: 'alu' }],
   [Mnemonic.Dec, { exec: (c, op) => incDec(c, op, true), cls: 'alu' }],
   [Mnemonic.Neg, { exec: neg, cls: 'alu' }],

@@ -11,6 +11,7 @@ import { Fault, Unsupported, Vector } from '../fault.js';
 import { TWO32, type SpecEntry } from './spec.js';
 import { CC_MNEMONICS } from './alu.js';
 import { RCX, SEG_CS } from '../registers.js';
+import { InlineKind, lit, type InlineEntry } from '../inline.js';
 
 /** A 64-bit register value as a linear address; non-canonical targets #GP (SDM JMP/CALL/RET, 64-bit mode). */
 function target(lo: number, hi: number): number {
@@ -102,6 +103,17 @@ function jrcxz(c: Core, op: Op): void {
 /** Near indirect forms take a register or memory operand; direct ones a NearBranch64 (far forms are rejected by the decoder). */
 const isIndirect = (k: OpKind) => k === OpKind.Register || k === OpKind.Memory;
 const aux = (v: number) => (op: Op) => { op.aux = v; };
+
+/**
+ * Direct JMP and Jcc as compiled blocks write them (src/cpu/inline.ts). A
+ * Jcc's condition is `c.cond(cc)` unless the compiler fuses it with the ALU
+ * op that set the flags (`emitBranch` with the condition's expression).
+ */
+const jccCode = (op: Op, cond: string) => `if (${cond}) { c.rip = ${lit(op.target)}; c.time += c.costs.cls.branchTaken; } else c.rip = ${lit(op.next)};`;
+export const controlInline: InlineEntry[] = [
+  [jmp, { kind: InlineKind.Branch, emit: (op) => `c.rip = ${lit(op.target)};` }],
+  [jcc, { kind: InlineKind.Branch, emit: (op) => jccCode(op, `c.cond(${op.aux})`), emitBranch: jccCode }],
+];
 
 export const controlSpecs: SpecEntry[] = [
   [Mnemonic.Jmp, { exec: jmp, cls: (op) => (op.exec === jmp ? 'jmp' : 'jmpIndirect'), ends: true, setup: (op, ins) => { if (isIndirect(ins.op0Kind)) op.exec = jmpIndirect; } }],

@@ -9,6 +9,7 @@ import { K, type Op } from '../op.js';
 import { CF, DF, ARITH_FLAGS } from '../flags.js';
 import { MASK, type SpecEntry } from './spec.js';
 import { RSP, RBP, RAX } from '../registers.js';
+import { InlineKind, eaCode, eaPairCode, type InlineEntry } from '../inline.js';
 
 function mov(c: Core, op: Op): void {
   const sz = op.size;
@@ -150,6 +151,32 @@ function movbe(c: Core, op: Op): void {
 }
 
 const aux = (v: number) => (op: Op) => { op.aux = v; };
+
+/**
+ * The MOV forms and LEA written into compiled blocks (src/cpu/inline.ts):
+ * each does what the handler above does, with the op's fields as constants.
+ */
+export const dataInline: InlineEntry[] = [
+  [movRR8, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = lo[${op.r1}]; hi[${op.r0}] = hi[${op.r1}];` }],
+  [movRR4, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = lo[${op.r1}]; hi[${op.r0}] = 0;` }],
+  [movRI8, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = ${op.immLo | 0}; hi[${op.r0}] = ${op.immHi | 0};` }],
+  [movRI4, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = ${op.immLo | 0}; hi[${op.r0}] = 0;` }],
+  [movRM8, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} const v = c.read(ea, 8); lo[${op.r0}] = v; hi[${op.r0}] = c.tHi; }` }],
+  [movRM4, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} lo[${op.r0}] = c.read(ea, 4); hi[${op.r0}] = 0; }` }],
+  [movMR, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} c.write(ea, ${op.size}, lo[${op.r1}], hi[${op.r1}]); }` }],
+  [movMI, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} c.write(ea, ${op.size}, ${op.immLo}, ${op.immHi}); }` }],
+  [lea, {
+    kind: InlineKind.Pure,
+    emit: (op) => {
+      // setReg's partial-register rules for the sizes LEA has (2, 4, 8); a 16-bit LEA keeps bits 63:16.
+      const r = op.r0;
+      const set = op.size === 8 ? `lo[${r}] = ea | 0; hi[${r}] = eaHi;`
+        : op.size === 4 ? `lo[${r}] = ea | 0; hi[${r}] = 0;`
+        : `lo[${r}] = (lo[${r}] & ~0xffff) | (ea & 0xffff);`;
+      return `{ ${eaPairCode(op)} ${set} }`;
+    },
+  }],
+];
 
 export const dataSpecs: SpecEntry[] = [
   [Mnemonic.Mov, { exec: mov, cls: 'mov', setup: pickMov }],
