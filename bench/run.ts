@@ -38,11 +38,13 @@ interface Case {
   bochs?: boolean;
   /** Report host seconds per simulated second instead of (or besides) instructions per second. */
   perSimSecond?: boolean;
+  /** Also run it with the block compiler off (the interpreter alone). */
+  interp?: boolean;
 }
 
 const cases: Case[] = [
-  { name: 'bigsort', label: 'bigsort (20 MiB set)', sources: ['bench/guest/bigsort.c'], cores: 1, repeat: 1, bochs: true },
-  { name: 'branchy', sources: ['bench/guest/branchy.c'], cores: 1, repeat: 1, bochs: true },
+  { name: 'bigsort', label: 'bigsort (20 MiB set)', sources: ['bench/guest/bigsort.c'], cores: 1, repeat: 1, bochs: true, interp: true },
+  { name: 'branchy', sources: ['bench/guest/branchy.c'], cores: 1, repeat: 1, bochs: true, interp: true },
   { name: 'sort', label: 'sort (fits L1)', sources: ['guest/tests/sort.c'], cores: 1, repeat: 2, bochs: true },
   { name: 'control', sources: ['guest/tests/control.c'], cores: 1, repeat: 2, bochs: true },
   { name: 'smp_counter', sources: ['guest/tests/smp_counter.c'], cores: 4, repeat: 2 },
@@ -126,6 +128,17 @@ for (const c of cases) {
   console.log(
     `${(c.label ?? c.name).padEnd(22)}${String(c.cores).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${best.toFixed(3).padStart(8)}   ${(ins / best / 1e6).toFixed(1).padStart(8)}  ${(ins / bestCpu / 1e6).toFixed(1).padStart(8)}${extra}`,
   );
+  if (c.interp && opt.blockCompile) {
+    // The interpreter alone, for the issue's side-by-side figure (same cycles: the compiler is exact).
+    const cpu0 = process.cpuUsage();
+    const ri = runImage(img, { cores: c.cores, spinDetection: c.spin, opt: { ...opt, blockCompile: false } });
+    const cpu = process.cpuUsage(cpu0);
+    const insI = ri.cores.reduce((a, x) => a + x.instructions, 0);
+    const cycI = Math.max(...ri.cores.map((x) => x.cycles));
+    const cpuS = (cpu.user + cpu.system) / 1e6;
+    const same = insI === ins && cycI === cyc ? '' : '   (cycles differ: a bug)';
+    console.log(`${'  interpreter only'.padEnd(22)}${String(c.cores).padStart(5)}  ${String(insI).padStart(12)}  ${cycI.toFixed(0).padStart(14)}  ${ri.hostSeconds.toFixed(3).padStart(8)}   ${(insI / ri.hostSeconds / 1e6).toFixed(1).padStart(8)}  ${(insI / cpuS / 1e6).toFixed(1).padStart(8)}${same}`);
+  }
 }
 
 // The Shinjuku server (synthetic app: each request spins on RDTSC for its service time) on 2
@@ -147,9 +160,15 @@ if (only.length === 0 || only.includes('server')) {
 // time of one point of a Bimodal(50–1, 50–100) curve.
 if (only.length === 0 || only.includes('server14')) {
   const fixed = resolveConfig({}, { seed: 5, warmup: 0.1, workers: 14, policy: 'sq', dist: 'fixed:1', rate: 2_000_000, requests: quick ? 2000 : 8000 });
-  for (const [label, spinDetection, runAhead] of [['server 14w fixed:1', true, opt.runAhead], ['  spin detection off', false, opt.runAhead], ['  runAhead off', true, false]] as const) {
+  const rows = [
+    ['server 14w fixed:1', true, opt],
+    ['  spin detection off', false, opt],
+    ['  runAhead off', true, { ...opt, runAhead: false }],
+    ['  blockCompile off', true, { ...opt, blockCompile: false }],
+  ] as const;
+  for (const [label, spinDetection, o] of rows) {
     const t0 = performance.now();
-    const p = runPoint(fixed, { opt: { ...opt, runAhead }, spinDetection });
+    const p = runPoint(fixed, { opt: o, spinDetection });
     const s = (performance.now() - t0) / 1000;
     const m = p.run.machine;
     const ins = m.cores.reduce((a, x) => a + x.instructions, 0);

@@ -55,7 +55,7 @@ export type CompiledBlock = (c: CompiledCore) => void;
 export const compileStats = { blocks: 0, ops: 0, inlined: 0, fused: 0 };
 
 /** Executions of a block before it is compiled: compiling costs about as much as a few hundred interpreted runs. */
-export const COMPILE_THRESHOLD = 64;
+export const COMPILE_THRESHOLD = 4096;
 
 let forms: Map<Handler, InlineForm> | null = null;
 function inlineForms(): Map<Handler, InlineForm> {

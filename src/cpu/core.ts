@@ -132,8 +132,13 @@ export class Core extends CoreMemory {
   nmiBlocked = false;
   /** Tick at which the pending interrupt/NMI arrived: it is taken at the first instruction boundary at or after it. */
   intrTick = 0;
-  /** Record each instruction's start tick (`opStart`): needed while any core sleeps in a spin loop. */
-  precise = false;
+  /**
+   * Start tick of the instruction executing (or last executed): the machine's
+   * position (stops, pauses, run-ahead rewinds) and the tick a store wakes a
+   * spin sleeper at. Every executor records it — the interpreter for every
+   * op, a compiled block for every op that can store, stop or fault and at
+   * every exit.
+   */
   opStart = 0;
   /** The VMX hardware of this logical processor (src/vmx); null on a machine without VMX. */
   vmx: VmxCpu | null = null;
@@ -266,10 +271,8 @@ export class Core extends CoreMemory {
         this.bcTag[slot] = rip;
         this.bcBlock[slot] = b;
       }
-      // Fast-forward needs no per-instruction record (with spin sleepers, `precise` only needs the
-      // start tick of instructions that store, and a skipped loop stores nothing).
       if (block.loop >= 0 && this.loopForward && !events.wants.retire && this.tryLoop(block)) continue;
-      if (events.wants.retire || this.precise) this.execBlockTraced(block);
+      if (events.wants.retire) this.execBlockTraced(block);
       else if (block.fn !== null) block.fn(this);
       else if (this.blockCompile && ++block.runs >= this.compileThreshold) {
         block.fn = compileBlock(block, 'limit') as (c: CompiledCore) => void;

@@ -65,20 +65,22 @@ export function eaCode(op: Op, o: string): string {
     const b = op.mBase;
     return `const ea = hi[${b}] * ${TWO32} + (lo[${b}] >>> 0) + ${lit(op.mDisp)}; if (!(ea >= ${-CANONICAL} && ea < ${CANONICAL})) c.nonCanonical(${o});`;
   }
-  return `const ea = c.ea(${o});`;
+  // The general form: eaPair, then ea's canonical check on the high half.
+  return `${eaPairCode(op)} if (pHi < -32768 || pHi > 32767 || ((pHi >> 15) !== 0 && (pHi >> 15) !== -1)) c.nonCanonical(${o}); const ea = pHi * ${TWO32} + pLo;`;
 }
 
 /**
- * Statements that leave the effective address as a 64-bit pair in `ea`
- * (low, unsigned) and `eaHi`, as `CoreMemory.eaPair` computes it (LEA).
+ * Statements that leave the effective address as a 64-bit pair in `pLo`
+ * (low, unsigned) and `pHi`, as `CoreMemory.eaPair` computes it (LEA, and
+ * the general address form).
  */
 export function eaPairCode(op: Op): string {
   const s: string[] = [`let sum = ${op.mDispLo >>> 0}, h = ${op.mDispHi | 0};`];
   if (op.mBase >= 0) s.push(`sum += lo[${op.mBase}] >>> 0; h += hi[${op.mBase}];`);
   if (op.mIndex >= 0) s.push(`sum += (lo[${op.mIndex}] >>> 0) * ${1 << op.mShift}; h += hi[${op.mIndex}] << ${op.mShift};`);
   if (op.mSeg >= 0) s.push(`{ const sb = c.segBase[${op.mSeg}], sbh = Math.floor(sb / ${TWO32}); sum += sb - sbh * ${TWO32}; h += sbh; }`);
-  if (op.addr32) s.push('const ea = sum >>> 0, eaHi = 0;');
-  else s.push(`const carry = Math.floor(sum / ${TWO32}); const eaHi = (h + carry) | 0, ea = sum - carry * ${TWO32};`);
+  if (op.addr32) s.push('const pLo = sum >>> 0, pHi = 0;');
+  else s.push(`const carry = Math.floor(sum / ${TWO32}); const pHi = (h + carry) | 0, pLo = sum - carry * ${TWO32};`);
   return s.join(' ');
 }
 

@@ -91,7 +91,7 @@ export interface Optimizations {
   cacheIndex: boolean;
   /** Fast-forward of register-only loops: counted loops and RDTSC deadline waits (src/cpu/loopForward.ts). */
   loopForward: boolean;
-  /** Hot blocks compiled to one JavaScript function each, calling each handler from its own site (src/cpu/blockCompiler.ts); off by default. */
+  /** Hot blocks compiled to one JavaScript function each, with the commonest ops written inline (src/cpu/blockCompiler.ts). */
   blockCompile: boolean;
   /** A core past its scheduler limit goes on through register-only ops while no interrupt can reach it (docs/architecture.md "Run-ahead"). */
   runAhead: boolean;
@@ -100,11 +100,8 @@ export interface Optimizations {
 /** Every optimization on (what the on/off test compares against all off). */
 export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true, loopForward: true, blockCompile: true, runAhead: true };
 
-/**
- * The defaults: all but the block compiler, which in its first stage does
- * not pay for its compile time yet (docs/architecture.md "Performance").
- */
-export const DEFAULT_OPTIMIZATIONS: Optimizations = { ...ALL_OPTIMIZATIONS, blockCompile: false };
+/** The defaults: every optimization (each is exact; docs/architecture.md "Performance"). */
+export const DEFAULT_OPTIMIZATIONS: Optimizations = { ...ALL_OPTIMIZATIONS };
 
 export interface StopInfo {
   reason: StopReason;

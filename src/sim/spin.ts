@@ -102,7 +102,7 @@ export class SpinDetector implements SpinHooks {
   /** Number of sleepers watching each 64-byte line of RAM. */
   readonly watch: Uint8Array;
 
-  constructor(private readonly cores: Core[], ramBytes: number) {
+  constructor(cores: Core[], ramBytes: number) {
     this.trackers = cores.map(() => new Tracker());
     this.watch = new Uint8Array(Math.ceil(ramBytes / 64));
   }
@@ -185,15 +185,14 @@ export class SpinDetector implements SpinHooks {
     this.sleepers.set(c, s);
     this.watch[s.line]!++;
     this.sleeps++;
-    for (const o of this.cores) o.precise = true; // wake-ups need each store's instruction start tick
   }
 
   /**
    * Sleep through a proven loop (loopForward.ts): the core leaves the
    * scheduler until the proof runs out — an event at that unit's start
-   * wakes it there — or an interrupt reaches it. Like a poller's sleep, the
-   * other cores then record each instruction's start (`precise`), so a stop
-   * can bring the sleeper up to the exact instruction.
+   * wakes it there — or an interrupt reaches it. Like a poller's sleep, a
+   * stop brings the sleeper up to the exact instruction: every executor
+   * records each instruction's start tick (`Core.opStart`).
    */
   loopSleep(c: Core, p: LoopProof): boolean {
     if (this.settling || this.schedule === null) return false;
@@ -203,7 +202,6 @@ export class SpinDetector implements SpinHooks {
     c.state = RunState.Spinning;
     this.sleepers.set(c, s);
     this.loopSleeps++;
-    for (const o of this.cores) o.precise = true;
     this.schedule(p.t0 + p.units * p.Q, () => { if (this.sleepers.get(c) === s) this.resume(s, p.units); });
     return true;
   }
@@ -223,7 +221,6 @@ export class SpinDetector implements SpinHooks {
     }
     c.rip = s.rip;
     c.state = RunState.Running;
-    if (this.sleepers.size === 0) for (const o of this.cores) o.precise = false;
   }
 
   /** (t1, id1) comes after (t2, id2) in the global order. */

@@ -170,9 +170,9 @@ export const dataInline: InlineEntry[] = [
     emit: (op) => {
       // setReg's partial-register rules for the sizes LEA has (2, 4, 8); a 16-bit LEA keeps bits 63:16.
       const r = op.r0;
-      const set = op.size === 8 ? `lo[${r}] = ea | 0; hi[${r}] = eaHi;`
-        : op.size === 4 ? `lo[${r}] = ea | 0; hi[${r}] = 0;`
-        : `lo[${r}] = (lo[${r}] & ~0xffff) | (ea & 0xffff);`;
+      const set = op.size === 8 ? `lo[${r}] = pLo | 0; hi[${r}] = pHi;`
+        : op.size === 4 ? `lo[${r}] = pLo | 0; hi[${r}] = 0;`
+        : `lo[${r}] = (lo[${r}] & ~0xffff) | (pLo & 0xffff);`;
       return `{ ${eaPairCode(op)} ${set} }`;
     },
   }],
