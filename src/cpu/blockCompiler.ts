@@ -54,8 +54,13 @@ export type CompiledBlock = (c: CompiledCore) => void;
 /** What the compiler has done in this process (tests check that inline forms and fused conditions are really used). */
 export const compileStats = { blocks: 0, ops: 0, inlined: 0, fused: 0 };
 
-/** Executions of a block before it is compiled: compiling costs about as much as a few hundred interpreted runs. */
-export const COMPILE_THRESHOLD = 4096;
+/**
+ * Executions of a block before it is compiled. High on purpose: a compiled
+ * block runs in V8's bytecode interpreter until V8 optimizes it, which takes
+ * many calls; compiling blocks that run only thousands of times made the
+ * server slower than the interpreter (docs/architecture.md "Block compiler").
+ */
+export const COMPILE_THRESHOLD = 20000;
 
 let forms: Map<Handler, InlineForm> | null = null;
 function inlineForms(): Map<Handler, InlineForm> {

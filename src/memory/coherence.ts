@@ -164,7 +164,9 @@ export class CoherentMemorySystem implements MemorySystem {
    * arrays): [0] sharers, the cores holding a valid copy (bit per core);
    * [1] owner, the exclusive holder (core + 1, 0x80 when dirty) or 0;
    * [2] which sockets' L3s hold the line (bit per socket), kept with the L3
-   * tags so a miss learns "not in that L3" without scanning its ways;
+   * tags so a miss learns "not in that L3" without scanning its ways; with
+   * one socket bit 0 is the presence bit and bits 1-31 say where in the L3
+   * arrays the line sits (`l3Where`);
    * [3] the store version (wraps; compared for equality only).
    */
   private readonly dir: Int32Array;
@@ -174,6 +176,13 @@ export class CoherentMemorySystem implements MemorySystem {
   private readonly l1Ways: number;
   private readonly l1Tag: Int32Array;
   private readonly l1Stamp: Float64Array;
+  /**
+   * Per L1 entry, the L2 index of its line (the L2 is inclusive and a line
+   * never changes ways while it stays there, so the index holds as long as
+   * the L1 entry does; meaningless for an empty entry). Written on every L1
+   * fill, read only with `fastIndex`.
+   */
+  private readonly l1ToL2: Int32Array;
   private readonly l2Sets: number;
   private readonly l2Ways: number;
   private readonly l2Tag: Int32Array;
@@ -184,6 +193,22 @@ export class CoherentMemorySystem implements MemorySystem {
   private readonly l3Tag: Int32Array;
   /** Answer L3 presence from the directory's socket bits (else scan the tags): `fastIndex`. */
   private l3Indexed = true;
+  /**
+   * One socket: an L3 hit goes straight to the line's entry, whose index the
+   * directory keeps beside the presence bit (the directory entry is already
+   * in the host's cache: the miss has just read it), instead of computing
+   * the set (a division: 24576 sets) and scanning up to 20 tags of a random
+   * set: a host cache miss that stalled every miss of the guest's L2 (now
+   * only the stamp is written, and a store miss does not stall the host).
+   * Exact: a line goes into an L3 only when its presence bit is clear, so
+   * it is never there twice and the entry is the one the scan finds; lines
+   * never change ways; and every path that takes a line out (l3Drop, an L3
+   * victim) clears its bit. One socket only: the word has room for one
+   * index. test/coherenceIndex.test.ts compares with the scan.
+   */
+  private readonly l3Where: boolean;
+  /** The presence bits of directory word [2] (with `l3Where`, bit 0; the rest is the index). */
+  private readonly l3PresentMask: number;
   private readonly l3Stamp: Float64Array;
   // L1 hit filter: per core, slot (line & FILTER_MASK) → line and its L1 index.
   private readonly fLine: Int32Array;
@@ -198,13 +223,15 @@ export class CoherentMemorySystem implements MemorySystem {
   private clock = 0;
   /** Where the last slow-path access found its line (for the observer). */
   private lastSource: AccessSource = 'l1';
-  /** Scratch for the L2's victim choice: each way's recency. */
+  /** Scratch for the L2's victim choice: each way's recency, and its L1 index (-1: not in the L1). */
   private readonly l2Recency: Float64Array;
+  private readonly l2InL1: Int32Array;
   private fastIndex = true;
   /**
    * Index structures that answer "where is this line" without scanning
-   * (the L3 presence bits, the L2 victim choice through one walk of the L1
-   * set). Exact: results are the same with them off.
+   * (the L3 presence bits and, with one socket, the line's L3 entry; the L2
+   * victim choice through one walk of the L1 set and its back-pointers).
+   * Exact: results are the same with them off (test/coherenceIndex.test.ts).
    */
   get fastIndexEnabled(): boolean { return this.fastIndex; }
   set fastIndexEnabled(on: boolean) { this.fastIndex = on; this.l3Indexed = on; }
@@ -258,12 +285,16 @@ export class CoherentMemorySystem implements MemorySystem {
     if (this.l2Sets < this.l1Sets) throw new RangeError(`the L2 needs at least as many sets as the L1D (${this.l2Sets} < ${this.l1Sets})`);
     this.l3Sets = setsOf(cfg.l3, 'L3');
     this.l3Ways = cfg.l3.ways;
+    this.l3Where = this.sockets === 1 && this.l3Sets * this.l3Ways <= 2 ** 30;
+    this.l3PresentMask = this.l3Where ? 1 : -1;
 
     this.l1Tag = new Int32Array(cfg.cores * this.l1Sets * this.l1Ways);
     this.l1Stamp = new Float64Array(this.l1Tag.length);
+    this.l1ToL2 = new Int32Array(this.l1Tag.length);
     this.l2Tag = new Int32Array(cfg.cores * this.l2Sets * this.l2Ways);
     this.l2Stamp = new Float64Array(this.l2Tag.length);
     this.l2Recency = new Float64Array(this.l2Ways);
+    this.l2InL1 = new Int32Array(this.l2Ways);
     this.l3Tag = new Int32Array(this.sockets * this.l3Sets * this.l3Ways);
     this.l3Stamp = new Float64Array(this.l3Tag.length);
     this.fLine = new Int32Array(cfg.cores << FILTER_BITS).fill(-1);
@@ -492,16 +523,16 @@ export class CoherentMemorySystem implements MemorySystem {
       cost = this.cLoad;
       this.lastSource = 'l1';
     } else {
-      const i2 = this.l2Find(core, line);
+      let i2 = this.l2Find(core, line);
       if (i2 >= 0) {
         this.l2Stamp[i2] = ++this.clock;
         cost = this.cL2;
         this.lastSource = 'l2';
       } else {
         cost = this.fetch(core, line, false);
-        this.l2Insert(core, line);
+        i2 = this.l2Insert(core, line);
       }
-      this.l1Insert(core, line, f);
+      this.l1Insert(core, line, f, i2);
     }
     if (this.observer !== null) this.observer(core, line, 'load', this.lastSource, cost);
     return cost;
@@ -528,11 +559,10 @@ export class CoherentMemorySystem implements MemorySystem {
         this.dir[line << 2] = 1 << core;
       }
       if (i1 >= 0) this.l1Stamp[i1] = ++this.clock;
-      else { this.l2Stamp[i2] = ++this.clock; i1 = this.l1Insert(core, line, f); }
+      else { this.l2Stamp[i2] = ++this.clock; i1 = this.l1Insert(core, line, f, i2); }
     } else {
       cost = this.fetch(core, line, true);
-      this.l2Insert(core, line);
-      i1 = this.l1Insert(core, line, f);
+      i1 = this.l1Insert(core, line, f, this.l2Insert(core, line));
     }
     this.fLine[f] = line;
     this.fIdx[f] = i1;
@@ -561,6 +591,10 @@ export class CoherentMemorySystem implements MemorySystem {
       } else {
         cost = this.cCross;
         this.lastSource = 'crossSocket';
+        // This socket's L3 may still hold the line from before the other socket took it
+        // (the L3 keeps a line its cores dropped): the data comes from the owner, but the
+        // line is not inserted a second time.
+        inMyL3 = this.l3Touch(sock, line);
       }
     } else if (excl && others !== 0) {
       // Read for ownership of a line others share: their copies must be invalidated first.
@@ -637,8 +671,11 @@ export class CoherentMemorySystem implements MemorySystem {
     return -1;
   }
 
-  /** Put a line (already in this core's L2) into its L1; the LRU victim stays in the L2. Returns its L1 index and fills the filter slot. */
-  private l1Insert(c: number, line: number, f: number): number {
+  /**
+   * Put a line (already in this core's L2, at `i2`) into its L1; the LRU victim stays in the L2.
+   * Returns its L1 index and fills the filter slot.
+   */
+  private l1Insert(c: number, line: number, f: number, i2: number): number {
     const ways = this.l1Ways;
     const base = (c * this.l1Sets + (line & (this.l1Sets - 1))) * ways;
     let v = base;
@@ -651,44 +688,50 @@ export class CoherentMemorySystem implements MemorySystem {
     const victimTag = this.l1Tag[v]!;
     if (victimTag !== 0) {
       const victim = victimTag - 1;
-      // The L2 learns when the victim was last used.
-      const i2 = this.l2Find(c, victim);
-      if (i2 >= 0 && this.l2Stamp[i2]! < this.l1Stamp[v]!) this.l2Stamp[i2] = this.l1Stamp[v]!;
+      // The L2 learns when the victim was last used (inclusion: the victim is in the L2, where
+      // its back-pointer says; the scan is the reference without the index).
+      const j2 = this.fastIndex ? this.l1ToL2[v]! : this.l2Find(c, victim);
+      if (j2 >= 0 && this.l2Stamp[j2]! < this.l1Stamp[v]!) this.l2Stamp[j2] = this.l1Stamp[v]!;
       this.dropL1(c, victim, v);
     }
     this.l1Tag[v] = line + 1;
     this.l1Stamp[v] = ++this.clock;
+    this.l1ToL2[v] = i2;
     this.fLine[f] = line;
     this.fIdx[f] = v;
     return v;
   }
 
-  /** Put a line into this core's L2 (the directory already counts the core as a holder); evicts the least recently used line of the set from the core. */
-  private l2Insert(c: number, line: number): void {
+  /**
+   * Put a line into this core's L2 (the directory already counts the core as a holder); evicts the
+   * least recently used line of the set from the core. Returns the line's L2 index.
+   */
+  private l2Insert(c: number, line: number): number {
     const ways = this.l2Ways;
     const base = (c * this.l2Sets + (line & (this.l2Sets - 1))) * ways;
     let v = -1;
     let oldest = Infinity;
+    let victimL1 = -2; // the victim's L1 index, -1 when it is not in the L1; -2: not known, look it up
     if (this.fastIndex) {
       // A line's recency is its L1 use when it is in the L1. Every line of this L2 set maps to one
-      // L1 set: walk that set once and note, per L2 way, the L1 stamp of the lines found there.
-      const rec = this.l2Recency;
-      for (let w = 0; w < ways; w++) rec[w] = this.l2Stamp[base + w]!;
+      // L1 set: walk that set once and, through each entry's back-pointer to its L2 way, note
+      // per L2 way the L1 stamp (and where it sits in the L1, for the victim's eviction).
+      const rec = this.l2Recency, inL1 = this.l2InL1;
+      for (let w = 0; w < ways; w++) { rec[w] = this.l2Stamp[base + w]!; inL1[w] = -1; }
       const ways1 = this.l1Ways;
       const base1 = (c * this.l1Sets + (line & (this.l1Sets - 1))) * ways1;
-      const setMask = this.l2Sets - 1, set = line & setMask;
-      for (let w1 = 0; w1 < ways1; w1++) {
-        const t1 = this.l1Tag[base1 + w1]!;
-        if (t1 === 0 || ((t1 - 1) & setMask) !== set) continue;
-        for (let w = 0; w < ways; w++) {
-          if (this.l2Tag[base + w] === t1) { rec[w] = Math.max(this.l1Stamp[base1 + w1]!, rec[w]!); break; }
-        }
+      for (let i1 = base1; i1 < base1 + ways1; i1++) {
+        const w = this.l1ToL2[i1]! - base; // in 0..ways-1 iff the line is in this L2 set
+        if (this.l1Tag[i1] === 0 || w < 0 || w >= ways) continue;
+        rec[w] = Math.max(this.l1Stamp[i1]!, rec[w]!);
+        inL1[w] = i1;
       }
       for (let w = 0; w < ways; w++) {
         const i = base + w;
         if (this.l2Tag[i] === 0) { v = i; break; }
         if (rec[w]! < oldest) { oldest = rec[w]!; v = i; }
       }
+      victimL1 = inL1[v - base]!;
     } else {
       for (let w = 0; w < ways; w++) {
         const i = base + w;
@@ -702,12 +745,13 @@ export class CoherentMemorySystem implements MemorySystem {
     const victimTag = this.l2Tag[v]!;
     if (victimTag !== 0) {
       const victim = victimTag - 1;
-      const i1 = this.l1Find(c, victim);
+      const i1 = victimL1 === -2 ? this.l1Find(c, victim) : victimL1;
       if (i1 >= 0) this.dropL1(c, victim, i1);
       this.leaveCore(c, victim);
     }
     this.l2Tag[v] = line + 1;
     this.l2Stamp[v] = ++this.clock;
+    return v;
   }
 
   /** Core `c` no longer holds the line: clear it in the directory (a dirty copy is written back to the L3). */
@@ -739,7 +783,14 @@ export class CoherentMemorySystem implements MemorySystem {
   }
 
   private l3Touch(s: number, line: number): boolean {
-    if (this.l3Indexed && (this.dir[(line << 2) + 2]! & (1 << s)) === 0) return false;
+    if (this.l3Indexed) {
+      const p = this.dir[(line << 2) + 2]!;
+      if ((p & (1 << s)) === 0) return false;
+      if (this.l3Where) {
+        this.l3Stamp[p >>> 1] = ++this.clock;
+        return true;
+      }
+    }
     const i = this.l3Find(s, line);
     if (i < 0) return false;
     this.l3Stamp[i] = ++this.clock;
@@ -747,7 +798,7 @@ export class CoherentMemorySystem implements MemorySystem {
   }
 
   private inOtherL3(sock: number, line: number): boolean {
-    if (this.l3Indexed) return (this.dir[(line << 2) + 2]! & ~(1 << sock)) !== 0;
+    if (this.l3Indexed) return (this.dir[(line << 2) + 2]! & this.l3PresentMask & ~(1 << sock)) !== 0;
     for (let s = 0; s < this.sockets; s++) if (s !== sock && this.l3Find(s, line) >= 0) return true;
     return false;
   }
@@ -788,6 +839,7 @@ export class CoherentMemorySystem implements MemorySystem {
     }
     this.l3Tag[v] = line + 1;
     this.l3Stamp[v] = ++this.clock;
-    this.dir[(line << 2) + 2] = this.dir[(line << 2) + 2]! | (1 << s);
+    // With one socket the word is the presence bit and the entry (the line was not in this L3: see l3Where).
+    this.dir[(line << 2) + 2] = this.l3Where ? 1 | (v << 1) : this.dir[(line << 2) + 2]! | (1 << s);
   }
 }
