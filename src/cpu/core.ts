@@ -165,8 +165,9 @@ export class Core extends CoreMemory {
   /** The state at the first op run ahead in this slice, to rewind to if the machine stops or pauses before it. */
   private aheadSaved = false;
   private readonly ahead = new AheadSnapshot();
-  /** Counters for tests and the bench: ops run ahead, and rewinds at a stop or pause. */
+  /** Counters for tests and the bench: ops run ahead, blocks entered ahead, and rewinds at a stop or pause. */
   aheadOps = 0;
+  aheadBlocks = 0;
   aheadRewinds = 0;
   private bcTag: Float64Array = new Float64Array(BLOCK_CACHE_SIZE).fill(NaN);
   private bcBlock: (Block | null)[] = new Array(BLOCK_CACHE_SIZE).fill(null);
@@ -221,7 +222,10 @@ export class Core extends CoreMemory {
     const cacheBlocks = this.decode.cacheBlocks;
     while (this.state === RunState.Running) {
       if (this.time >= this.limit) {
-        if (!this.blockExit) return;
+        if (!this.blockExit) {
+          if (this.aheadLimit > this.time) this.runAheadAcrossBlocks();
+          return;
+        }
         this.blockExit = false;
         this.limit = this.savedLimit;
         continue;
@@ -425,6 +429,31 @@ export class Core extends CoreMemory {
       this.aheadOps++;
     }
     return j;
+  }
+
+  /**
+   * The slice ended at a block boundary: run ahead into the following
+   * blocks (their register-only prefixes) as within a block. Only blocks
+   * already in this core's block cache: looking one up must not fetch,
+   * translate or fault ahead of the order. Not in an interrupt shadow or with
+   * VMX events pending (those are handled at the boundary by `run`).
+   */
+  private runAheadAcrossBlocks(): void {
+    if (this.interruptShadow || this.vmxPending || this.state !== RunState.Running || this.aheadLimit === Infinity) return;
+    for (;;) {
+      const rip = this.rip;
+      const slot = rip & BLOCK_CACHE_MASK;
+      const b = this.bcBlock[slot]!;
+      if (this.bcTag[slot] !== rip || !b.valid || !this.decode.cacheBlocks) return;
+      const ops = b.ops;
+      const j = this.runAhead(ops, 0, 0);
+      if (j > 0) this.aheadBlocks++;
+      this.instructions += j;
+      if (j < ops.length) {
+        if (j > 0) this.rip = ops[j]!.rip;
+        return;
+      }
+    }
   }
 
   /**

@@ -3,8 +3,10 @@
  * (time, id) order (docs/architecture.md "Run-ahead"). Such an instruction
  * reads and writes only the core's general registers, arithmetic flags, RIP
  * and clock; it touches no memory (LEA and NOP only name a memory operand),
- * no device, no system state, reads no clock (RDTSC is left out), and cannot
- * fault. Nothing another core does can change what it computes, and it
+ * no device, no system state, and cannot fault. RDTSC is one: it reads the
+ * core's own clock (floor(time) + the TSC offset), which nothing another
+ * core does can move, and run-ahead is off in VMX non-root operation, where
+ * it may exit. Nothing another core does can change what it computes, and it
  * changes nothing another core can see, so when it runs in host order makes
  * no difference — only when an interrupt could reach the core, which the
  * scheduler's run-ahead bound accounts for.
@@ -21,7 +23,7 @@ const PURE = new Set<number>([
   Mnemonic.Add, Mnemonic.Sub, Mnemonic.Adc, Mnemonic.Sbb, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor,
   Mnemonic.Cmp, Mnemonic.Test, Mnemonic.Inc, Mnemonic.Dec, Mnemonic.Neg, Mnemonic.Not,
   Mnemonic.Shl, Mnemonic.Shr, Mnemonic.Sar, Mnemonic.Rol, Mnemonic.Ror, Mnemonic.Imul,
-  Mnemonic.Bswap, Mnemonic.Cdqe, Mnemonic.Cwde, Mnemonic.Cdq, Mnemonic.Cqo, Mnemonic.Bt,
+  Mnemonic.Bswap, Mnemonic.Cdqe, Mnemonic.Cwde, Mnemonic.Cdq, Mnemonic.Cqo, Mnemonic.Bt, Mnemonic.Rdtsc,
   Mnemonic.Cmovo, Mnemonic.Cmovno, Mnemonic.Cmovb, Mnemonic.Cmovae, Mnemonic.Cmove, Mnemonic.Cmovne, Mnemonic.Cmovbe, Mnemonic.Cmova,
   Mnemonic.Cmovs, Mnemonic.Cmovns, Mnemonic.Cmovp, Mnemonic.Cmovnp, Mnemonic.Cmovl, Mnemonic.Cmovge, Mnemonic.Cmovle, Mnemonic.Cmovg,
   Mnemonic.Seto, Mnemonic.Setno, Mnemonic.Setb, Mnemonic.Setae, Mnemonic.Sete, Mnemonic.Setne, Mnemonic.Setbe, Mnemonic.Seta,
