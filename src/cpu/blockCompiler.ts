@@ -118,8 +118,8 @@ export function compileBlock(b: Block, limitField: string): CompiledBlock {
         const fj = formOf[j]!;
         body.push(`    ${fj.emit(op, `o${j}`)}`);
         total += op.cost;
-        const out = fj.flags?.(op) ?? null;
-        if (out !== null) flags = out;
+        // A form that sets the flags says what it left for a fused condition (null: nothing usable).
+        if (fj.flags !== undefined) flags = fj.flags(op);
       }
       if (e === last) {
         const lastCost = ops[e]!.cost;
