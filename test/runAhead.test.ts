@@ -45,6 +45,22 @@ describe('run-ahead', () => {
     expect(off.m.cores.every((c) => c.aheadOps === 0)).toBe(true);
   });
 
+  it('stops at the cycle limit with every core where the plain order leaves it (no rewind: every op run ahead started before the limit)', () => {
+    const img = buildGuestImage({ name: 'idle', sources: ['guest/spin/idle.c', 'guest/apic/idt.c'] });
+    for (const maxCycles of [300_000, 123_457]) {
+      const run = (runAhead: boolean) => {
+        let m: Machine | null = null;
+        const r = runImage(img, { cores: 4, maxCycles, spinDetection: false, opt: { runAhead }, beforeRun: (mm) => { m = mm; } });
+        return { r, m: m! as Machine };
+      };
+      const on = run(true), off = run(false);
+      expect(on.r.stopReason).toBe('max-cycles');
+      expect(on.r.cores).toEqual(off.r.cores);
+      expect(coreState(on.m)).toEqual(coreState(off.m));
+      expect(on.m.cores.reduce((a, c) => a + c.aheadBlocks, 0)).toBeGreaterThan(100);
+    }
+  });
+
   it('pauses with every core where the plain order leaves it, and resumes to the same end', () => {
     const img = new Uint8Array(readFileSync(buildGuestImage(AHEAD)));
     for (const at of [60_000.25, 123_456, 200_001.5]) {

@@ -60,41 +60,33 @@ DEF_RR(or, "or")
 DEF_RR(xor, "xor")
 DEF_RR(test, "test")
 
-/* Immediate sources (sign-extended imm32 at 64 bits). */
-#define DEF_RI(NAME, INS, IMM)                                                 \
+/* Immediate sources (sign-extended imm32 at 64 bits); DST picks the 64-bit (%1) or 32-bit (%k1) register. */
+#define DEF_RI(NAME, INS, DST, IMM)                                            \
   __attribute__((noipa)) static unsigned NAME(ull a) {                        \
     unsigned m = 0;                                                            \
     ull b = 0;                                                                 \
     (void)b;                                                                   \
-    ALL16(INS, "%1", IMM);                                                     \
+    ALL16(INS, DST, IMM);                                                      \
     return m;                                                                  \
   }
-#define DEF_RI32(NAME, INS, IMM)                                               \
-  __attribute__((noipa)) static unsigned NAME(ull a) {                        \
-    unsigned m = 0;                                                            \
-    ull b = 0;                                                                 \
-    (void)b;                                                                   \
-    ALL16(INS, "%k1", IMM);                                                    \
-    return m;                                                                  \
-  }
-DEF_RI(cmpq_1, "cmpq", "$1")
-DEF_RI(cmpq_m1, "cmpq", "$-1")
-DEF_RI(cmpq_max, "cmpq", "$0x7fffffff")
-DEF_RI(cmpq_min, "cmpq", "$-0x80000000")
-DEF_RI(subq_1, "subq", "$1")
-DEF_RI(addq_m1, "addq", "$-1")
-DEF_RI(addq_max, "addq", "$0x7fffffff")
-DEF_RI(andq_m1, "andq", "$-1")
-DEF_RI(testq_min, "testq", "$-0x80000000")
-DEF_RI(xorq_1, "xorq", "$1")
-DEF_RI32(cmpl_1, "cmpl", "$1")
-DEF_RI32(cmpl_m1, "cmpl", "$-1")
-DEF_RI32(cmpl_min, "cmpl", "$0x80000000")
-DEF_RI32(subl_max, "subl", "$0x7fffffff")
-DEF_RI32(addl_1, "addl", "$1")
-DEF_RI32(andl_ff, "andl", "$0xff")
-DEF_RI32(orl_min, "orl", "$0x80000000")
-DEF_RI32(testl_m1, "testl", "$-1")
+DEF_RI(cmpq_1, "cmpq", "%1", "$1")
+DEF_RI(cmpq_m1, "cmpq", "%1", "$-1")
+DEF_RI(cmpq_max, "cmpq", "%1", "$0x7fffffff")
+DEF_RI(cmpq_min, "cmpq", "%1", "$-0x80000000")
+DEF_RI(subq_1, "subq", "%1", "$1")
+DEF_RI(addq_m1, "addq", "%1", "$-1")
+DEF_RI(addq_max, "addq", "%1", "$0x7fffffff")
+DEF_RI(andq_m1, "andq", "%1", "$-1")
+DEF_RI(testq_min, "testq", "%1", "$-0x80000000")
+DEF_RI(xorq_1, "xorq", "%1", "$1")
+DEF_RI(cmpl_1, "cmpl", "%k1", "$1")
+DEF_RI(cmpl_m1, "cmpl", "%k1", "$-1")
+DEF_RI(cmpl_min, "cmpl", "%k1", "$0x80000000")
+DEF_RI(subl_max, "subl", "%k1", "$0x7fffffff")
+DEF_RI(addl_1, "addl", "%k1", "$1")
+DEF_RI(andl_ff, "andl", "%k1", "$0xff")
+DEF_RI(orl_min, "orl", "%k1", "$0x80000000")
+DEF_RI(testl_m1, "testl", "%k1", "$-1")
 
 static const ull edge[] = {
   0, 1, 2, 0x7f, 0x80, 0xff, 0x7fffffffull, 0x80000000ull, 0xfffffffeull, 0xffffffffull,

@@ -347,8 +347,10 @@ export class Machine implements CoreHost {
       this.spin.catchUp(c.opStart, c.id);
       this.running = running;
     }
-    // Cores that ran ahead of the stopping instruction (register-only ops) go back to it.
-    if (info.core !== null) { const c = this.cores[info.core]!; this.rewindAhead(c.opStart, c.id); } else this.rewindAhead(this.positionTick, this.positionId);
+    // Cores that ran ahead of the stopping instruction (register-only ops) go back to it. Not at
+    // the cycle limit: there the plain order runs every running core up to the limit, and every
+    // op run ahead started before it (the run-ahead bound includes the limit).
+    if (info.core !== null) { const c = this.cores[info.core]!; this.rewindAhead(c.opStart, c.id); } else if (info.reason !== 'max-cycles') this.rewindAhead(this.positionTick, this.positionId);
     this.stopInfo = info;
     for (const c of this.cores) c.yieldNow();
     if (this.events.wants.stop) this.events.emit('stop', { tick: info.tick, reason: info.reason, detail: info.detail });
