@@ -19,7 +19,7 @@ import type { TickCosts } from '../profile/load.js';
 import type { EventStream, StopReason } from '../sim/events.js';
 import { nextUp, type Tick } from '../sim/time.js';
 import type { DecodeCache } from './decoder.js';
-import { CoreMemory, LOAD_REPLAY, type TlbArrays } from './coreMemory.js';
+import { CoreMemory, LOAD_REPLAY, REP_SUSPENDED, type TlbArrays } from './coreMemory.js';
 import type { TlbConfig } from './tlb.js';
 import { X87State } from './fpu/x87.js';
 import { ReturnStackBuffer } from './returnStack.js';
@@ -485,7 +485,6 @@ export class Core extends CoreMemory {
 
   /** One op with its start tick recorded and, if `traced`, a retire event; false if it faulted. */
   private stepOp(op: Op, traced: boolean): boolean {
-    const before = this.instructions;
     this.opStart = this.time;
     this.curOp = op;
     this.rip = op.next;
@@ -497,8 +496,7 @@ export class Core extends CoreMemory {
     }
     this.time += op.cost;
     this.instructions++;
-    // A suspended REP op did not retire (its handler took the count back).
-    if (traced && this.instructions > before) this.host.events.emit('retire', { core: this.id, rip: op.rip, tick: this.time, start: this.opStart });
+    if (traced) this.host.events.emit('retire', { core: this.id, rip: op.rip, tick: this.time, start: this.opStart });
     return true;
   }
 
@@ -573,6 +571,8 @@ export class Core extends CoreMemory {
       this.requestBlockExit();
       return;
     }
+    // A REP op suspended by the scheduler (it ends its block and the slice); it has not retired.
+    if (e === REP_SUSPENDED) return;
     this.replayArmed = false;
     this.curOp = null; // exception delivery's own memory accesses are not the op's
     if (e instanceof Fault) {

@@ -36,6 +36,14 @@ const ITLB_MASK = ITLB_SIZE - 1;
 export class LoadReplay {}
 export const LOAD_REPLAY = new LoadReplay();
 
+/**
+ * Thrown by a REP string op the scheduler suspends part-way (handlers/string.ts):
+ * RCX/RSI/RDI hold its progress and RIP points at it again; it has not
+ * retired, so the executor does not count it.
+ */
+export class RepSuspended {}
+export const REP_SUSPENDED = new RepSuspended();
+
 /** One translation context's TLBs (and the executor's block cache, which caches linear→physical too). */
 export interface TlbArrays {
   tlb: Tlb;
@@ -189,6 +197,10 @@ export abstract class CoreMemory extends LazyFlags {
 
   /** The op being executed (set by the executor for every op; read by load replay). */
   curOp: Op | null = null;
+  /** RIP of the REP string op suspended last (its start-up is not paid again when it resumes); NaN for none. */
+  repResumeRip = NaN;
+  /** REP string ops suspended part-way (a counter for tests). */
+  repSuspensions = 0;
   /** A load replay is pending for the op at `replayRip`, which already stalled `replayPaid` ticks. */
   replayArmed = false;
   replayRip = NaN;

@@ -14,6 +14,7 @@ import type { Op } from '../op.js';
 import { FlagKind, DF } from '../flags.js';
 import { MASK, TWO32, type SpecEntry } from './spec.js';
 import { RAX, RCX, RSI, RDI } from '../registers.js';
+import { REP_SUSPENDED } from '../coreMemory.js';
 
 const enum Str { Movs, Stos, Lods, Cmps, Scas }
 
@@ -71,13 +72,6 @@ function once(c: Core, op: Op, kind: Str, sz: number, step: number): boolean {
   }
 }
 
-/**
- * The RIP of a REP op suspended by the scheduler, so resuming it does not pay
- * start-up again. By address, not by Op: the resumption starts a new block at
- * the instruction, which decodes a different Op object for it.
- */
-const suspended = new WeakMap<Core, number>();
-
 function str(c: Core, op: Op): void {
   const kind = op.aux as Str;
   const sz = op.size;
@@ -86,7 +80,9 @@ function str(c: Core, op: Op): void {
   if (c.spinTrack) c.spin!.onDirty(c);
   if (op.rep === 0) { once(c, op, kind, sz, step); c.time += per; return; }
 
-  if (suspended.get(c) === op.rip) suspended.delete(c);
+  // A REP op the scheduler suspended resumes without paying start-up again. By address, not by
+  // Op: the resumption starts a new block at the instruction, which decodes a new Op for it.
+  if (c.repResumeRip === op.rip) c.repResumeRip = NaN;
   else c.time += c.costs.cls.stringSetup;
   if ((c.lo[RCX]! | c.hi[RCX]!) === 0) return;
   for (;;) {
@@ -96,9 +92,9 @@ function str(c: Core, op: Op): void {
     if (c.shouldYield()) {
       // Suspend: re-execute this instruction later, with RCX/RSI/RDI holding the progress.
       c.rip = op.rip;
-      suspended.set(c, op.rip);
-      c.instructions--; // the executor counts the op as retired; a suspended REP has not retired yet
-      return;
+      c.repResumeRip = op.rip;
+      c.repSuspensions++;
+      throw REP_SUSPENDED;
     }
   }
 }
