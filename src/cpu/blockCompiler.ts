@@ -14,9 +14,10 @@
  *    ends at exactly the instruction where the interpreter's per-op check
  *    ends it. Costs are on the time grid (src/sim/time.ts), so summing them
  *    in any order gives the same tick.
- *  - A Jcc right after an inline ALU form evaluates its condition from that
- *    form's operands (flags.ts `condCode`), not through the lazy-flag
- *    switch; the lazy flags are recorded all the same.
+ *  - A Jcc, CMOVcc or SETcc after an inline ALU form (with only flag-neutral
+ *    inline ops between) evaluates its condition from that form's operands
+ *    (flags.ts `condCode`), not through the lazy-flag switch; the lazy flags
+ *    are recorded all the same.
  *  - Ops that may fault, touch memory or add time record the op as current
  *    and its start tick first, exactly as the interpreter does; faults go to
  *    `onThrow` with the faulting op; the bound is checked after each such op
@@ -74,10 +75,18 @@ function inlineForms(): Map<Handler, InlineForm> {
 /** The inline form the compiler would use for `op`, if any (tests list what is covered). */
 export function inlineFormOf(op: Op): InlineForm | null {
   const f = inlineForms().get(op.exec);
-  if (f === undefined) return null;
+  if (f === undefined || (f.accepts !== undefined && !f.accepts(op))) return null;
   // Pure runs are summed at compile time: their costs must be exact grid values.
   if (f.kind === InlineKind.Pure && !(Number.isFinite(op.cost) && onGrid(op.cost))) return null;
   return f;
+}
+
+/** An inline op's code, its condition fused with the flag record the compiler knows (if any). */
+function emitOp(f: InlineForm, op: Op, o: string, flags: { kind: number; size: number } | null): string {
+  const cond = flags !== null && f.emitCond !== undefined ? condCode(flags.kind as FlagKind, flags.size, op.aux) : null;
+  if (cond === null) return f.emit(op, o);
+  compileStats.fused++;
+  return f.emitCond!(op, cond);
 }
 
 /**
@@ -116,7 +125,7 @@ export function compileBlock(b: Block, limitField: string): CompiledBlock {
       for (let j = k; j <= e; j++) {
         const op = ops[j]!;
         const fj = formOf[j]!;
-        body.push(`    ${fj.emit(op, `o${j}`)}`);
+        body.push(`    ${emitOp(fj, op, `o${j}`, flags)}`);
         total += op.cost;
         // A form that sets the flags says what it left for a fused condition (null: nothing usable).
         if (fj.flags !== undefined) flags = fj.flags(op);
@@ -134,9 +143,7 @@ export function compileBlock(b: Block, limitField: string): CompiledBlock {
     const op = ops[k]!;
     body.push(`    i = ${k}; c.opStart = c.time; c.curOp = o${k};`);
     if (f !== null && f.kind === InlineKind.Branch && k === last) {
-      const cond = flags !== null && f.emitBranch !== undefined ? condCode(flags.kind as FlagKind, flags.size, op.aux) : null;
-      if (cond !== null) compileStats.fused++;
-      body.push(`    ${cond !== null ? f.emitBranch!(op, cond) : f.emit(op, `o${k}`)}`);
+      body.push(`    ${emitOp(f, op, `o${k}`, flags)}`);
     } else {
       if (k === last) body.push(`    c.rip = ${lit(op.next)};`);
       body.push(`    ${f !== null ? f.emit(op, `o${k}`) : `h${k}(c, o${k});`}`);

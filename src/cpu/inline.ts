@@ -38,8 +38,10 @@ export interface InlineForm {
   emit(op: Op, o: string): string;
   /** The form sets the flags and leaves its flag inputs in the fused-condition locals (see FlagOutput); a form without it leaves the flags alone. */
   flags?(op: Op): FlagOutput | null;
-  /** A conditional branch with its condition given as an expression (fused with the flag-setting op). */
-  emitBranch?(op: Op, cond: string): string;
+  /** The op with its condition given as an expression (Jcc, CMOVcc, SETcc fused with the flag-setting op). */
+  emitCond?(op: Op, cond: string): string;
+  /** The form covers only some operand shapes of its handler (a generic handler): which. */
+  accepts?(op: Op): boolean;
 }
 
 export type InlineEntry = readonly [Handler, InlineForm];

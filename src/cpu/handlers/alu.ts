@@ -436,8 +436,8 @@ export const CC_MNEMONICS = {
 // ------------------------------------------------ inline forms (inline.ts)
 
 /**
- * The register forms of ADD/SUB/CMP and AND/OR/XOR/TEST as compiled blocks
- * write them: sub64/sub32/add64/add32/logicReg above with the op's registers
+ * The register forms of ADD/SUB/CMP and AND/OR/XOR/TEST (and below, shifts by
+ * an immediate, CMOVcc, SETcc) as compiled blocks write them: sub64/sub32/add64/add32/logicReg above with the op's registers
  * and immediate as constants. The operands and result go to the fused-
  * condition locals (fa, faHi, fb, fbHi, fr, frHi) and from there to the lazy
  * flags, so a Jcc right after reads them without the lazy-flag switch.
@@ -493,6 +493,67 @@ function logicInline(s: Src, kind: Logic): InlineForm {
   };
 }
 
+/**
+ * SHL/SHR/SAR of a 32/64-bit register by an immediate count other than 0
+ * (a count of 0 leaves the flags alone: the handler): `shift` above with the
+ * count a constant, so only the arithmetic for that count is written.
+ */
+const shiftInline: InlineForm = {
+  kind: InlineKind.Pure,
+  accepts: (op) => op.aux <= Sh.Sar && op.k0 === K.Reg && op.h0 === 0 && op.r0 >= 0 && op.k1 === K.Imm && (op.size === 8 || op.size === 4)
+    && (op.immLo & (op.size === 8 ? 0x3f : 0x1f)) !== 0,
+  flags: () => null, // CF and OF from the shift: nothing a fused condition reads
+  emit: (op) => {
+    const sz = op.size, kind = op.aux as Sh, r0 = op.r0;
+    const n = op.immLo & (sz === 8 ? 0x3f : 0x1f);
+    const out: string[] = [`const a = lo[${r0}], aHi = ${sz === 8 ? `hi[${r0}]` : '0'};`, 'let r = 0, rHi = 0, cf = 0;'];
+    if (sz === 8) {
+      if (kind === Sh.Shl) {
+        if (n < 32) out.push(`rHi = (aHi << ${n}) | (a >>> ${32 - n}); r = a << ${n}; cf = (aHi >>> ${32 - n}) & 1;`);
+        else if (n === 32) out.push('rHi = a; r = 0; cf = aHi & 1;');
+        else out.push(`rHi = a << ${n - 32}; r = 0; cf = (a >>> ${64 - n}) & 1;`);
+      } else {
+        const sar = kind === Sh.Sar;
+        const fill = sar ? 'aHi >> 31' : '0';
+        if (n < 32) out.push(`r = (a >>> ${n}) | (aHi << ${32 - n}); rHi = aHi ${sar ? '>>' : '>>>'} ${n}; cf = (a >>> ${n - 1}) & 1;`);
+        else if (n === 32) out.push(`r = aHi; rHi = ${fill}; cf = a >>> 31;`);
+        else out.push(`r = aHi ${sar ? '>>' : '>>>'} ${n - 32}; rHi = ${fill}; cf = (aHi >>> ${n - 33}) & 1;`);
+        out.push('rHi |= 0;');
+      }
+    } else if (kind === Sh.Shl) out.push(`r = a << ${n}; cf = (a >>> ${32 - n}) & 1;`);
+    else if (kind === Sh.Shr) out.push(`r = a >>> ${n} | 0; cf = (a >>> ${n - 1}) & 1;`);
+    else out.push(`r = a >> ${n}; cf = (a >> ${n - 1}) & 1;`);
+    // OF: SHL → MSB(result) XOR CF; SHR → MSB(original); SAR → 0 (as the handler).
+    const msb = (v: string, vHi: string) => (sz === 8 ? `(${vHi} >>> 31)` : `((${v} >>> 31) & 1)`);
+    const of = kind === Sh.Shl ? `${msb('r', 'rHi')} ^ cf` : kind === Sh.Shr ? msb('a', 'aHi') : '0';
+    out.push(`lo[${r0}] = r; hi[${r0}] = ${sz === 8 ? 'rHi' : '0'};`);
+    out.push(`c.fKind = ${FlagKind.Result}; c.fSz = ${sz}; c.fRes = r; c.fResHi = rHi; c.fCf = cf; c.fOf = ${of};`);
+    return `{ ${out.join(' ')} }`;
+  },
+};
+
+/** CMOVcc between 32/64-bit registers: `cmov` above (a 32-bit destination is zero-extended either way). */
+const cmovCode = (op: Op, cond: string) => {
+  const set = op.size === 8 ? `lo[${op.r0}] = lo[${op.r1}]; hi[${op.r0}] = hi[${op.r1}];` : `lo[${op.r0}] = lo[${op.r1}]; hi[${op.r0}] = 0;`;
+  return `if (${cond}) { ${set} }${op.size === 4 ? ` else hi[${op.r0}] = 0;` : ''}`;
+};
+const cmovInline: InlineForm = {
+  kind: InlineKind.Pure,
+  accepts: (op) => (op.size === 8 || op.size === 4) && op.k0 === K.Reg && op.k1 === K.Reg && op.h0 === 0 && op.h1 === 0 && op.r0 >= 0 && op.r1 >= 0,
+  emit: (op) => cmovCode(op, `c.cond(${op.aux})`),
+  emitCond: cmovCode,
+};
+
+/** SETcc of a byte register (AL..R15B, or AH..BH: `h0` 8): `setcc` above through setReg's byte merge. */
+const setccCode = (op: Op, cond: string) =>
+  `lo[${op.r0}] = (lo[${op.r0}] & ${~(0xff << op.h0)}) | ((${cond}) ? ${1 << op.h0} : 0);`;
+const setccInline: InlineForm = {
+  kind: InlineKind.Pure,
+  accepts: (op) => op.k0 === K.Reg && op.r0 >= 0,
+  emit: (op) => setccCode(op, `c.cond(${op.aux})`),
+  emitCond: setccCode,
+};
+
 const SRCS: Src[] = ['ri8', 'rr8', 'ri4', 'rr4'];
 export const aluInline: InlineEntry[] = [
   ...SRCS.map((s): InlineEntry => [{ ri8: addRI8, rr8: addRR8, ri4: addRI4, rr4: addRR4 }[s], arithInline(s, FlagKind.Add, true)]),
@@ -500,6 +561,9 @@ export const aluInline: InlineEntry[] = [
   ...SRCS.map((s): InlineEntry => [{ ri8: cmpRI8, rr8: cmpRR8, ri4: cmpRI4, rr4: cmpRR4 }[s], arithInline(s, FlagKind.Sub, false)]),
   ...([[andForms, Logic.And], [orForms, Logic.Or], [xorForms, Logic.Xor], [testForms, Logic.Test]] as const)
     .flatMap(([forms, kind]) => SRCS.map((s): InlineEntry => [forms[s], logicInline(s, kind)])),
+  [shift, shiftInline],
+  [cmov, cmovInline],
+  [setcc, setccInline],
 ];
 
 export const aluSpecs: SpecEntry[] = [

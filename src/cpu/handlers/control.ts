@@ -107,12 +107,12 @@ const aux = (v: number) => (op: Op) => { op.aux = v; };
 /**
  * Direct JMP and Jcc as compiled blocks write them (src/cpu/inline.ts). A
  * Jcc's condition is `c.cond(cc)` unless the compiler fuses it with the ALU
- * op that set the flags (`emitBranch` with the condition's expression).
+ * op that set the flags (`emitCond` with the condition's expression).
  */
 const jccCode = (op: Op, cond: string) => `if (${cond}) { c.rip = ${lit(op.target)}; c.time += c.costs.cls.branchTaken; } else c.rip = ${lit(op.next)};`;
 export const controlInline: InlineEntry[] = [
   [jmp, { kind: InlineKind.Branch, emit: (op) => `c.rip = ${lit(op.target)};` }],
-  [jcc, { kind: InlineKind.Branch, emit: (op) => jccCode(op, `c.cond(${op.aux})`), emitBranch: jccCode }],
+  [jcc, { kind: InlineKind.Branch, emit: (op) => jccCode(op, `c.cond(${op.aux})`), emitCond: jccCode }],
 ];
 
 export const controlSpecs: SpecEntry[] = [

@@ -165,6 +165,20 @@ export const dataInline: InlineEntry[] = [
   [movRM4, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} lo[${op.r0}] = c.read(ea, 4); hi[${op.r0}] = 0; }` }],
   [movMR, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} c.write(ea, ${op.size}, lo[${op.r1}], hi[${op.r1}]); }` }],
   [movMI, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} c.write(ea, ${op.size}, ${op.immLo}, ${op.immHi}); }` }],
+  [movExtend, {
+    // MOVZX/MOVSX/MOVSXD into a 32/64-bit register, from a register (AH..BH included) or memory.
+    kind: InlineKind.Mem,
+    accepts: (op) => (op.size === 8 || op.size === 4) && op.k0 === K.Reg && op.h0 === 0 && op.r0 >= 0 && ((op.k1 === K.Reg && op.r1 >= 0) || op.k1 === K.Mem),
+    emit: (op, o) => {
+      const from = op.size2;
+      const src = op.k1 === K.Mem ? `${eaCode(op, o)} c.lastEa = ea; let v = c.read(ea, ${from});`
+        : from === 1 ? `let v = (lo[${op.r1}] >> ${op.h1}) & 0xff;` : from === 2 ? `let v = lo[${op.r1}] & 0xffff;` : `let v = lo[${op.r1}];`;
+      let ext = 'const vHi = 0;';
+      if (op.aux === 1) ext = `${from === 1 ? 'v = (v << 24) >> 24; ' : from === 2 ? 'v = (v << 16) >> 16; ' : ''}const vHi = v >> 31;`;
+      const set = op.size === 8 ? `lo[${op.r0}] = v; hi[${op.r0}] = vHi;` : `lo[${op.r0}] = v; hi[${op.r0}] = 0;`;
+      return `{ ${src} ${ext} ${set} }`;
+    },
+  }],
   [lea, {
     kind: InlineKind.Pure,
     emit: (op) => {
