@@ -97,6 +97,10 @@ if (bochs) {
 console.log(`optimizations: ${Object.entries(opt).map(([k, v]) => `${k}=${v ? 'on' : 'off'}`).join(' ')}`);
 console.log(`host load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs (wall-clock rates suffer when it exceeds the CPUs; "cpu" divides by this process's CPU time, boot included)`);
 console.log('guest                 cores  instructions   cycles          host s   M instr/s   cpu M/s   Bochs M/s  ratio');
+/** One line of the table: wall and CPU rates of a run. */
+function row(label: string, cores: number, ins: number, cyc: number, hostS: number, cpuS: number, extra: string): void {
+  console.log(`${label.padEnd(22)}${String(cores).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${hostS.toFixed(3).padStart(8)}   ${(ins / hostS / 1e6).toFixed(1).padStart(8)}  ${(ins / cpuS / 1e6).toFixed(1).padStart(8)}${extra}`);
+}
 for (const c of cases) {
   if (only.length > 0 && !only.includes(c.name)) continue;
   const img = buildGuestImage({ name: c.sources[0]!.startsWith('bench/') ? `bench_${c.name}` : c.name, sources: c.sources, cflags: c.cflags });
@@ -127,9 +131,7 @@ for (const c of cases) {
       }
     }
   }
-  console.log(
-    `${(c.label ?? c.name).padEnd(22)}${String(c.cores).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${best.toFixed(3).padStart(8)}   ${(ins / best / 1e6).toFixed(1).padStart(8)}  ${(ins / bestCpu / 1e6).toFixed(1).padStart(8)}${extra}`,
-  );
+  row(c.label ?? c.name, c.cores, ins, cyc, best, bestCpu, extra);
   if (c.interp && opt.blockCompile) {
     // The interpreter alone, for the issue's side-by-side figure (same cycles: the compiler is exact).
     const cpu0 = process.cpuUsage();
@@ -137,9 +139,7 @@ for (const c of cases) {
     const cpu = process.cpuUsage(cpu0);
     const insI = ri.cores.reduce((a, x) => a + x.instructions, 0);
     const cycI = Math.max(...ri.cores.map((x) => x.cycles));
-    const cpuS = (cpu.user + cpu.system) / 1e6;
-    const same = insI === ins && cycI === cyc ? '' : '   (cycles differ: a bug)';
-    console.log(`${'  interpreter only'.padEnd(22)}${String(c.cores).padStart(5)}  ${String(insI).padStart(12)}  ${cycI.toFixed(0).padStart(14)}  ${ri.hostSeconds.toFixed(3).padStart(8)}   ${(insI / ri.hostSeconds / 1e6).toFixed(1).padStart(8)}  ${(insI / cpuS / 1e6).toFixed(1).padStart(8)}${same}`);
+    row('  interpreter only', c.cores, insI, cycI, ri.hostSeconds, (cpu.user + cpu.system) / 1e6, insI === ins && cycI === cyc ? '' : '   (cycles differ: a bug)');
   }
 }
 

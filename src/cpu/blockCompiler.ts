@@ -3,10 +3,11 @@
  * block becomes one JavaScript function (`new Function`) that performs the
  * interpreter's steps for that block, specialised at compile time.
  *
- *  - Ops with an inline form (src/cpu/inline.ts: the MOV forms, LEA, the
- *    register forms of ADD/SUB/CMP/AND/OR/XOR/TEST, JMP, Jcc) are written
- *    out with their registers, immediates and address form as constants;
- *    every other op calls its handler from a call site of its own.
+ *  - Ops with an inline form (src/cpu/inline.ts: the MOV forms,
+ *    MOVZX/MOVSX, LEA, the register forms of ADD/SUB/CMP/AND/OR/XOR/TEST,
+ *    shifts by an immediate, CMOVcc, SETcc, JMP, Jcc) are written out with
+ *    their registers, immediates and address form as constants; every other
+ *    op calls its handler from a call site of its own.
  *  - A run of register-only ops (InlineKind.Pure) costs the sum of its class
  *    costs, known at compile time: the scheduler bound is checked once
  *    before the run — if the run would reach it, the interpreter takes the
@@ -28,8 +29,8 @@
  * compiler on or off (test/optimizations.test.ts, test/blockCompile.test.ts).
  */
 import type { Block, Op, Handler } from './op.js';
-import { InlineKind, lit, type InlineEntry, type InlineForm } from './inline.js';
-import { condCode, type FlagKind } from './flags.js';
+import { InlineKind, lit, type FlagOutput, type InlineEntry, type InlineForm } from './inline.js';
+import { condCode } from './flags.js';
 import { onGrid } from '../sim/time.js';
 import { dataInline } from './handlers/data.js';
 import { aluInline } from './handlers/alu.js';
@@ -82,8 +83,8 @@ export function inlineFormOf(op: Op): InlineForm | null {
 }
 
 /** An inline op's code, its condition fused with the flag record the compiler knows (if any). */
-function emitOp(f: InlineForm, op: Op, o: string, flags: { kind: number; size: number } | null): string {
-  const cond = flags !== null && f.emitCond !== undefined ? condCode(flags.kind as FlagKind, flags.size, op.aux) : null;
+function emitOp(f: InlineForm, op: Op, o: string, flags: FlagOutput | null): string {
+  const cond = flags !== null && f.emitCond !== undefined ? condCode(flags.kind, flags.size, op.aux) : null;
   if (cond === null) return f.emit(op, o);
   compileStats.fused++;
   return f.emitCond!(op, cond);
@@ -106,7 +107,7 @@ export function compileBlock(b: Block, limitField: string): CompiledBlock {
   const body: string[] = [];
   const costOf = (k: number) => (Number.isFinite(ops[k]!.cost) ? lit(ops[k]!.cost) : `o${k}.cost`);
   // The flag record the fused-condition locals hold at this point (null: unknown).
-  let flags: { kind: number; size: number } | null = null;
+  let flags: FlagOutput | null = null;
 
   let k = 0;
   while (k < n) {

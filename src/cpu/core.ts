@@ -9,10 +9,11 @@
  */
 import { IF, TF } from './flags.js';
 import { AheadSnapshot } from './aheadSnapshot.js';
+import { deliverThroughIdt } from './idtGate.js';
 import type { Op, Block } from './op.js';
-import { Fault, NO_IDT, Unsupported, Vector, VECTOR_NAMES, describeUndelivered, hasErrorCode, vectorShortName, type Undelivered } from './fault.js';
+import { Fault, Unsupported, Vector, VECTOR_NAMES, describeUndelivered, hasErrorCode, vectorShortName, type Undelivered } from './fault.js';
 import { ACC_READ, ACC_WRITE, ACC_EXEC } from './paging.js';
-import { SEG_CS, SEG_SS, SEG_FS, SEG_GS } from './registers.js';
+import { SEG_FS, SEG_GS } from './registers.js';
 import type { PhysicalMemory } from '../memory/physical.js';
 import type { MemorySystem } from '../memory/memorySystem.js';
 import type { TickCosts } from '../profile/load.js';
@@ -101,7 +102,6 @@ export const enum RunState {
   Spinning = 3,
 }
 
-const TWO32 = 4294967296;
 const BLOCK_CACHE_SIZE = 1024;
 const BLOCK_CACHE_MASK = BLOCK_CACHE_SIZE - 1;
 
@@ -353,10 +353,8 @@ export class Core extends CoreMemory {
         op.exec(this, op);
         this.time += op.cost;
         if (this.time >= this.limit) {
-          let j = i + 1;
-          if (this.aheadLimit > this.time) j = this.runAhead(ops, j, j - start);
-          this.instructions += j - start;
-          if (j <= last) this.rip = ops[j]!.rip;
+          this.instructions += i + 1 - start;
+          this.leaveBlock(ops, i + 1);
           return;
         }
       }
@@ -374,8 +372,9 @@ export class Core extends CoreMemory {
   }
 
   /**
-   * A compiled block's slice ended before ops[j] (its instructions are
-   * counted): run ahead as the interpreter would, and leave RIP at the next op.
+   * The slice ended before ops[j] (the ops before it are counted): run ahead
+   * if allowed, and leave RIP at the next op (the interpreter and compiled
+   * blocks both leave a block this way).
    */
   leaveBlock(ops: Op[], j: number): void {
     if (this.aheadLimit > this.time) {
@@ -392,18 +391,11 @@ export class Core extends CoreMemory {
    */
   private execBlockTraced(block: Block): void {
     const ops = block.ops;
-    const traced = this.host.events.wants.retire;
     const last = ops.length - 1;
+    // No run-ahead here: the machine never sets a run-ahead bound while retire events are wanted.
     for (let i = 0; i <= last; i++) {
-      if (!this.stepOp(ops[i]!, traced)) return;
-      if (i < last && this.time >= this.limit) {
-        if (this.aheadLimit > this.time && !traced) {
-          const j = this.runAhead(ops, i + 1, 0);
-          this.instructions += j - (i + 1);
-          if (j <= last) this.rip = ops[j]!.rip;
-        }
-        return;
-      }
+      if (!this.stepOp(ops[i]!, true)) return;
+      if (i < last && this.time >= this.limit) return;
     }
   }
 
@@ -682,7 +674,7 @@ export class Core extends CoreMemory {
     if (depth > 8) { this.tripleFault(failed ?? [], ' (an endless chain of faults while delivering exceptions)'); return; }
     try {
       const code = kind === EventKind.Exception && hasErrorCode(vector) ? (errorCode ?? 0) : null;
-      this.deliverThroughIdt(vector, code, kind === EventKind.Software, kind !== EventKind.Software);
+      deliverThroughIdt(this, vector, code, kind === EventKind.Software, kind !== EventKind.Software);
       this.time += this.costs.cls.exceptionDelivery;
       if (this.nonRoot) this.vmx!.delivered();
     } catch (e) {
@@ -719,73 +711,6 @@ export class Core extends CoreMemory {
     if (this.nonRoot) { this.vmx!.tripleFaultExit(detail); return; }
     this.state = RunState.Stopped;
     this.host.stop('triple-fault', this, detail, chain);
-  }
-
-  /**
-   * Vector through a 64-bit IDT gate: read the 16-byte gate, pick the stack
-   * (TSS.RSP0 on a privilege change, TSS.ISTn if the gate names one), align it
-   * to 16 bytes, push SS, RSP, RFLAGS, CS, RIP and the error code, clear IF for
-   * interrupt gates, and jump (SDM Vol. 3A §6.14.2–6.14.5).
-   */
-  deliverThroughIdt(vector: number, errorCode: number | null, software: boolean, ext = !software): void {
-    // Error code for a fault on the gate: IDT bit (1), EXT (0) (SDM Vol. 3A §6.13).
-    const gateError = ((vector << 3) | 2 | (ext ? 1 : 0)) >>> 0;
-    if (vector * 16 + 15 > this.idtrLimit) {
-      throw new Fault(Vector.GP, gateError, this.idtrLimit === 0 ? NO_IDT : `vector ${vector} is beyond the IDT limit`);
-    }
-    const g = this.idtrBase + vector * 16;
-    const w0 = this.readSystem(g, 4), w1 = this.readSystem(g + 4, 4), w2 = this.readSystem(g + 8, 4);
-    const present = (w1 >>> 15) & 1;
-    const type = (w1 >>> 8) & 0xf;
-    const dpl = (w1 >>> 13) & 3;
-    const ist = w1 & 7;
-    if (type !== 0xe && type !== 0xf) throw new Fault(Vector.GP, gateError, `IDT gate ${vector} is not a 64-bit interrupt or trap gate (type 0x${type.toString(16)})`);
-    if (software && dpl < this.cpl) throw new Fault(Vector.GP, gateError, `INT ${vector} from CPL ${this.cpl} to a DPL ${dpl} gate`);
-    if (!present) throw new Fault(Vector.NP, gateError, `IDT gate ${vector} is not present`);
-    const selector = (w0 >>> 16) & 0xffff;
-    const target = (w2 | 0) * TWO32 + (((w1 & 0xffff0000) | (w0 & 0xffff)) >>> 0);
-    const newCpl = selector & 3;
-
-    const oldSs = this.segSel[SEG_SS]!, oldRsp = this.rsp(), oldCs = this.segSel[SEG_CS]!;
-    const oldFlags = this.getRflags();
-    let rsp = oldRsp;
-    if (ist !== 0) rsp = this.readTss64(0x24 + 8 * (ist - 1));
-    else if (newCpl < this.cpl) rsp = this.readTss64(4 + 8 * newCpl);
-    rsp = Math.floor(rsp / 16) * 16;
-    const frame = [oldSs, oldRsp, oldFlags, oldCs, this.rip];
-    if (errorCode !== null) frame.push(errorCode);
-    const prevCpl = this.cpl;
-    if (newCpl < this.cpl) this.cpl = newCpl; // the frame is written with the new privilege (block cache flushed below)
-    try {
-      for (const v of frame) {
-        rsp -= 8;
-        const h = Math.floor(v / TWO32);
-        this.write(rsp, 8, v - h * TWO32, h);
-      }
-    } catch (e) { this.cpl = prevCpl; throw e; }
-    if (newCpl !== prevCpl) this.segSel[SEG_SS] = 0; // 64-bit mode loads a null SS on a privilege change
-    this.setRsp(rsp);
-    this.segSel[SEG_CS] = selector;
-    this.cpl = prevCpl;
-    this.setCpl(newCpl);
-    this.rip = target;
-    // Interrupt gates clear IF; both clear TF, NT, RF (SDM §6.14.2 / §6.12.1.3).
-    this.rflagsRest &= ~((1 << 8) | (1 << 14) | (1 << 16));
-    if (type === 0xe) this.rflagsRest &= ~IF;
-  }
-
-  /** Read a system structure (IDT, GDT, TSS) at supervisor privilege. */
-  private readSystem(lin: number, sz: number): number {
-    const cpl = this.cpl;
-    this.cpl = 0;
-    try { return this.read(lin, sz); } finally { this.cpl = cpl; }
-  }
-
-  private readTss64(offset: number): number {
-    if (this.trLimit < offset + 7) throw new Fault(Vector.TS, this.trSel & ~3, 'TSS too small or not loaded');
-    const lo = this.readSystem(this.trBase + offset, 4);
-    const hi = this.readSystem(this.trBase + offset + 4, 4);
-    return hi * TWO32 + (lo >>> 0);
   }
 
   get interruptsEnabled(): boolean { return (this.rflagsRest & IF) !== 0; }

@@ -14,6 +14,7 @@
  * expression naming it) and block-scoped locals of its own inside `{ }`.
  */
 import type { Handler, Op } from './op.js';
+import type { FlagKind } from './flags.js';
 
 export const enum InlineKind {
   /** Registers and flags only: never faults, never touches memory or time; its cost is its class cost. */
@@ -30,7 +31,7 @@ export const enum InlineKind {
  * function) hold its operands and result, and `kind`/`size` say which lazy
  * flag form they are (FlagKind.Sub or FlagKind.Result, flags.ts).
  */
-export interface FlagOutput { readonly kind: number; readonly size: number }
+export interface FlagOutput { readonly kind: FlagKind; readonly size: number }
 
 export interface InlineForm {
   readonly kind: InlineKind;
@@ -91,7 +92,7 @@ export function setArithCode(kind: number, size: number, a: string, aHi: string,
   return `c.fKind = ${kind}; c.fSz = ${size}; c.fA = ${a}; c.fAHi = ${aHi}; c.fB = ${b}; c.fBHi = ${bHi}; c.fRes = ${r}; c.fResHi = ${rHi};`;
 }
 
-/** The lazy-flag record of `LazyFlags.setResultFlags` with CF = OF = 0 (logic ops). */
-export function setLogicFlagsCode(kind: number, size: number, r: string, rHi: string): string {
-  return `c.fKind = ${kind}; c.fSz = ${size}; c.fRes = ${r}; c.fResHi = ${rHi}; c.fCf = 0; c.fOf = 0;`;
+/** The lazy-flag record of `LazyFlags.setResultFlags` (logic ops: CF = OF = 0; shifts). */
+export function setResultFlagsCode(kind: number, size: number, r: string, rHi: string, cf: string, of: string): string {
+  return `c.fKind = ${kind}; c.fSz = ${size}; c.fRes = ${r}; c.fResHi = ${rHi}; c.fCf = ${cf}; c.fOf = ${of};`;
 }

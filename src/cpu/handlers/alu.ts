@@ -12,7 +12,7 @@ import { RAX, RDX, RBX, RCX } from '../registers.js';
 import { src, trunc } from './operands.js';
 import { Fault, Vector } from '../fault.js';
 import type { InstructionClass } from '../../profile/schema.js';
-import { InlineKind, setArithCode, setLogicFlagsCode, type InlineEntry, type InlineForm } from '../inline.js';
+import { InlineKind, setArithCode, setResultFlagsCode, type InlineEntry, type InlineForm } from '../inline.js';
 
 // Operand helpers live in operands.ts (shared with muldiv.ts and bits.ts).
 
@@ -487,7 +487,7 @@ function logicInline(s: Src, kind: Logic): InlineForm {
       const out: string[] = [srcCode(op, s)];
       out.push(`fa = lo[${r0}]; faHi = ${wide ? `hi[${r0}]` : '0'}; fr = fa ${opr} fb; frHi = ${wide ? `faHi ${opr} fbHi` : '0'};`);
       if (kind !== Logic.Test) out.push(`lo[${r0}] = fr; hi[${r0}] = frHi;`);
-      out.push(setLogicFlagsCode(FlagKind.Result, wide ? 8 : 4, 'fr', 'frHi'));
+      out.push(setResultFlagsCode(FlagKind.Result, wide ? 8 : 4, 'fr', 'frHi', '0', '0'));
       return out.join(' ');
     },
   };
@@ -527,7 +527,7 @@ const shiftInline: InlineForm = {
     const msb = (v: string, vHi: string) => (sz === 8 ? `(${vHi} >>> 31)` : `((${v} >>> 31) & 1)`);
     const of = kind === Sh.Shl ? `${msb('r', 'rHi')} ^ cf` : kind === Sh.Shr ? msb('a', 'aHi') : '0';
     out.push(`lo[${r0}] = r; hi[${r0}] = ${sz === 8 ? 'rHi' : '0'};`);
-    out.push(`c.fKind = ${FlagKind.Result}; c.fSz = ${sz}; c.fRes = r; c.fResHi = rHi; c.fCf = cf; c.fOf = ${of};`);
+    out.push(setResultFlagsCode(FlagKind.Result, sz, 'r', 'rHi', 'cf', of));
     return `{ ${out.join(' ')} }`;
   },
 };
