@@ -27,7 +27,7 @@ import { ReturnStackBuffer } from './returnStack.js';
 import type { VmxCpu } from '../vmx/vmxCpu.js';
 import type { VmExit } from '../vmx/vmexit.js';
 import { compileBlock, COMPILE_THRESHOLD, type CompiledCore } from './blockCompiler.js';
-import { LoopTracker, applyUnits, loopShape, proveLoop, unitsBefore, type LoopProof } from './loopForward.js';
+import { LoopTracker, applyUnits, loopShape, proveLoop, rebaseProof, unitsBefore, type LoopProof } from './loopForward.js';
 
 export { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
 
@@ -90,6 +90,8 @@ export interface SpinHooks {
   onInterrupt(c: Core, tick: Tick, nmi: boolean): void;
   /** Sleep through a proven register-only loop (loopForward.ts) until its proof runs out or an interrupt comes; false if not now. */
   loopSleep(c: Core, p: LoopProof): boolean;
+  /** The core fell asleep in a loop while running ahead and goes back to before it (Core.rewindAhead): it is no sleeper any more. */
+  cancelLoopSleep(c: Core): void;
 }
 
 export const enum RunState {
@@ -301,32 +303,87 @@ export class Core extends CoreMemory {
    * the core went to sleep.
    */
   private tryLoop(b: Block): boolean {
-    if (b.loop === 0) { b.loop = loopShape(b) ? 1 : -1; if (b.loop < 0) return false; }
     if (this.nonRoot) return false; // RDTSC may exit, and the preemption timer counts
+    const p = this.proveAtEntry(b);
+    if (p === null) return false;
     const t = this.loopTracker;
-    if (t.record(this, b) < 3) return false; // the first iteration and two more: the least a step can be guessed from
-    if (b.loopCool > 0) { b.loopCool--; return false; }
-    const p = proveLoop(this, b, t, this.costs.cls.branchTaken);
     let slept = false;
-    if (p !== null) {
-      const k = unitsBefore(p, this.limit);
-      if (k >= 2) {
-        applyUnits(this, p, k);
-        t.jumps++; t.skipped += k * p.m;
-      } else if (p.units >= 8 && this.spin !== null && this.spin.loopSleep(this, p)) {
-        slept = true;
-        t.jumps++;
-      } else {
-        // The proof holds but is short (the loop is about to leave): no back-off, the next run of it may be long.
-        return false;
-      }
-      t.reset();
-      b.loopFails = 0;
-      return slept;
+    const k = unitsBefore(p, this.limit);
+    if (k >= 2) {
+      applyUnits(this, p, k);
+      t.jumps++; t.skipped += k * p.m;
+    } else if (p.units >= 8 && this.spin !== null && !this.intrPending && !this.nmiPending && this.spin.loopSleep(this, p)) {
+      // Not with an interrupt or NMI pending: its arrival has already been announced (onInterrupt), so nothing would wake the sleeper for it.
+      slept = true;
+      t.jumps++;
+    } else {
+      // The proof holds but is short (the loop is about to leave): no back-off, the next run of it may be long.
+      return false;
     }
-    if (t.needMore) return false;
-    b.loopFails = Math.min(b.loopFails * 2 + 1, 1023); b.loopCool = b.loopFails;
+    t.reset();
+    b.loopFails = 0;
+    return slept;
+  }
+
+  /**
+   * Run-ahead reached the head of a candidate loop block (runAheadAcrossBlocks):
+   * the same jump as `tryLoop`, bounded by the run-ahead bound instead of the
+   * scheduler's. Jumping over proven register-only iterations is running them
+   * ahead (they are run-ahead ops: pureOps.ts covers every op loopShape
+   * admits), so the snapshot to rewind to is saved first, and a rewind reruns
+   * them one by one with fast-forward off. Without this, a loop that slices
+   * keep cutting (a server worker's service loop while the dispatcher runs)
+   * is entered alternately from run() and from run-ahead and is never seen
+   * for three consecutive iterations.
+   */
+  private loopAhead(b: Block): boolean {
+    const p = this.proveAtEntry(b);
+    if (p === null) return false;
+    const t = this.loopTracker;
+    const k = unitsBefore(p, this.aheadLimit);
+    // In place when the whole proven stretch fits before the bound (no wake-up event needed).
+    const sleep = k < p.units && p.units >= 8 && this.spin !== null;
+    if (!sleep && k < 2) return false;
+    if (!this.aheadSaved) { this.ahead.save(this, b.rip, this.instructions); this.aheadSaved = true; }
+    // A long loop is slept through, as from run(): its units are register-only, so it does not
+    // matter that they start ahead of the other cores; no interrupt can reach the core before
+    // the run-ahead bound, so every wake-up lands at or after the sleep's start. A stop or pause
+    // before the sleep's start cancels it and rewinds (rewindAhead).
+    if (sleep && this.spin!.loopSleep(this, p)) { t.jumps++; t.aheadSleeps++; t.reset(); b.loopFails = 0; return true; }
+    if (k < 2) return false;
+    applyUnits(this, p, k);
+    t.jumps++; t.skipped += k * p.m; t.aheadJumps++;
+    t.reset();
+    b.loopFails = 0;
     return false;
+  }
+
+  /**
+   * An iteration of candidate loop `b` is about to start: record it, and once
+   * enough consecutive iterations are on record, try the proof (loopForward.ts).
+   * A refused proof backs off exponentially; a short history does not count as a refusal.
+   */
+  private proveAtEntry(b: Block): LoopProof | null {
+    if (b.loop === 0) { b.loop = loopShape(b) ? 1 : -1; if (b.loop < 0) return null; }
+    const t = this.loopTracker;
+    const seen = t.record(this, b);
+    const last = t.proof;
+    if (last !== null && last.block === b) {
+      // A loop that runs across many slices is proven once, not at every slice (rebaseProof).
+      const again = rebaseProof(this, b, last);
+      if (again !== null) { t.reused++; t.onProof = true; return again; }
+      // The iteration after one on the proof's path, inside its range but not at a unit's start:
+      // it is on the path too (nothing else ran in between); wait for the next unit rather than prove again.
+      if (t.onProof && seen >= 2 && this.instructions - last.n0 < last.units * last.I) return null;
+    }
+    t.onProof = false;
+    if (seen < 3) return null; // the first iteration and two more: the least a step can be guessed from
+    if (b.loopCool > 0) { b.loopCool--; return null; }
+    const p = proveLoop(this, b, t, this.costs.cls.branchTaken);
+    if (p === null && !t.needMore) { b.loopFails = Math.min(b.loopFails * 2 + 1, 1023); b.loopCool = b.loopFails; }
+    t.proof = p;
+    t.onProof = p !== null;
+    return p;
   }
 
   /**
@@ -407,7 +464,7 @@ export class Core extends CoreMemory {
    * first op run ahead in a slice saves the state to rewind to.
    */
   private runAhead(ops: Op[], j: number, uncounted: number): number {
-    if (this.blockExit || this.intrPending || this.nmiPending || this.nonRoot || this.vmxStep || (this.rflagsRest & TF) !== 0) return j;
+    if (this.aheadBlocked()) return j;
     const last = ops.length - 1;
     for (; j <= last; j++) {
       const op = ops[j]!;
@@ -421,6 +478,11 @@ export class Core extends CoreMemory {
       this.aheadOps++;
     }
     return j;
+  }
+
+  /** Nothing may run ahead: a block exit, an event or a single-step is pending, or the core is in VMX non-root operation. */
+  private aheadBlocked(): boolean {
+    return this.blockExit || this.intrPending || this.nmiPending || this.nonRoot || this.vmxStep || (this.rflagsRest & TF) !== 0;
   }
 
   /**
@@ -437,6 +499,7 @@ export class Core extends CoreMemory {
       const slot = rip & BLOCK_CACHE_MASK;
       const b = this.bcBlock[slot]!;
       if (this.bcTag[slot] !== rip || !b.valid || !this.decode.cacheBlocks) return;
+      if (b.loop >= 0 && this.loopForward && !this.aheadBlocked() && this.loopAhead(b)) return; // asleep in the loop
       const ops = b.ops;
       const j = this.runAhead(ops, 0, 0);
       if (j > 0) this.aheadBlocks++;
@@ -461,7 +524,9 @@ export class Core extends CoreMemory {
     if (!this.aheadSaved) return;
     this.aheadSaved = false;
     this.aheadRewinds++;
+    if (this.state === RunState.Spinning) this.spin!.cancelLoopSleep(this); // it fell asleep in a loop while ahead
     this.ahead.restore(this);
+    this.loopTracker.reset(); // its record may lie past the point the core goes back to
     const lf = this.loopForward;
     this.loopForward = false;
     this.aheadLimit = -Infinity;

@@ -135,6 +135,14 @@ export class LoopTracker {
   /** Counters for the bench: successful jumps and the iterations they skipped. */
   jumps = 0;
   skipped = 0;
+  /** Of those, the ones taken while running ahead (Core.loopAhead): in place, or by falling asleep in the loop. */
+  aheadJumps = 0;
+  aheadSleeps = 0;
+  /** The last proof made for this core (reused from later entries: `rebaseProof`), and how often it was. */
+  proof: LoopProof | null = null;
+  reused = 0;
+  /** The last entry recorded was on `proof`'s path (its state proven or checked against it). */
+  onProof = false;
 
   /** Record the core's state at an entry to `b`; returns how many consecutive iterations are on record. */
   record(c: LoopCore, b: Block): number {
@@ -183,6 +191,8 @@ export interface LoopProof {
   units: number;
   /** The last flags-writing op of a unit: its kind (Sub for CMP/SUB, Add), operands as affine forms, size. */
   flags: { kind: FlagKind; a: Aff; b: Aff; sz: number };
+  /** The TSC offset RDTSC's values were proven with. */
+  tscOffset: number;
 }
 
 /**
@@ -361,7 +371,38 @@ export function proveLoop(c: LoopCore, b: Block, t: LoopTracker, branchTaken: nu
   // The flags' operands as functions of the unit whose last producer wrote them (read at unit j - 1).
   return {
     block: b, t0, n0: c.instructions, Q, I: m * ops.length, m,
-    start: start.map((v) => v.c), step: start.map((v) => v.s), units, flags: lastFlags,
+    start: start.map((v) => v.c), step: start.map((v) => v.s), units, flags: lastFlags, tscOffset: c.tscOffset,
+  };
+}
+
+/**
+ * The proof `p` again, from a later entry to its block. The proof is an
+ * implication: from unit 0's state, unit j starts with registers
+ * start + j·step at t0 + j·Q for every j < units — and the block's ops are
+ * register-only, so what follows an entry depends only on the registers, the
+ * clock and the TSC offset there (no op of the shape reads flags before a
+ * CMP/SUB/ADD in the block writes them). So when the core now stands at the
+ * start of some unit j exactly as the proof has it — same clock, instruction
+ * count, every register, TSC offset — the proof holds from here, shifted by
+ * j units. Anything else (an interrupt handler that switched contexts, a TSC
+ * write, another visit to the loop) fails the comparison and needs a new proof.
+ */
+export function rebaseProof(c: LoopCore, b: Block, p: LoopProof): LoopProof | null {
+  if (p.block !== b || c.tscOffset !== p.tscOffset) return null;
+  const j = (c.instructions - p.n0) / p.I;
+  if (!Number.isInteger(j) || j <= 0 || j >= p.units || c.time !== p.t0 + j * p.Q) return null;
+  const J = BigInt(j);
+  const start: bigint[] = new Array<bigint>(16);
+  for (let r = 0; r < 16; r++) {
+    const v = p.step[r] === 0n ? p.start[r]! : p.start[r]! + p.step[r]! * J;
+    if (c.lo[r] !== Number(BigInt.asIntN(32, v)) || c.hi[r] !== Number(BigInt.asIntN(32, v >> 32n))) return null;
+    start[r] = v;
+  }
+  const f = p.flags;
+  return {
+    block: b, t0: c.time, n0: c.instructions, Q: p.Q, I: p.I, m: p.m, start, step: p.step, units: p.units - j,
+    flags: { kind: f.kind, a: { c: f.a.c + f.a.s * J, s: f.a.s }, b: { c: f.b.c + f.b.s * J, s: f.b.s }, sz: f.sz },
+    tscOffset: p.tscOffset,
   };
 }
 

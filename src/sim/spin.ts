@@ -95,6 +95,8 @@ export class SpinDetector implements SpinHooks {
   /** Loop sleeps (src/cpu/loopForward.ts) and the iterations they skipped. */
   loopSleeps = 0;
   loopSkipped = 0;
+  /** Loop sleeps begun ahead of a stop or pause and undone by the machine's rewind (Core.loopAhead). */
+  loopSleepsRewound = 0;
   /** Schedules a device-queue event (the machine's EventQueue): a loop sleeper's wake-up. */
   schedule: ((tick: Tick, cb: (tick: Tick) => void) => void) | null = null;
   /** Sleepers are being brought up to date: nobody goes to sleep meanwhile. */
@@ -206,6 +208,19 @@ export class SpinDetector implements SpinHooks {
     return true;
   }
 
+  /**
+   * A core that fell asleep in a loop while running ahead (Core.loopAhead)
+   * goes back to before it ran ahead (Core.rewindAhead, at a pause ordered
+   * before the sleep's start): it is no sleeper any more.
+   */
+  cancelLoopSleep(c: Core): void {
+    const s = this.sleepers.get(c);
+    if (s === undefined || s.proof === null) throw new Error(`core ${c.id}: only a loop sleep begun while running ahead can be cancelled`);
+    this.sleepers.delete(c); // its wake-up event finds no sleeper and does nothing
+    c.state = RunState.Running;
+    this.loopSleepsRewound++;
+  }
+
   private resume(s: Sleeper, k: number): void {
     const c = s.core;
     this.sleepers.delete(c);
@@ -283,6 +298,9 @@ export class SpinDetector implements SpinHooks {
       const k = Math.max(0, Math.floor((tick - s.s0) / s.P));
       this.resume(s, k);
       const c = s.core;
+      // A loop sleep that began ahead of the stop (Core.loopAhead) has nothing to run: the
+      // machine's rewind takes the core back to before it ran ahead.
+      if (SpinDetector.after(c.time, c.id, tick, id)) { if (s.proof !== null) this.loopSleepsRewound++; continue; }
       if (c.id < id) c.run(Infinity, tick); else c.run(tick, Infinity);
     }
     this.enabled = was;
