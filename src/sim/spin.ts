@@ -167,12 +167,17 @@ export class SpinDetector implements SpinHooks {
       tr.readPa = pa; tr.readSize = size; tr.readLo = lo; tr.readHi = hi;
       tr.readOffset = tick - tr.t0;
       tr.readVersion = lineVersion(c, pa);
+    } else {
+      c.spinTrack = false; // a second load: this iteration cannot repeat the last; the next PAUSE tracks again
     }
   }
 
   /** Anything but a plain load happened in the iteration (store, I/O, interrupt, exception...). */
   onDirty(c: Core): void {
     this.trackers[c.id]!.dirty = true;
+    // Nothing more to learn from this iteration: the core's loads and stores go untracked until its next PAUSE
+    // (a worker that polled once and then runs a request would otherwise be tracked all along).
+    c.spinTrack = false;
   }
 
   // ------------------------------------------------------------ sleeping
