@@ -130,6 +130,11 @@ export abstract class CoreMemory extends LazyFlags {
   /** Spin detection: hooks, "track this iteration's memory accesses", and the lines sleepers watch. */
   spin: SpinHooks | null = null;
   spinTrack = false;
+  /**
+   * Compiled blocks test for TLB and L1 hits of their loads and stores inline
+   * (src/cpu/inlineMemory.ts); the machine sets it (optimization `inlineHits`).
+   */
+  inlineHits = false;
   watchLines: Uint8Array | null = null;
 
   /** Scratch: high half of the last 64-bit value returned by a read helper. */

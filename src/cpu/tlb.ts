@@ -53,7 +53,9 @@ export interface TlbConfig {
 
 const FILTER_BITS = 10;
 const FILTER_SLOTS = 1 << FILTER_BITS;
-const FILTER_MASK = FILTER_SLOTS - 1;
+/** The filter's slot of a page: vpn & FILTER_MASK (also written into compiled blocks: src/cpu/inlineMemory.ts). */
+export const TLB_FILTER_MASK = FILTER_SLOTS - 1;
+const FILTER_MASK = TLB_FILTER_MASK;
 
 interface Array_ { base: number; sets: number; ways: number }
 
@@ -75,13 +77,15 @@ export class Tlb {
   private readonly size: Uint8Array;
   private readonly base: Float64Array;
   private readonly perm: Uint8Array;
-  private readonly stamp: Float64Array;
+  /** LRU stamps (a filter hit in a compiled block stamps its entry as `probe` does: src/cpu/inlineMemory.ts). */
+  readonly stamp: Float64Array;
   readonly gen: Float64Array;
   private readonly pcid: Uint16Array;
   private readonly glob: Uint8Array;
   /** The PCID translations are looked up and filled under (CR3[11:0] with CR4.PCIDE, else 0). */
   private current = 0;
-  private clock = 0;
+  /** The LRU clock (advanced by every hit, `probe`'s and a compiled block's). */
+  clock = 0;
   private genCounter = 0;
   // Filter: 4 KiB page number → first-level entry, its generation, the 4 KiB frame and the permissions.
   readonly fVpn = new Float64Array(FILTER_SLOTS).fill(NaN);

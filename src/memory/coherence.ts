@@ -64,10 +64,13 @@ export const LINE_BYTES = 1 << LINE_SHIFT;
 /** The sharer mask is 32 bits (MAX_CORES in loader/layout.ts). */
 export const MAX_COHERENT_CORES = 32;
 
-const DIRTY = 0x80;
-const OWNER_MASK = 0x7f;
-const FILTER_BITS = 12;
-const FILTER_MASK = (1 << FILTER_BITS) - 1;
+// Also written into compiled blocks, whose load and store hit tests are this model's (src/cpu/inlineMemory.ts).
+export const DIRTY = 0x80;
+export const OWNER_MASK = 0x7f;
+export const L1_FILTER_BITS = 12;
+export const L1_FILTER_MASK = (1 << L1_FILTER_BITS) - 1;
+const FILTER_BITS = L1_FILTER_BITS;
+const FILTER_MASK = L1_FILTER_MASK;
 /** Open store-drain windows (see `inDrainBurst`), direct-mapped by line; a collision only closes a window early. */
 const DRAIN_SLOTS = 256;
 const DRAIN_MASK = DRAIN_SLOTS - 1;
@@ -139,8 +142,8 @@ function setsOf(g: CacheGeometry, what: string): number {
 
 export class CoherentMemorySystem implements MemorySystem {
   // Costs in ticks.
-  private readonly cLoad: Tick;
-  private readonly cStore: Tick;
+  readonly cLoad: Tick;
+  readonly cStore: Tick;
   private readonly cUncached: Tick;
   private readonly cL2: Tick;
   private readonly cL3: Tick;
@@ -169,13 +172,13 @@ export class CoherentMemorySystem implements MemorySystem {
    * arrays the line sits (`l3Where`);
    * [3] the store version (wraps; compared for equality only).
    */
-  private readonly dir: Int32Array;
+  readonly dir: Int32Array;
 
   // Private caches: tags hold line + 1 (0 = empty), stamps the LRU clock.
   private readonly l1Sets: number;
   private readonly l1Ways: number;
   private readonly l1Tag: Int32Array;
-  private readonly l1Stamp: Float64Array;
+  readonly l1Stamp: Float64Array;
   /**
    * Per L1 entry, the L2 index of its line (the L2 is inclusive and a line
    * never changes ways while it stays there, so the index holds as long as
@@ -210,9 +213,9 @@ export class CoherentMemorySystem implements MemorySystem {
   /** The presence bits of directory word [2] (with `l3Where`, bit 0; the rest is the index). */
   private readonly l3PresentMask: number;
   private readonly l3Stamp: Float64Array;
-  // L1 hit filter: per core, slot (line & FILTER_MASK) → line and its L1 index.
-  private readonly fLine: Int32Array;
-  private readonly fIdx: Int32Array;
+  // L1 hit filter: per core, slot (line & FILTER_MASK) → line and its L1 index (read by compiled blocks too).
+  readonly fLine: Int32Array;
+  readonly fIdx: Int32Array;
   // Store-drain windows: line, storing core, tick the window closes.
   private readonly dLine: Int32Array;
   private readonly dCore: Int8Array;
@@ -220,7 +223,8 @@ export class CoherentMemorySystem implements MemorySystem {
   /** Each core's local time, for the store-drain windows; null: no windows. */
   private readonly now: ((core: number) => Tick) | null;
 
-  private clock = 0;
+  /** The LRU clock (every hit advances it; a compiled block's hit test too: src/cpu/inlineMemory.ts). */
+  clock = 0;
   /** Where the last slow-path access found its line (for the observer). */
   private lastSource: AccessSource = 'l1';
   /** Scratch for the L2's victim choice: each way's recency, and its L1 index (-1: not in the L1). */

@@ -95,10 +95,12 @@ export interface Optimizations {
   blockCompile: boolean;
   /** A core past its scheduler limit goes on through register-only ops while no interrupt can reach it (docs/architecture.md "Run-ahead"). */
   runAhead: boolean;
+  /** Compiled blocks' MOV loads and stores test for a TLB and L1 hit inline (src/cpu/inlineMemory.ts); needs `cacheIndex`. */
+  inlineHits: boolean;
 }
 
 /** Every optimization on (what the on/off test compares against all off). */
-export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true, loopForward: true, blockCompile: true, runAhead: true };
+export const ALL_OPTIMIZATIONS: Optimizations = { blockCache: true, tlbFilter: true, coreHeap: true, cacheIndex: true, loopForward: true, blockCompile: true, runAhead: true, inlineHits: true };
 
 /** The defaults: every optimization (each is exact; docs/architecture.md "Performance"). */
 export const DEFAULT_OPTIMIZATIONS: Optimizations = { ...ALL_OPTIMIZATIONS };
@@ -233,7 +235,11 @@ export class Machine implements CoreHost {
     this.onConsole = config.onConsole ?? (() => {});
     this.opt = { ...DEFAULT_OPTIMIZATIONS, ...config.opt };
     this.decode.cacheBlocks = this.opt.blockCache;
-    for (const c of this.cores) { c.tlb.filterEnabled = this.opt.tlbFilter; c.loopForward = this.opt.loopForward; c.blockCompile = this.opt.blockCompile; }
+    for (const c of this.cores) {
+      c.tlb.filterEnabled = this.opt.tlbFilter; c.loopForward = this.opt.loopForward; c.blockCompile = this.opt.blockCompile;
+      // The inline L1 hit answers a replayable load as the index's loadHit does: only with the index.
+      c.inlineHits = this.opt.inlineHits && this.opt.cacheIndex;
+    }
     (this.memsys as CoherentMemorySystem).fastIndexEnabled = this.opt.cacheIndex;
     if (this.opt.coreHeap) {
       const heap = new CoreHeap(this.cores);

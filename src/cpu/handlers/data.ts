@@ -10,6 +10,7 @@ import { CF, DF, ARITH_FLAGS } from '../flags.js';
 import { MASK, type SpecEntry } from './spec.js';
 import { RSP, RBP, RAX } from '../registers.js';
 import { InlineKind, eaCode, eaPairCode, type InlineEntry } from '../inline.js';
+import { loadCode, storeCode } from '../inlineMemory.js';
 
 function mov(c: Core, op: Op): void {
   const sz = op.size;
@@ -161,21 +162,21 @@ export const dataInline: InlineEntry[] = [
   [movRR4, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = lo[${op.r1}]; hi[${op.r0}] = 0;` }],
   [movRI8, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = ${op.immLo | 0}; hi[${op.r0}] = ${op.immHi | 0};` }],
   [movRI4, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = ${op.immLo | 0}; hi[${op.r0}] = 0;` }],
-  [movRM8, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} const v = c.read(ea, 8); lo[${op.r0}] = v; hi[${op.r0}] = c.tHi; }` }],
-  [movRM4, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} lo[${op.r0}] = c.read(ea, 4); hi[${op.r0}] = 0; }` }],
-  [movMR, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} c.write(ea, ${op.size}, lo[${op.r1}], hi[${op.r1}]); }` }],
-  [movMI, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} c.write(ea, ${op.size}, ${op.immLo}, ${op.immHi}); }` }],
+  // Loads and stores test for a TLB and L1 hit inline (src/cpu/inlineMemory.ts), else call read/write.
+  [movRM8, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${loadCode(op, 8)} lo[${op.r0}] = v; hi[${op.r0}] = vHi; }` }],
+  [movRM4, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${loadCode(op, 4)} lo[${op.r0}] = v; hi[${op.r0}] = 0; }` }],
+  [movMR, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${storeCode(op.size, `lo[${op.r1}]`, `hi[${op.r1}]`)} }` }],
+  [movMI, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${storeCode(op.size, String(op.immLo), String(op.immHi))} }` }],
   [movExtend, {
     // MOVZX/MOVSX/MOVSXD into a 32/64-bit register, from a register (AH..BH included) or memory.
     kind: InlineKind.Mem,
     accepts: (op) => (op.size === 8 || op.size === 4) && op.k0 === K.Reg && op.h0 === 0 && op.r0 >= 0 && ((op.k1 === K.Reg && op.r1 >= 0) || op.k1 === K.Mem),
     emit: (op, o) => {
       const from = op.size2;
-      const src = op.k1 === K.Mem ? `${eaCode(op, o)} c.lastEa = ea; let v = c.read(ea, ${from});`
-        : from === 1 ? `let v = (lo[${op.r1}] >> ${op.h1}) & 0xff;` : from === 2 ? `let v = lo[${op.r1}] & 0xffff;` : `let v = lo[${op.r1}];`;
-      let ext = 'const vHi = 0;';
-      if (op.aux === 1) ext = `${from === 1 ? 'v = (v << 24) >> 24; ' : from === 2 ? 'v = (v << 16) >> 16; ' : ''}const vHi = v >> 31;`;
-      const set = op.size === 8 ? `lo[${op.r0}] = v; hi[${op.r0}] = vHi;` : `lo[${op.r0}] = v; hi[${op.r0}] = 0;`;
+      const src = op.k1 === K.Mem ? `${eaCode(op, o)} c.lastEa = ea; ${loadCode(op, from)}`
+        : `let v = ${from === 1 ? `(lo[${op.r1}] >> ${op.h1}) & 0xff` : from === 2 ? `lo[${op.r1}] & 0xffff` : `lo[${op.r1}]`};`;
+      const ext = op.aux === 1 ? `${from === 1 ? 'v = (v << 24) >> 24; ' : from === 2 ? 'v = (v << 16) >> 16; ' : ''}const xHi = v >> 31;` : 'const xHi = 0;';
+      const set = op.size === 8 ? `lo[${op.r0}] = v; hi[${op.r0}] = xHi;` : `lo[${op.r0}] = v; hi[${op.r0}] = 0;`;
       return `{ ${src} ${ext} ${set} }`;
     },
   }],
