@@ -13,12 +13,13 @@
  */
 #include "../apic/apic.h"
 #include "../apic/idt.h"
+#include "rdtsc_wait.h"
 /* shinjuku-emu: link ../apic/idt.c */
 
 #define V_IPI 0x40
 #define WAITS 40
 #ifndef TAIL
-#define TAIL 3 /* core 0 exits when core 1 starts its TAIL-th wait after the report (tests vary it) */
+#define TAIL 3 /* core 0 exits when core 1 starts its TAIL-th wait after the report */
 #endif
 
 static volatile uint64_t ready, idt_ready, ipis, done1, waits;
@@ -28,30 +29,6 @@ static void on_ipi(struct irq_frame *f) {
   (void)f;
   lapic_write(LAPIC_EOI, 0);
   ipis++;
-}
-
-static inline uint64_t tsc(void) {
-  uint32_t lo, hi;
-  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-  return (uint64_t)hi << 32 | lo;
-}
-
-/* As app_spin.c (its own function, as there): only gaps shorter than 400 ticks count (an interrupt's gap is not ours). */
-__attribute__((noinline)) static uint64_t busy_wait(uint64_t want) {
-  uint64_t done = 0, prev = tsc();
-  while (done < want) {
-    uint64_t now = tsc();
-    uint64_t d = now - prev;
-    if (d < 400) done += d;
-    prev = now;
-  }
-  return done;
-}
-
-static uint64_t counted(uint64_t n) {
-  uint64_t a = 1, b = 1000000;
-  for (uint64_t i = 0; i < n; i++) { a += 5; b -= 3; __asm__ volatile("" : "+r"(a), "+r"(b)); }
-  return a ^ b;
 }
 
 int test_main_smp(long core, long ncores) {

@@ -11,6 +11,7 @@
 #include "rt.h"
 #include "../apic/apic.h"
 #include "../apic/idt.h"
+#include "rdtsc_wait.h"
 /* shinjuku-emu: link ../apic/idt.c */
 
 #define TIMER_VECTOR 0x40
@@ -22,35 +23,11 @@ static volatile uint64_t idt_ready;
 static void on_timer(struct irq_frame *f) { (void)f; ticks[lapic_id() & 1]++; lapic_write(LAPIC_EOI, 0); }
 static void on_ipi(struct irq_frame *f) { (void)f; ipis++; lapic_write(LAPIC_EOI, 0); }
 
-static inline uint64_t tsc(void) {
-  uint32_t lo, hi;
-  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-  return (uint64_t)hi << 32 | lo;
-}
-
-/* As app_spin.c: count only gaps shorter than 400 ticks (an interrupt's gap is not ours). */
-static uint64_t busy_wait(uint64_t want) {
-  uint64_t done = 0, prev = tsc();
-  while (done < want) {
-    uint64_t now = tsc();
-    uint64_t d = now - prev;
-    if (d < 400) done += d;
-    prev = now;
-  }
-  return done;
-}
-
 /* Until a deadline: the plain form. */
 static uint64_t wait_until(uint64_t deadline) {
   uint64_t n = 0;
   while (tsc() < deadline) n++;
   return n;
-}
-
-static uint64_t counted(uint64_t n) {
-  uint64_t a = 1, b = 1000000;
-  for (uint64_t i = 0; i < n; i++) { a += 5; b -= 3; __asm__ volatile("" : "+r"(a), "+r"(b)); }
-  return a ^ b;
 }
 
 /* A 32-bit counter that wraps through zero mid-loop: fast-forward must stop short of the wrap. */
