@@ -16,7 +16,7 @@ import { buildGuestImage } from '../src/guest/build.js';
 import { createMachine, runImage } from '../src/sim/run.js';
 import type { Machine, Optimizations } from '../src/sim/machine.js';
 import { Block } from '../src/cpu/op.js';
-import { applyUnits, rebaseProof, type LoopProof } from '../src/cpu/loopForward.js';
+import { LoopTracker, applyUnits, rebaseProof, type LoopProof } from '../src/cpu/loopForward.js';
 import type { FlagKind } from '../src/cpu/flags.js';
 
 const GUEST = { name: 'ahead_loop', sources: ['guest/spin/ahead_loop.c', 'guest/apic/idt.c'] };
@@ -134,5 +134,40 @@ describe('a proof carried to a later entry (rebaseProof)', () => {
     expect(rebaseProof(coreAt(0), block, p)).toBeNull(); // unit 0 is the proof itself
     expect(rebaseProof(coreAt(40), block, p)).toBeNull(); // the proof says nothing past its last unit
     expect(rebaseProof(coreAt(41), block, p)).toBeNull();
+  });
+});
+
+describe('the step filter before a proof (LoopTracker.sameStep)', () => {
+  /** A tracker fed entries to one block whose register 1 takes the 64-bit values `values` in turn (m = 4 below). */
+  function verdicts(values: number[]): boolean[] {
+    const t = new LoopTracker();
+    const block = new Block(0x2000, 0x2000, [{} as never, {} as never], [2]);
+    const lo = new Int32Array(16), hi = new Int32Array(16);
+    const out: boolean[] = [];
+    values.forEach((v, n) => {
+      lo[1] = v | 0; hi[1] = Math.floor(v / 4294967296);
+      t.record({ lo, hi, time: n * 10, instructions: n * 2, tscOffset: 0, setArith() {} }, block);
+      if (n > 0) out.push(t.count >= 6 ? t.sameStep(4) : false);
+    });
+    return out;
+  }
+  const walk = (start: number, steps: number[]) => steps.reduce((acc, s) => [...acc, acc[acc.length - 1]! + s], [start]);
+  // Steps 27, 27, 28, 27 repeating: a fractional per-iteration clock; every 4-iteration unit adds 109.
+  const periodic = [27, 27, 28, 27, 27, 27, 28, 27];
+
+  it('refuses a window that still holds a transient iteration', () => {
+    // One iteration that jumped by 5000 first (a resumed context's RDTSC gap). After entry k the filter
+    // compares entries k-4..k with k-5..k-1: the jump (entries 0 to 1) is in the older window at
+    // entry 5, and out of both from entry 6.
+    expect(verdicts(walk(1000, [5000, ...periodic]))).toEqual([false, false, false, false, false, true, true, true, true]);
+  });
+
+  it('takes differences mod 2^64: a register that counts through zero keeps its step', () => {
+    // From -60 up by 27 per iteration: the low halves wrap while the high half goes from -1 to 0.
+    expect(verdicts(walk(-60, [27, 27, 27, 27, 27, 27, 27, 27]))).toEqual([false, false, false, false, true, true, true, true]);
+    // The same across 2^32 (the high half goes from 0 to 1).
+    expect(verdicts(walk(4294967296 - 60, [27, 27, 27, 27, 27, 27, 27, 27]))).toEqual([false, false, false, false, true, true, true, true]);
+    // And a step that changes in the high half only is seen.
+    expect(verdicts(walk(0, [1, 1, 1, 1, 1, 1, 1 + 4294967296]))).toEqual([false, false, false, false, true, true, false]);
   });
 });

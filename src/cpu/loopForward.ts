@@ -165,6 +165,23 @@ export class LoopTracker {
   }
 
   time(back: number): number { return this.times[((this.head - back) % RING + RING) % RING]!; }
+
+  /**
+   * Every register moved by the same amount (mod 2^64) from m entries back to the newest as from
+   * m + 1 entries back to the one before it (needs m + 2 entries on record).
+   */
+  sameStep(m: number): boolean {
+    const at = (back: number) => ((this.head - back) % RING + RING) % RING * 16;
+    const a = at(0), b = at(m), c = at(1), d = at(m + 1);
+    const lo = this.lo, hi = this.hi;
+    for (let r = 0; r < 16; r++) {
+      const x0 = lo[a + r]! >>> 0, x1 = lo[b + r]! >>> 0, y0 = lo[c + r]! >>> 0, y1 = lo[d + r]! >>> 0;
+      if (((x0 - x1) | 0) !== ((y0 - y1) | 0)) return false;
+      const bx = x0 < x1 ? 1 : 0, by = y0 < y1 ? 1 : 0;
+      if (((hi[a + r]! - hi[b + r]! - bx) | 0) !== ((hi[c + r]! - hi[d + r]! - by) | 0)) return false;
+    }
+    return true;
+  }
   reset(): void { this.block = null; this.count = 0; }
 }
 
@@ -216,8 +233,12 @@ export function proveLoop(c: LoopCore, b: Block, t: LoopTracker, branchTaken: nu
   let m = 1;
   if (usesTsc) { while (!Number.isInteger(m * P) && m < 4) m *= 2; if (!Number.isInteger(m * P)) return null; }
   // The guess takes the last m iterations, none of them the loop's first (whose registers still
-  // carry what the code before the loop left: app_spin's first RDTSC gap, for one).
-  t.needMore = t.count < m + 2;
+  // carry what the code before the loop left: app_spin's first RDTSC gap, for one). Before the
+  // symbolic proof (BigInt, costly), a cheap filter: the last unit moved every register as the unit
+  // one iteration earlier did. A transient iteration still in the window (after an interrupt, a
+  // resumed context's first RDTSC gap) fails it; then more history is awaited, without back-off.
+  // Only a guess that passes it and still does not hold counts as a refusal.
+  t.needMore = t.count < m + 3 || !t.sameStep(m);
   if (t.needMore) return null;
   const Q = m * P;
   const t0 = c.time;
