@@ -27,7 +27,7 @@ import { ReturnStackBuffer } from './returnStack.js';
 import type { VmxCpu } from '../vmx/vmxCpu.js';
 import type { VmExit } from '../vmx/vmexit.js';
 import { compileBlock, COMPILE_THRESHOLD, type CompiledCore } from './blockCompiler.js';
-import { LoopTracker, applyUnits, loopShape, proveLoop, rebaseProof, unitsBefore, type LoopProof } from './loopForward.js';
+import { LoopTracker, applyUnits, unitsBefore, type LoopProof } from './loopForward.js';
 
 export { CR0_PE, CR0_MP, CR0_EM, CR0_TS, CR0_NE, CR0_WP, CR0_PG, CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, hex } from './coreMemory.js';
 
@@ -304,24 +304,22 @@ export class Core extends CoreMemory {
    */
   private tryLoop(b: Block): boolean {
     if (this.nonRoot) return false; // RDTSC may exit, and the preemption timer counts
-    const p = this.proveAtEntry(b);
+    const p = this.loopTracker.enter(this, b, this.costs.cls.branchTaken);
     if (p === null) return false;
     const t = this.loopTracker;
     let slept = false;
     const k = unitsBefore(p, this.limit);
     if (k >= 2) {
       applyUnits(this, p, k);
-      t.jumps++; t.skipped += k * p.m;
+      t.jumped(b, k * p.m);
     } else if (p.units >= 8 && this.spin !== null && !this.intrPending && !this.nmiPending && this.spin.loopSleep(this, p)) {
       // Not with an interrupt or NMI pending: its arrival has already been announced (onInterrupt), so nothing would wake the sleeper for it.
       slept = true;
-      t.jumps++;
+      t.jumped(b, 0);
     } else {
       // The proof holds but is short (the loop is about to leave): no back-off, the next run of it may be long.
       return false;
     }
-    t.reset();
-    b.loopFails = 0;
     return slept;
   }
 
@@ -337,7 +335,7 @@ export class Core extends CoreMemory {
    * for three consecutive iterations.
    */
   private loopAhead(b: Block): boolean {
-    const p = this.proveAtEntry(b);
+    const p = this.loopTracker.enter(this, b, this.costs.cls.branchTaken);
     if (p === null) return false;
     const t = this.loopTracker;
     const k = unitsBefore(p, this.aheadLimit);
@@ -349,41 +347,11 @@ export class Core extends CoreMemory {
     // matter that they start ahead of the other cores; no interrupt can reach the core before
     // the run-ahead bound, so every wake-up lands at or after the sleep's start. A stop or pause
     // before the sleep's start cancels it and rewinds (rewindAhead).
-    if (sleep && this.spin!.loopSleep(this, p)) { t.jumps++; t.aheadSleeps++; t.reset(); b.loopFails = 0; return true; }
+    if (sleep && this.spin!.loopSleep(this, p)) { t.aheadSleeps++; t.jumped(b, 0); return true; }
     if (k < 2) return false;
     applyUnits(this, p, k);
-    t.jumps++; t.skipped += k * p.m; t.aheadJumps++;
-    t.reset();
-    b.loopFails = 0;
+    t.aheadJumps++; t.jumped(b, k * p.m);
     return false;
-  }
-
-  /**
-   * An iteration of candidate loop `b` is about to start: record it, and once
-   * enough consecutive iterations are on record, try the proof (loopForward.ts).
-   * A refused proof backs off exponentially; a short history does not count as a refusal.
-   */
-  private proveAtEntry(b: Block): LoopProof | null {
-    if (b.loop === 0) { b.loop = loopShape(b) ? 1 : -1; if (b.loop < 0) return null; }
-    const t = this.loopTracker;
-    const seen = t.record(this, b);
-    const last = t.proof;
-    if (last !== null && last.block === b) {
-      // A loop that runs across many slices is proven once, not at every slice (rebaseProof).
-      const again = rebaseProof(this, b, last);
-      if (again !== null) { t.reused++; t.onProof = true; return again; }
-      // The iteration after one on the proof's path, inside its range but not at a unit's start:
-      // it is on the path too (nothing else ran in between); wait for the next unit rather than prove again.
-      if (t.onProof && seen >= 2 && this.instructions - last.n0 < last.units * last.I) return null;
-    }
-    t.onProof = false;
-    if (seen < 3) return null; // the first iteration and two more: the least a step can be guessed from
-    if (b.loopCool > 0) { b.loopCool--; return null; }
-    const p = proveLoop(this, b, t, this.costs.cls.branchTaken);
-    if (p === null && !t.needMore) { b.loopFails = Math.min(b.loopFails * 2 + 1, 1023); b.loopCool = b.loopFails; }
-    t.proof = p;
-    t.onProof = p !== null;
-    return p;
   }
 
   /**

@@ -167,6 +167,44 @@ export class LoopTracker {
   time(back: number): number { return this.times[((this.head - back) % RING + RING) % RING]!; }
 
   /**
+   * An iteration of candidate loop `b` is about to start on core `c` (from
+   * `run` or from run-ahead): record it, and return a proof that holds from
+   * here, or null. A proof made at an earlier entry is reused when the core
+   * stands at one of its units (`rebaseProof`); otherwise, once enough
+   * consecutive iterations are on record, a new one is tried. A refused
+   * proof backs off exponentially; a short history is no refusal.
+   */
+  enter(c: LoopCore, b: Block, branchTaken: number): LoopProof | null {
+    if (b.loop === 0) { b.loop = loopShape(b) ? 1 : -1; if (b.loop < 0) return null; }
+    const seen = this.record(c, b);
+    const last = this.proof;
+    if (last !== null && last.block === b) {
+      // A loop that runs across many slices is proven once, not at every slice.
+      const again = rebaseProof(c, b, last);
+      if (again !== null) { this.reused++; this.onProof = true; return again; }
+      // The iteration after one on the proof's path, inside its range but not at a unit's start:
+      // it is on the path too (nothing else ran in between); wait for the next unit rather than prove again.
+      if (this.onProof && seen >= 2 && c.instructions - last.n0 < last.units * last.I) return null;
+    }
+    this.onProof = false;
+    if (seen < 3) return null; // the first iteration and two more: the least a step can be guessed from
+    if (b.loopCool > 0) { b.loopCool--; return null; }
+    const p = proveLoop(c, b, this, branchTaken);
+    if (p === null && !this.needMore) { b.loopFails = Math.min(b.loopFails * 2 + 1, 1023); b.loopCool = b.loopFails; }
+    this.proof = p;
+    this.onProof = p !== null;
+    return p;
+  }
+
+  /** The core jumped over `iterations` iterations of `b` in place, or (0) fell asleep in it: start a new record. */
+  jumped(b: Block, iterations: number): void {
+    this.jumps++;
+    this.skipped += iterations;
+    this.reset();
+    b.loopFails = 0;
+  }
+
+  /**
    * Every register moved by the same amount (mod 2^64) from m entries back to the newest as from
    * m + 1 entries back to the one before it (needs m + 2 entries on record).
    */
