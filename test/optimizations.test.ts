@@ -104,4 +104,24 @@ describe('optimizations on and off give identical runs', () => {
     };
     expect(run(OFF)).toEqual(run(ON));
   });
+
+  it('the Shinjuku server with 100 µs requests preempted mid-loop (loops slept through from run-ahead, proofs reused)', () => {
+    const c = resolveConfig({}, { seed: 5, warmup: 0, workers: 4, policy: 'sq', dist: 'bimodal:50-1,50-100', rate: 100_000, requests: 40 });
+    const run = (opt: Partial<Optimizations>) => {
+      const log: string[] = [];
+      const p = runPoint(c, { opt, beforeRun: (m) => { if (opt === ON) compileAll(m); recorder(log, false)(m); } });
+      const m = p.run.machine;
+      const workers = m.cores.slice(2);
+      return {
+        result: { replied: Array.from(p.run.client.replied), cores: m.cores.map((x) => x.summary()), log: log.join('\n') },
+        aheadSleeps: workers.reduce((a, x) => a + x.loopTracker.aheadSleeps, 0),
+        reused: workers.reduce((a, x) => a + x.loopTracker.reused, 0),
+      };
+    };
+    const on = run(ON), off = run(OFF);
+    expect(off.result).toEqual(on.result);
+    // The paths this case is here for really ran.
+    expect(on.aheadSleeps).toBeGreaterThan(100);
+    expect(on.reused).toBeGreaterThan(100);
+  });
 });
