@@ -143,18 +143,26 @@ for (const c of cases) {
   }
 }
 
+/**
+ * One server point, timed: the row's first columns as for the programs above (no CPU column),
+ * then `tail` of the host seconds and the simulated cycles.
+ */
+function serverRow(label: string, config: ReturnType<typeof resolveConfig>, o: typeof opt, tail: (s: number, cyc: number) => string, spinDetection = true): void {
+  const t0 = performance.now();
+  const m = runPoint(config, { opt: o, spinDetection }).run.machine;
+  const s = (performance.now() - t0) / 1000;
+  const ins = m.cores.reduce((a, x) => a + x.instructions, 0);
+  const cyc = Math.max(...m.cores.map((x) => x.time));
+  console.log(`${label.padEnd(22)}${String(m.cores.length).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${s.toFixed(3).padStart(8)}   ${(ins / s / 1e6).toFixed(1).padStart(8)}   ${tail(s, cyc)}`);
+}
+
 // The Shinjuku server (synthetic app: each request spins on RDTSC for its service time) on 2
 // workers, 40 requests of 500 µs: what fast-forward of the service loops saves.
 if (only.length === 0 || only.includes('server')) {
   const c = resolveConfig({}, { seed: 5, warmup: 0, workers: 2, policy: 'sq', dist: 'fixed:500', rate: 3000, requests: quick ? 12 : 40 });
-  for (const [label, o] of [['server (500 µs spins)', opt], ['  loopForward off', { ...opt, loopForward: false }]] as const) {
-    const t0 = performance.now();
-    const m = runPoint(c, { opt: o }).run.machine;
-    const ins = m.cores.reduce((a, x) => a + x.instructions, 0);
-    const cyc = Math.max(...m.cores.map((x) => x.time));
-    const s = (performance.now() - t0) / 1000;
-    console.log(`${label.padEnd(22)}${String(m.cores.length).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${s.toFixed(3).padStart(8)}   ${(ins / s / 1e6).toFixed(1).padStart(8)}   ${(s / (cyc / tscHz)).toFixed(1)} host s per simulated s`);
-  }
+  const perSim = (s: number, cyc: number) => `${(s / (cyc / tscHz)).toFixed(1)} host s per simulated s`;
+  serverRow('server (500 µs spins)', c, opt, perSim);
+  serverRow('  loopForward off', c, { ...opt, loopForward: false }, perSim);
 }
 // Issue 15's speed figures: simulated requests per host second for 1 µs fixed requests on 14
 // workers (the server's own heaviest per-request case: every request is a dispatch, a mailbox
@@ -162,28 +170,14 @@ if (only.length === 0 || only.includes('server')) {
 // time of one point of a Bimodal(50–1, 50–100) curve.
 if (only.length === 0 || only.includes('server14')) {
   const fixed = resolveConfig({}, { seed: 5, warmup: 0.1, workers: 14, policy: 'sq', dist: 'fixed:1', rate: 2_000_000, requests: quick ? 2000 : 8000 });
-  const rows = [
-    ['server 14w fixed:1', true, opt],
-    ['  spin detection off', false, opt],
-    ['  runAhead off', true, { ...opt, runAhead: false }],
-    ['  blockCompile off', true, { ...opt, blockCompile: false }],
-  ] as const;
-  for (const [label, spinDetection, o] of rows) {
-    const t0 = performance.now();
-    const p = runPoint(fixed, { opt: o, spinDetection });
-    const s = (performance.now() - t0) / 1000;
-    const m = p.run.machine;
-    const ins = m.cores.reduce((a, x) => a + x.instructions, 0);
-    const cyc = Math.max(...m.cores.map((x) => x.time));
-    console.log(`${label.padEnd(22)}${String(m.cores.length).padStart(5)}  ${String(ins).padStart(12)}  ${cyc.toFixed(0).padStart(14)}  ${s.toFixed(3).padStart(8)}   ${(ins / s / 1e6).toFixed(1).padStart(8)}   ${(fixed.requests / s).toFixed(0)} simulated requests per host s (2 Mrps offered)`);
-  }
+  const perRequest = (s: number) => `${(fixed.requests / s).toFixed(0)} simulated requests per host s (2 Mrps offered)`;
+  serverRow('server 14w fixed:1', fixed, opt, perRequest);
+  serverRow('  spin detection off', fixed, opt, perRequest, false);
+  serverRow('  runAhead off', fixed, { ...opt, runAhead: false }, perRequest);
+  serverRow('  blockCompile off', fixed, { ...opt, blockCompile: false }, perRequest);
   const bimodal = resolveConfig({}, { seed: 5, warmup: 0.1, workers: 14, policy: 'sq', dist: 'bimodal:50-1,50-100', rate: 200_000, requests: quick ? 1000 : 4000 });
+  const point = (s: number) => `one point: ${bimodal.requests} requests at 200 krps (≈ 0.7 load), ${(bimodal.requests / s).toFixed(0)} simulated requests per host s`;
+  serverRow('server 14w bimodal', bimodal, opt, point);
   // With loopForward off: what fast-forward of the preempted 100 µs service loops saves (same results).
-  for (const [label, o] of [['server 14w bimodal', opt], ['  loopForward off', { ...opt, loopForward: false }]] as const) {
-    const t0 = performance.now();
-    const p = runPoint(bimodal, { opt: o });
-    const s = (performance.now() - t0) / 1000;
-    const m = p.run.machine;
-    console.log(`${label.padEnd(22)}${String(m.cores.length).padStart(5)}  ${String(m.cores.reduce((a, x) => a + x.instructions, 0)).padStart(12)}  ${Math.max(...m.cores.map((x) => x.time)).toFixed(0).padStart(14)}  ${s.toFixed(3).padStart(8)}   one point: ${bimodal.requests} requests at 200 krps (≈ 0.7 load), ${(bimodal.requests / s).toFixed(0)} simulated requests per host s`);
-  }
+  serverRow('  loopForward off', bimodal, { ...opt, loopForward: false }, point);
 }

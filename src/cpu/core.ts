@@ -342,7 +342,7 @@ export class Core extends CoreMemory {
     // In place when the whole proven stretch fits before the bound (no wake-up event needed).
     const sleep = k < p.units && p.units >= 8 && this.spin !== null;
     if (!sleep && k < 2) return false;
-    if (!this.aheadSaved) { this.ahead.save(this, b.rip, this.instructions); this.aheadSaved = true; }
+    this.saveAhead(b.rip);
     // A long loop is slept through, as from run(): its units are register-only, so it does not
     // matter that they start ahead of the other cores; no interrupt can reach the core before
     // the run-ahead bound, so every wake-up lands at or after the sleep's start. A stop or pause
@@ -403,7 +403,7 @@ export class Core extends CoreMemory {
    */
   leaveBlock(ops: Op[], j: number): void {
     if (this.aheadLimit > this.time) {
-      const k = this.runAhead(ops, j, 0);
+      const k = this.runAhead(ops, j);
       this.instructions += k - j;
       j = k;
     }
@@ -427,17 +427,16 @@ export class Core extends CoreMemory {
   /**
    * Past the scheduler limit: run register-only ops (src/cpu/pureOps.ts) of
    * this block from index j while they start before `aheadLimit`; returns the
-   * index of the first op not run. `uncounted` is how many ops of the block
-   * ran but are not yet in `instructions` (execBlock counts at its exit). The
-   * first op run ahead in a slice saves the state to rewind to.
+   * index of the first op not run (every op before ops[j] is already counted).
+   * The first op run ahead in a slice saves the state to rewind to.
    */
-  private runAhead(ops: Op[], j: number, uncounted: number): number {
+  private runAhead(ops: Op[], j: number): number {
     if (this.aheadBlocked()) return j;
     const last = ops.length - 1;
     for (; j <= last; j++) {
       const op = ops[j]!;
       if (!op.pure || this.time >= this.aheadLimit) break;
-      if (!this.aheadSaved) { this.ahead.save(this, op.rip, this.instructions + uncounted); this.aheadSaved = true; }
+      this.saveAhead(op.rip);
       this.opStart = this.time;
       this.curOp = op;
       if (j === last) this.rip = op.next;
@@ -446,6 +445,11 @@ export class Core extends CoreMemory {
       this.aheadOps++;
     }
     return j;
+  }
+
+  /** The core is about to run the op at `rip` ahead: the first such op in a slice saves the state to rewind to. */
+  private saveAhead(rip: number): void {
+    if (!this.aheadSaved) { this.ahead.save(this, rip, this.instructions); this.aheadSaved = true; }
   }
 
   /** Nothing may run ahead: a block exit, an event or a single-step is pending, or the core is in VMX non-root operation. */
@@ -469,7 +473,7 @@ export class Core extends CoreMemory {
       if (this.bcTag[slot] !== rip || !b.valid || !this.decode.cacheBlocks) return;
       if (b.loop >= 0 && this.loopForward && !this.aheadBlocked() && this.loopAhead(b)) return; // asleep in the loop
       const ops = b.ops;
-      const j = this.runAhead(ops, 0, 0);
+      const j = this.runAhead(ops, 0);
       if (j > 0) this.aheadBlocks++;
       this.instructions += j;
       if (j < ops.length) {

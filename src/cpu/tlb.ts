@@ -53,9 +53,8 @@ export interface TlbConfig {
 
 const FILTER_BITS = 10;
 const FILTER_SLOTS = 1 << FILTER_BITS;
-/** The filter's slot of a page: vpn & FILTER_MASK (also written into compiled blocks: src/cpu/inlineMemory.ts). */
+/** The filter's slot of a page: vpn & TLB_FILTER_MASK (also written into compiled blocks: src/cpu/inlineMemory.ts). */
 export const TLB_FILTER_MASK = FILTER_SLOTS - 1;
-const FILTER_MASK = TLB_FILTER_MASK;
 
 interface Array_ { base: number; sets: number; ways: number }
 
@@ -136,7 +135,7 @@ export class Tlb {
 
   /** Filter hit: the 4 KiB frame of `vpn` if its first-level entry is still there and allows `need`, else -1. */
   probe(vpn: number, need: number): number {
-    const s = vpn & FILTER_MASK;
+    const s = vpn & TLB_FILTER_MASK;
     if (this.fVpn[s] !== vpn) return -1;
     const i = this.fIdx[s]!;
     if (this.gen[i] !== this.fGen[s] || (this.fPerm[s]! & need) !== need) return -1;
@@ -276,7 +275,7 @@ export class Tlb {
     const k = this.size[i]!;
     const frame = this.base[i]! + (vpn * 4096 - this.tag[i]! * BYTES[k]!);
     if (!this.useFilter) return frame;
-    const s = vpn & FILTER_MASK;
+    const s = vpn & TLB_FILTER_MASK;
     this.fVpn[s] = vpn;
     this.fIdx[s] = i;
     this.fGen[s] = this.gen[i]!;

@@ -69,8 +69,6 @@ export const DIRTY = 0x80;
 export const OWNER_MASK = 0x7f;
 export const L1_FILTER_BITS = 12;
 export const L1_FILTER_MASK = (1 << L1_FILTER_BITS) - 1;
-const FILTER_BITS = L1_FILTER_BITS;
-const FILTER_MASK = L1_FILTER_MASK;
 /** Open store-drain windows (see `inDrainBurst`), direct-mapped by line; a collision only closes a window early. */
 const DRAIN_SLOTS = 256;
 const DRAIN_MASK = DRAIN_SLOTS - 1;
@@ -213,7 +211,7 @@ export class CoherentMemorySystem implements MemorySystem {
   /** The presence bits of directory word [2] (with `l3Where`, bit 0; the rest is the index). */
   private readonly l3PresentMask: number;
   private readonly l3Stamp: Float64Array;
-  // L1 hit filter: per core, slot (line & FILTER_MASK) → line and its L1 index (read by compiled blocks too).
+  // L1 hit filter: per core, slot (line & L1_FILTER_MASK) → line and its L1 index (read by compiled blocks too).
   readonly fLine: Int32Array;
   readonly fIdx: Int32Array;
   // Store-drain windows: line, storing core, tick the window closes.
@@ -301,8 +299,8 @@ export class CoherentMemorySystem implements MemorySystem {
     this.l2InL1 = new Int32Array(this.l2Ways);
     this.l3Tag = new Int32Array(this.sockets * this.l3Sets * this.l3Ways);
     this.l3Stamp = new Float64Array(this.l3Tag.length);
-    this.fLine = new Int32Array(cfg.cores << FILTER_BITS).fill(-1);
-    this.fIdx = new Int32Array(cfg.cores << FILTER_BITS);
+    this.fLine = new Int32Array(cfg.cores << L1_FILTER_BITS).fill(-1);
+    this.fIdx = new Int32Array(cfg.cores << L1_FILTER_BITS);
     this.dLine = new Int32Array(DRAIN_SLOTS).fill(-1);
     this.dCore = new Int8Array(DRAIN_SLOTS);
     this.dEnd = new Float64Array(DRAIN_SLOTS);
@@ -313,7 +311,7 @@ export class CoherentMemorySystem implements MemorySystem {
 
   load(core: number, pa: number): Tick {
     const line = pa >>> LINE_SHIFT;
-    const f = (core << FILTER_BITS) | (line & FILTER_MASK);
+    const f = (core << L1_FILTER_BITS) | (line & L1_FILTER_MASK);
     if (this.fLine[f] === line) {
       this.l1Stamp[this.fIdx[f]!] = ++this.clock;
       return this.cLoad;
@@ -323,7 +321,7 @@ export class CoherentMemorySystem implements MemorySystem {
 
   loadHit(core: number, pa: number): Tick {
     const line = pa >>> LINE_SHIFT;
-    const f = (core << FILTER_BITS) | (line & FILTER_MASK);
+    const f = (core << L1_FILTER_BITS) | (line & L1_FILTER_MASK);
     if (this.fLine[f] !== line || !this.fastIndex) return -1;
     this.l1Stamp[this.fIdx[f]!] = ++this.clock;
     return this.cLoad;
@@ -331,7 +329,7 @@ export class CoherentMemorySystem implements MemorySystem {
 
   store(core: number, pa: number): Tick {
     const line = pa >>> LINE_SHIFT;
-    const f = (core << FILTER_BITS) | (line & FILTER_MASK);
+    const f = (core << L1_FILTER_BITS) | (line & L1_FILTER_MASK);
     if (this.fLine[f] === line && (this.dir[(line << 2) + 1]! & OWNER_MASK) === core + 1) {
       this.l1Stamp[this.fIdx[f]!] = ++this.clock;
       this.dir[(line << 2) + 1] = (core + 1) | DIRTY;
@@ -344,7 +342,7 @@ export class CoherentMemorySystem implements MemorySystem {
 
   rfo(core: number, pa: number): Tick {
     const line = pa >>> LINE_SHIFT;
-    const f = (core << FILTER_BITS) | (line & FILTER_MASK);
+    const f = (core << L1_FILTER_BITS) | (line & L1_FILTER_MASK);
     if (this.fLine[f] === line && (this.dir[(line << 2) + 1]! & OWNER_MASK) === core + 1) {
       this.l1Stamp[this.fIdx[f]!] = ++this.clock;
       return this.cLoad;
@@ -653,7 +651,7 @@ export class CoherentMemorySystem implements MemorySystem {
 
   private dropL1(c: number, line: number, i1: number): void {
     this.l1Tag[i1] = 0;
-    const f = (c << FILTER_BITS) | (line & FILTER_MASK);
+    const f = (c << L1_FILTER_BITS) | (line & L1_FILTER_MASK);
     if (this.fLine[f] === line) this.fLine[f] = -1;
   }
 

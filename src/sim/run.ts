@@ -33,7 +33,7 @@ export interface RunOptions {
 /**
  * Optimizations as the environment sets them: SHINJUKU_OPT is a comma list
  * of names, each `-name` (off) or `name`/`+name` (on), or `none` (all off),
- * applied to the defaults (`DEFAULT_OPTIMIZATIONS`: all on),
+ * applied to the defaults (`DEFAULT_OPTIMIZATIONS`: all on but inlineHits),
  * for comparing speed from the command line and the bench.
  */
 export function optFlagsFromEnv(env: NodeJS.ProcessEnv = process.env): Optimizations {

@@ -152,6 +152,10 @@ const logicForms = (kind: Logic) => ({
   rr4: (c: Core, op: Op) => logicReg(c, op, kind, c.lo[op.r1]!, 0),
 });
 const andForms = logicForms(Logic.And), orForms = logicForms(Logic.Or), xorForms = logicForms(Logic.Xor), testForms = logicForms(Logic.Test);
+// The specialized register forms of ADD/SUB/CMP (the decoder's pick and the compiler's inline forms read the same tables).
+const addForms = { ri8: addRI8, rr8: addRR8, ri4: addRI4, rr4: addRR4 };
+const subForms = { ri8: subRI8, rr8: subRR8, ri4: subRI4, rr4: subRR4 };
+const cmpForms = { ri8: cmpRI8, rr8: cmpRR8, ri4: cmpRI4, rr4: cmpRR4 };
 
 // ------------------------------------------------------------ unary ops
 
@@ -436,9 +440,10 @@ export const CC_MNEMONICS = {
 // ------------------------------------------------ inline forms (inline.ts)
 
 /**
- * The register forms of ADD/SUB/CMP and AND/OR/XOR/TEST (and below, shifts by
- * an immediate, CMOVcc, SETcc) as compiled blocks write them: sub64/sub32/add64/add32/logicReg above with the op's registers
- * and immediate as constants. The operands and result go to the fused-
+ * The register forms of ADD/SUB/CMP and AND/OR/XOR/TEST (and below, shifts
+ * by an immediate, CMOVcc, SETcc) as compiled blocks write them: sub64,
+ * sub32, add64, add32 and logicReg above with the op's registers and
+ * immediate as constants. The operands and result go to the fused-
  * condition locals (fa, faHi, fb, fbHi, fr, frHi) and from there to the lazy
  * flags, so a Jcc right after reads them without the lazy-flag switch.
  */
@@ -556,9 +561,9 @@ const setccInline: InlineForm = {
 
 const SRCS: Src[] = ['ri8', 'rr8', 'ri4', 'rr4'];
 export const aluInline: InlineEntry[] = [
-  ...SRCS.map((s): InlineEntry => [{ ri8: addRI8, rr8: addRR8, ri4: addRI4, rr4: addRR4 }[s], arithInline(s, FlagKind.Add, true)]),
-  ...SRCS.map((s): InlineEntry => [{ ri8: subRI8, rr8: subRR8, ri4: subRI4, rr4: subRR4 }[s], arithInline(s, FlagKind.Sub, true)]),
-  ...SRCS.map((s): InlineEntry => [{ ri8: cmpRI8, rr8: cmpRR8, ri4: cmpRI4, rr4: cmpRR4 }[s], arithInline(s, FlagKind.Sub, false)]),
+  ...SRCS.map((s): InlineEntry => [addForms[s], arithInline(s, FlagKind.Add, true)]),
+  ...SRCS.map((s): InlineEntry => [subForms[s], arithInline(s, FlagKind.Sub, true)]),
+  ...SRCS.map((s): InlineEntry => [cmpForms[s], arithInline(s, FlagKind.Sub, false)]),
   ...([[andForms, Logic.And], [orForms, Logic.Or], [xorForms, Logic.Xor], [testForms, Logic.Test]] as const)
     .flatMap(([forms, kind]) => SRCS.map((s): InlineEntry => [forms[s], logicInline(s, kind)])),
   [shift, shiftInline],
@@ -567,11 +572,11 @@ export const aluInline: InlineEntry[] = [
 ];
 
 export const aluSpecs: SpecEntry[] = [
-  [Mnemonic.Add, { exec: add, cls: 'alu', setup: pickForms({ ri8: addRI8, rr8: addRR8, ri4: addRI4, rr4: addRR4 }) }],
+  [Mnemonic.Add, { exec: add, cls: 'alu', setup: pickForms(addForms) }],
   [Mnemonic.Adc, { exec: adc, cls: 'alu' }],
-  [Mnemonic.Sub, { exec: sub, cls: 'alu', setup: pickForms({ ri8: subRI8, rr8: subRR8, ri4: subRI4, rr4: subRR4 }) }],
+  [Mnemonic.Sub, { exec: sub, cls: 'alu', setup: pickForms(subForms) }],
   [Mnemonic.Sbb, { exec: sbb, cls: 'alu' }],
-  [Mnemonic.Cmp, { exec: cmp, cls: 'alu', setup: pickForms({ ri8: cmpRI8, rr8: cmpRR8, ri4: cmpRI4, rr4: cmpRR4 }) }],
+  [Mnemonic.Cmp, { exec: cmp, cls: 'alu', setup: pickForms(cmpForms) }],
   [Mnemonic.And, { exec: (c, op) => logic(c, op, Logic.And), cls: 'alu', setup: pickForms(andForms) }],
   [Mnemonic.Or, { exec: (c, op) => logic(c, op, Logic.Or), cls: 'alu', setup: pickForms(orForms) }],
   [Mnemonic.Xor, { exec: (c, op) => logic(c, op, Logic.Xor), cls: 'alu', setup: pickForms(xorForms) }],
