@@ -20,7 +20,7 @@ import type { TickCosts } from '../profile/load.js';
 import type { EventStream, StopReason } from '../sim/events.js';
 import { nextUp, type Tick } from '../sim/time.js';
 import type { DecodeCache } from './decoder.js';
-import { CoreMemory, LOAD_REPLAY, REP_SUSPENDED, type TlbArrays } from './coreMemory.js';
+import { CoreMemory, LOAD_REPLAY, NOT_RETIRED, type TlbArrays } from './coreMemory.js';
 import type { TlbConfig } from './tlb.js';
 import { X87State } from './fpu/x87.js';
 import { ReturnStackBuffer } from './returnStack.js';
@@ -600,8 +600,8 @@ export class Core extends CoreMemory {
       this.requestBlockExit();
       return;
     }
-    // A REP op suspended by the scheduler (it ends its block and the slice); it has not retired.
-    if (e === REP_SUSPENDED) return;
+    // A REP op suspended by the scheduler, or a PAUSE the core sleeps at (each ends its block); it has not retired.
+    if (e === NOT_RETIRED) return;
     this.replayArmed = false;
     this.curOp = null; // exception delivery's own memory accesses are not the op's
     if (e instanceof Fault) {

@@ -37,12 +37,14 @@ export class LoadReplay {}
 export const LOAD_REPLAY = new LoadReplay();
 
 /**
- * Thrown by a REP string op the scheduler suspends part-way (handlers/string.ts):
- * RCX/RSI/RDI hold its progress and RIP points at it again; it has not
- * retired, so the executor does not count it.
+ * Thrown by an op that stops without retiring, having set RIP back to
+ * itself: a REP string op the scheduler suspends part-way (handlers/string.ts;
+ * RCX/RSI/RDI hold its progress), or a PAUSE at which spin detection puts
+ * the core to sleep (src/sim/spin.ts). The executor neither counts nor
+ * charges it, so no handler edits the executor's bookkeeping.
  */
-export class RepSuspended {}
-export const REP_SUSPENDED = new RepSuspended();
+export class NotRetired {}
+export const NOT_RETIRED = new NotRetired();
 
 /** One translation context's TLBs (and the executor's block cache, which caches linear→physical too). */
 export interface TlbArrays {

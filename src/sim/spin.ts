@@ -113,7 +113,7 @@ export class SpinDetector implements SpinHooks {
 
   // ------------------------------------------------------------ tracking
 
-  /** PAUSE executed by `c` (before its cost): returns true if the core went to sleep. */
+  /** PAUSE executed by `c` (before its cost): returns true if the core went to sleep (the PAUSE then does not retire: it runs again on waking). */
   onPause(c: Core, op: Op): boolean {
     const tr = this.trackers[c.id]!;
     if (!this.enabled || c.host.events.wants.retire || c.host.events.wants.mem) { tr.reset(); c.spinTrack = false; return false; }
@@ -185,7 +185,6 @@ export class SpinDetector implements SpinHooks {
   private sleep(c: Core, op: Op, s: Sleeper): void {
     c.rip = op.rip; // resume on the PAUSE that starts the next iteration
     c.opStart = s.s0; // the machine's position is this PAUSE (the core ran in the untraced loop until now)
-    c.instructions--; // the executor counts the PAUSE as retired; it has not run
     c.state = RunState.Spinning;
     c.spinTrack = false;
     this.trackers[c.id]!.reset();

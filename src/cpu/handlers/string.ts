@@ -14,7 +14,7 @@ import type { Op } from '../op.js';
 import { FlagKind, DF } from '../flags.js';
 import { MASK, TWO32, type SpecEntry } from './spec.js';
 import { RAX, RCX, RSI, RDI } from '../registers.js';
-import { REP_SUSPENDED } from '../coreMemory.js';
+import { NOT_RETIRED } from '../coreMemory.js';
 
 const enum Str { Movs, Stos, Lods, Cmps, Scas }
 
@@ -94,7 +94,7 @@ function str(c: Core, op: Op): void {
       c.rip = op.rip;
       c.repResumeRip = op.rip;
       c.repSuspensions++;
-      throw REP_SUSPENDED;
+      throw NOT_RETIRED;
     }
   }
 }

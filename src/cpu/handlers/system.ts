@@ -19,7 +19,7 @@ import {
   unconditionalExit, hltInGuest, rdtscInGuest, pauseInGuest, invlpgInGuest, wbinvdInGuest, descriptorTableInGuest,
   msrInGuest, ioInGuest, movCrInGuest, cltsInGuest,
 } from '../../vmx/nonroot.js';
-import { CR4_OSXSAVE, CR4_PCIDE } from '../coreMemory.js';
+import { CR4_OSXSAVE, CR4_PCIDE, NOT_RETIRED } from '../coreMemory.js';
 import { XCR0_SUPPORTED, XSAVE_AVX, XSAVE_AVX_SIZE, xsaveSize } from './xsave.js';
 
 function requireRing0(c: Core, what: string): void {
@@ -73,7 +73,8 @@ function haltGuest(c: Core): void {
 /** PAUSE: a spin-loop hint; spin detection (src/sim/spin.ts) may put the core to sleep here. */
 function pause(c: Core, op: Op): void {
   if (c.nonRoot) pauseInGuest(c);
-  if (c.spin !== null && c.spin.onPause(c, op)) return;
+  // Asleep here, the PAUSE has not run: it runs again when the core wakes (the loop's next iteration).
+  if (c.spin !== null && c.spin.onPause(c, op)) throw NOT_RETIRED;
   c.time += c.costs.cls.pause;
 }
 
