@@ -29,12 +29,10 @@
  * compiler on or off (test/optimizations.test.ts, test/blockCompile.test.ts).
  */
 import type { Block, Op, Handler } from './op.js';
-import { InlineKind, lit, type FlagOutput, type InlineEntry, type InlineForm } from './inline.js';
+import { InlineKind, lit, type FlagOutput, type InlineForm } from './inline.js';
 import { condCode } from './flags.js';
 import { onGrid } from '../sim/time.js';
-import { dataInline } from './handlers/data.js';
-import { aluInline } from './handlers/alu.js';
-import { controlInline } from './handlers/control.js';
+import { FORMS } from './formTable.js';
 
 /** What a compiled block needs of the core (the fields and entry points the interpreter loop uses). */
 export interface CompiledCore {
@@ -64,18 +62,9 @@ export const compileStats = { blocks: 0, ops: 0, inlined: 0, fused: 0 };
  */
 export const COMPILE_THRESHOLD = 20000;
 
-let forms: Map<Handler, InlineForm> | null = null;
-function inlineForms(): Map<Handler, InlineForm> {
-  if (forms === null) {
-    const all: InlineEntry[] = [...dataInline, ...aluInline, ...controlInline];
-    forms = new Map(all);
-  }
-  return forms;
-}
-
-/** The inline form the compiler would use for `op`, if any (tests list what is covered). */
+/** The inline form the compiler would use for `op`, if any (tests list what is covered): its form's (form.ts). */
 export function inlineFormOf(op: Op): InlineForm | null {
-  const f = inlineForms().get(op.exec);
+  const f = FORMS[op.form]!.inline;
   if (f === undefined || (f.accepts !== undefined && !f.accepts(op))) return null;
   // Pure runs are summed at compile time: their costs must be exact grid values.
   if (f.kind === InlineKind.Pure && !(Number.isFinite(op.cost) && onGrid(op.cost))) return null;
@@ -84,7 +73,7 @@ export function inlineFormOf(op: Op): InlineForm | null {
 
 /** An inline op's code, its condition fused with the flag record the compiler knows (if any). */
 function emitOp(f: InlineForm, op: Op, o: string, flags: FlagOutput | null): string {
-  const cond = flags !== null && f.emitCond !== undefined ? condCode(flags.kind, flags.size, op.aux) : null;
+  const cond = flags !== null && f.emitCond !== undefined ? condCode(flags.kind, flags.size, op.cc) : null;
   if (cond === null) return f.emit(op, o);
   compileStats.fused++;
   return f.emitCond!(op, cond);

@@ -10,9 +10,11 @@
  */
 import { Decoder, DecoderOptions, DecoderError, Formatter, FormatterSyntax, Instruction, Mnemonic, OpKind, Register, MemorySizeExt, FlowControl, EncodingKind } from 'iced-x86';
 import { Block, K, Op } from './op.js';
+import { Form } from './form.js';
+import { FORMS } from './formTable.js';
 import { isPure } from './pureOps.js';
 import type { Core } from './core.js';
-import { Fault, Unsupported, Vector } from './fault.js';
+import { Fault, Vector } from './fault.js';
 import { gprInfo, vecInfo, segIndex, SEG_FS, SEG_GS } from './registers.js';
 import type { OpSpec, SpecEntry } from './handlers/spec.js';
 import type { PhysicalMemory } from '../memory/physical.js';
@@ -53,6 +55,9 @@ function buildTable(lists: SpecEntry[][]): Map<Mnemonic, OpSpec> {
   const t = new Map<Mnemonic, OpSpec>();
   for (const list of lists) {
     for (const [m, spec] of list) {
+      if ((spec.form === undefined) === (spec.exec === undefined)) {
+        throw new Error(`opcode table: ${[m].flat().map((x) => Mnemonic[x]).join('/')} needs exactly one of a form and a handler`);
+      }
       for (const one of Array.isArray(m) ? m : [m]) {
         if (t.has(one)) throw new Error(`opcode table: mnemonic ${Mnemonic[one]} registered twice`);
         t.set(one, spec);
@@ -113,13 +118,11 @@ function x87Opcode(bytes: Uint8Array, start: number, len: number): number {
   return 0;
 }
 
-function unsupportedOp(text: string, why: string): (c: Core, op: Op) => void {
-  return () => { throw new Unsupported(`${why}: ${text}`); };
-}
-
-function invalidOp(c: Core, _op: Op): void {
-  void c;
-  throw new Fault(Vector.UD, null, 'invalid opcode');
+/** An op of a form decided here (formTable.ts): its handler is the form's. */
+function formOp(form: Form): Op {
+  const op = new Op(FORMS[form]!.exec);
+  op.form = form;
+  return op;
 }
 
 export class DecodeCache {
@@ -221,21 +224,11 @@ export class DecodeCache {
         const start = dec.position;
         dec.decodeOut(ins);
         let op: Op;
-        if (ins.isInvalid) {
-          if (dec.lastError === DecoderError.NoMoreBytes && atPageEnd && start + 15 > inPage && next === null) {
-            // The instruction runs into a page we cannot fetch: #PF at the missing page when executed.
-            const missing = rip + inPage;
-            op = new Op((c) => {
-              c.cr2Before = c.cr2;
-              c.cr2 = missing;
-              // I/D only with EFER.NXE (SDM Vol. 3A §4.7); U/S from the fetching privilege.
-              const pfec = ((c.efer & (1 << 11)) !== 0 ? 0x10 : 0) | (c.cpl === 3 ? 4 : 0);
-              throw new Fault(Vector.PF, pfec, `instruction fetch from unmapped linear 0x${missing.toString(16)}`);
-            });
-          } else {
-            op = new Op(invalidOp);
-          }
+        if (ins.isInvalid && dec.lastError === DecoderError.NoMoreBytes && atPageEnd && start + 15 > inPage && next === null) {
+          // The instruction runs into a page we cannot fetch: #PF at the missing page when executed.
+          op = formOp(Form.FetchPageFault);
           op.rip = rip + start; op.next = op.rip + 1; op.len = 1; op.endsBlock = true;
+          op.target = rip + inPage;
           ops.push(op);
           break;
         }
@@ -274,11 +267,16 @@ export class DecodeCache {
     return block;
   }
 
-  /** Turn one iced-x86 instruction into an Op: generic operand fields, then the family's setup. */
+  /** Turn one iced-x86 instruction into an Op: generic operand fields, then the family's form and setup. */
   makeOp(ins: Instruction): Op {
     const text = () => formatInstruction(ins);
-    const op = new Op(invalidOp);
+    const op = formOp(Form.Invalid);
     op.rip = Number(BigInt.asIntN(64, ins.ip));
+    if (ins.isInvalid) {
+      // Not an instruction (#UD when executed): one byte, and the block ends here.
+      op.len = 1; op.next = op.rip + 1; op.endsBlock = true;
+      return op;
+    }
     op.len = ins.length;
     op.next = op.rip + op.len;
     op.code = ins.code;
@@ -378,12 +376,17 @@ export class DecodeCache {
     if (ins.mnemonic === Mnemonic.Mov && special.length > 0) spec = this.movSpecial(op, ins, special);
     else if (special.length > 0 && spec) unsupported ??= `register operand ${Register[special[0]!]}`;
     if (!spec || unsupported) {
-      op.exec = unsupportedOp(text(), unsupported ?? 'unsupported instruction');
+      op.form = Form.Unsupported;
+      op.exec = FORMS[Form.Unsupported]!.exec;
+      op.note = `${unsupported ?? 'unsupported instruction'}: ${text()}`;
       op.endsBlock = true;
       return op;
     }
-    op.exec = spec.exec;
+    // The spec's form (or Form.Handler); setup may pick a more specific form from the operands.
+    op.form = spec.form ?? Form.Handler;
     spec.setup?.(op, ins);
+    op.exec = op.form === Form.Handler ? spec.exec! : FORMS[op.form]!.exec;
+    if (op.form === Form.Unsupported) { op.note = `${op.note}: ${text()}`; op.endsBlock = true; } // a form the family does not implement
     let cls = typeof spec.cls === 'function' ? spec.cls(op) : spec.cls;
     // LOCK'd read-modify-writes, and XCHG with memory (implicitly locked), cost a locked RMW.
     if (op.lock || (ins.mnemonic === Mnemonic.Xchg && (op.k0 === K.Mem || op.k1 === K.Mem))) cls = 'lockedRmw';
@@ -402,13 +405,13 @@ export class DecodeCache {
     const name = Register[reg] ?? '';
     if (crNames.includes(name)) {
       const nr = Number(name.slice(2));
-      op.aux = (toSpecial ? 100 : 0) + nr;
+      op.sel = nr;
       return { exec: movCr, cls: 'controlRegister', ends: toSpecial };
     }
     const seg = segIndex(reg);
     if (seg >= 0) {
       if (toSpecial && seg === 1) return undefined; // MOV CS is #UD; iced marks it invalid anyway
-      op.aux = (toSpecial ? 100 : 0) + seg;
+      op.sel = seg;
       // MOV to SS starts an interrupt shadow over the next instruction: end the block so it runs alone.
       return { exec: movSeg, cls: 'mov', ends: toSpecial && seg === 2 };
     }

@@ -11,6 +11,13 @@ export const CF = 1 << 0, PF = 1 << 2, AF = 1 << 4, ZF = 1 << 6, SF = 1 << 7, TF
 export const ARITH_FLAGS = CF | PF | AF | ZF | SF | OF;
 
 /** How the current flags are to be derived. */
+/**
+ * The condition codes of Jcc, SETcc, CMOVcc and FCMOVcc, in their
+ * encodings' order (SDM Vol. 1 Appendix B): an odd code negates the even one
+ * below it.
+ */
+export const enum Cc { O, No, B, Ae, E, Ne, Be, A, S, Ns, P, Np, L, Ge, Le, G }
+
 export const enum FlagKind {
   /** Materialized in `fBits`. */
   Bits = 0,

@@ -1,11 +1,11 @@
 /**
  * Inline forms: how the block compiler (blockCompiler.ts) writes an op's
  * semantics straight into a compiled block instead of calling its handler.
- * Each handler family lists the inline forms of its commonest handlers
- * beside the handlers themselves (`dataInline` in data.ts, `aluInline` in
- * alu.ts, `controlInline` in control.ts): the form must do exactly what the
- * handler does, with the op's fields (registers, immediates, displacement,
- * condition) written into the code as constants. The interpreter stays the
+ * An op form (form.ts) may carry one beside its handler, in the family's
+ * form table (`dataForms` in data.ts, `aluForms` in alu.ts, `controlForms`
+ * in control.ts): the inline code must do exactly what the handler does,
+ * with the op's fields (registers, immediates, displacement, condition)
+ * written into the code as constants. The interpreter stays the
  * reference: test/blockCompile.test.ts runs the native-oracle programs with
  * every block compiled, and test/optimizations.test.ts compares whole runs.
  *
@@ -13,7 +13,7 @@
  * halves, c.lo/c.hi), `o` (the op object, passed to the emitter as the
  * expression naming it) and block-scoped locals of its own inside `{ }`.
  */
-import type { Handler, Op } from './op.js';
+import type { Op } from './op.js';
 import type { FlagKind } from './flags.js';
 
 export const enum InlineKind {
@@ -44,8 +44,6 @@ export interface InlineForm {
   /** The form covers only some operand shapes of its handler (a generic handler): which. */
   accepts?(op: Op): boolean;
 }
-
-export type InlineEntry = readonly [Handler, InlineForm];
 
 const TWO32 = 4294967296;
 const CANONICAL = 2 ** 47;

@@ -396,7 +396,7 @@ export function proveLoop(c: LoopCore, b: Block, t: LoopTracker, branchTaken: nu
         case Mnemonic.Nop: break;
         default: {
           if (isCmov(op)) {
-            const d = decide(op.aux);
+            const d = decide(op.cc);
             if (d === null) return null;
             n = min(n, d[0]);
             const src = read(op, K.Reg, op.r1, sz)!;
@@ -405,7 +405,7 @@ export function proveLoop(c: LoopCore, b: Block, t: LoopTracker, branchTaken: nu
             break;
           }
           if (i === ops.length - 1) {
-            const d = decide(op.aux);
+            const d = decide(op.cc);
             if (d === null || !d[1]) return null; // the loop must continue
             n = min(n, d[0]);
             break;

@@ -8,6 +8,7 @@
  * Ops into one JavaScript function without changing this layout.
  */
 import type { Core } from './core.js';
+import { Form } from './form.js';
 
 export type Handler = (c: Core, op: Op) => void;
 
@@ -16,6 +17,9 @@ export type Handler = (c: Core, op: Op) => void;
 export const enum K { None = 0, Reg = 1, Mem = 2, Imm = 3, Vec = 4 }
 
 export class Op {
+  /** What the op does (form.ts): chosen at decode, read by the interpreter (through `exec`) and the compiler. */
+  form: Form = Form.Handler;
+  /** The handler the interpreter calls: the form's, or for Form.Handler the opcode table's. */
   exec: Handler;
   /** Linear address of the instruction, and of the next one. */
   rip = 0;
@@ -61,8 +65,14 @@ export class Op {
   eaKind = 0;
   mAbs = 0;
   mDisp = 0;
-  /** ALU sub-operation, condition code, or other per-handler selector. */
-  aux = 0;
+  /** Jcc, SETcc, CMOVcc, FCMOVcc: the condition, in the encodings' order (SDM Vol. 1 Appendix B; Core.cond). */
+  cc = 0;
+  /**
+   * The sub-operation of a handler that serves several instructions: a value
+   * of the named enum its family declares beside it (Sh in alu.ts, Str in
+   * string.ts...), never a bare number.
+   */
+  sel = 0;
   /** x87 instructions: the 11-bit opcode FNSTENV/FXSAVE report as FOP (SDM Vol. 1 §8.1.9). */
   fop = 0;
   /** Direct branch target. */
@@ -80,6 +90,8 @@ export class Op {
   replayable = false;
   /** Register-only (src/cpu/pureOps.ts): may run ahead of the other cores. */
   pure = false;
+  /** Form.Unsupported: what is not implemented, for the report that stops the run. */
+  note = '';
 
   constructor(exec: Handler) { this.exec = exec; }
 }

@@ -62,13 +62,13 @@ function aesRound(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
   const x8 = c.xv.u8, s8 = c.sv.u8, r8 = c.rv.u8, a = op.va << 5;
-  if (op.aux === Aes.Imc) { for (let i = 0; i < 16; i++) st[i] = s8[i]!; mixColumns(true); for (let i = 0; i < 16; i++) r8[i] = st[i]!; }
+  if (op.sel === Aes.Imc) { for (let i = 0; i < 16; i++) st[i] = s8[i]!; mixColumns(true); for (let i = 0; i < 16; i++) r8[i] = st[i]!; }
   else {
     for (let i = 0; i < 16; i++) st[i] = x8[a + i]!;
-    const dec = op.aux >= Aes.Dec;
+    const dec = op.sel >= Aes.Dec;
     shiftRows(dec);
     subBytes(dec);
-    if (op.aux === Aes.Enc || op.aux === Aes.Dec) mixColumns(dec);
+    if (op.sel === Aes.Enc || op.sel === Aes.Dec) mixColumns(dec);
     for (let i = 0; i < 16; i++) r8[i] = st[i]! ^ s8[i]!;
   }
   c.vr.fill(0, 4);

@@ -12,7 +12,8 @@ import { RAX, RDX, RBX, RCX } from '../registers.js';
 import { src, trunc } from './operands.js';
 import { Fault, Vector } from '../fault.js';
 import type { InstructionClass } from '../../profile/schema.js';
-import { InlineKind, setArithCode, setResultFlagsCode, type InlineEntry, type InlineForm } from '../inline.js';
+import { InlineKind, setArithCode, setResultFlagsCode, type InlineForm } from '../inline.js';
+import { Form, type FormEntry, type RegisterForms } from '../form.js';
 
 // Operand helpers live in operands.ts (shared with muldiv.ts and bits.ts).
 
@@ -96,12 +97,12 @@ const addRR8 = (c: Core, op: Op) => add64(c, op, c.lo[op.r1]!, c.hi[op.r1]!);
 const addRI4 = (c: Core, op: Op) => add32(c, op, op.immLo);
 const addRR4 = (c: Core, op: Op) => add32(c, op, c.lo[op.r1]!);
 
-/** Pick a specialized handler for register-destination forms; the generic one stays otherwise. */
-const pickForms = (forms: { ri8: Handler; rr8: Handler; ri4: Handler; rr4: Handler }) => (op: Op) => {
+/** Pick the register-destination form for the operands; the generic form stays otherwise. */
+const pickForms = (forms: RegisterForms) => (op: Op) => {
   if (op.k0 !== K.Reg || op.r0 < 0 || op.lock) return;
   const imm = op.k1 === K.Imm, reg = op.k1 === K.Reg && op.r1 >= 0;
-  if (op.size === 8) { if (imm) op.exec = forms.ri8; else if (reg) op.exec = forms.rr8; }
-  else if (op.size === 4) { if (imm) op.exec = forms.ri4; else if (reg) op.exec = forms.rr4; }
+  if (op.size === 8) { if (imm) op.form = forms.ri8; else if (reg) op.form = forms.rr8; }
+  else if (op.size === 4) { if (imm) op.form = forms.ri4; else if (reg) op.form = forms.rr4; }
 };
 
 const add = (c: Core, op: Op) => addCore(c, op, 0, true);
@@ -145,17 +146,21 @@ function logicReg(c: Core, op: Op, kind: Logic, b: number, bHi: number): void {
   if (kind !== Logic.Test) { c.lo[r0] = r; c.hi[r0] = rHi; }
   c.setResultFlags(op.size, r, rHi, 0, 0);
 }
-const logicForms = (kind: Logic) => ({
+type RegisterHandlers = Readonly<Record<Src, Handler>>;
+const logicHandlers = (kind: Logic): RegisterHandlers => ({
   ri8: (c: Core, op: Op) => logicReg(c, op, kind, op.immLo, op.immHi),
   rr8: (c: Core, op: Op) => logicReg(c, op, kind, c.lo[op.r1]!, c.hi[op.r1]!),
   ri4: (c: Core, op: Op) => logicReg(c, op, kind, op.immLo, 0),
   rr4: (c: Core, op: Op) => logicReg(c, op, kind, c.lo[op.r1]!, 0),
 });
-const andForms = logicForms(Logic.And), orForms = logicForms(Logic.Or), xorForms = logicForms(Logic.Xor), testForms = logicForms(Logic.Test);
-// The specialized register forms of ADD/SUB/CMP (the decoder's pick and the compiler's inline forms read the same tables).
-const addForms = { ri8: addRI8, rr8: addRR8, ri4: addRI4, rr4: addRR4 };
-const subForms = { ri8: subRI8, rr8: subRR8, ri4: subRI4, rr4: subRR4 };
-const cmpForms = { ri8: cmpRI8, rr8: cmpRR8, ri4: cmpRI4, rr4: cmpRR4 };
+// The register-destination forms (the decoder's pick, pickForms, and the form table below read the same records).
+const addForms: RegisterForms = { ri8: Form.AddRI8, rr8: Form.AddRR8, ri4: Form.AddRI4, rr4: Form.AddRR4 };
+const subForms: RegisterForms = { ri8: Form.SubRI8, rr8: Form.SubRR8, ri4: Form.SubRI4, rr4: Form.SubRR4 };
+const cmpForms: RegisterForms = { ri8: Form.CmpRI8, rr8: Form.CmpRR8, ri4: Form.CmpRI4, rr4: Form.CmpRR4 };
+const andForms: RegisterForms = { ri8: Form.AndRI8, rr8: Form.AndRR8, ri4: Form.AndRI4, rr4: Form.AndRR4 };
+const orForms: RegisterForms = { ri8: Form.OrRI8, rr8: Form.OrRR8, ri4: Form.OrRI4, rr4: Form.OrRR4 };
+const xorForms: RegisterForms = { ri8: Form.XorRI8, rr8: Form.XorRR8, ri4: Form.XorRI4, rr4: Form.XorRR4 };
+const testForms: RegisterForms = { ri8: Form.TestRI8, rr8: Form.TestRR8, ri4: Form.TestRI4, rr4: Form.TestRR4 };
 
 // ------------------------------------------------------------ unary ops
 
@@ -218,7 +223,7 @@ function zeroExtendOnly(c: Core, op: Op): void {
 function shift(c: Core, op: Op): void {
   const sz = op.size;
   const n = shiftCount(c, op);
-  const kind = op.aux as Sh;
+  const kind = op.sel as Sh;
   if (kind >= Sh.Rol) { rotate(c, op, kind, n); return; }
   const a = c.readDst(op, sz), aHi = c.tHi;
   if (n === 0) { zeroExtendOnly(c, op); return; } // count 0: flags unaffected (SDM SAL/SAR/SHL/SHR)
@@ -289,6 +294,9 @@ function rotate(c: Core, op: Op, kind: Sh, n: number): void {
   c.setArithFlags(flags);
 }
 
+/** SHLD or SHRD (`op.sel`). */
+const enum DoubleShift { Left, Right }
+
 /** SHLD/SHRD (SDM): shift dest, filling from src; count masked to 5 (6 for 64-bit) bits. */
 function doubleShift(c: Core, op: Op): void {
   const sz = op.size;
@@ -302,7 +310,7 @@ function doubleShift(c: Core, op: Op): void {
   const f = sz === 8 ? (BigInt(sHi >>> 0) << 32n) | BigInt(s >>> 0) : BigInt(s >>> 0) & mask;
   const N = BigInt(n);
   let v: bigint, cf: number;
-  if (op.aux === 0) {
+  if (op.sel === DoubleShift.Left) {
     // SHLD: the concatenation dest:src shifted left; counts above 16 on 16-bit operands are undefined in the SDM.
     const cat = (d << W) | f;
     v = (cat << N >> W) & mask;
@@ -339,14 +347,14 @@ function cwd(c: Core, op: Op): void {
 // ------------------------------------------------------ condition codes
 
 function setcc(c: Core, op: Op): void {
-  c.writeDst(op, 1, c.cond(op.aux) ? 1 : 0, 0, false);
+  c.writeDst(op, 1, c.cond(op.cc) ? 1 : 0, 0, false);
 }
 
 /** CMOVcc: the source is read (and may fault) even when the condition is false, and a 32-bit destination is zero-extended either way. */
 function cmov(c: Core, op: Op): void {
   const sz = op.size;
   const v = c.readOperand(op, op.k1, op.r1, op.h1, sz), vHi = c.tHi;
-  if (c.cond(op.aux)) c.setReg(op.r0, op.h0, sz, v, vHi);
+  if (c.cond(op.cc)) c.setReg(op.r0, op.h0, sz, v, vHi);
   else if (sz === 4) c.hi[op.r0] = 0;
 }
 
@@ -398,7 +406,7 @@ function xchg(c: Core, op: Op): void {
  * aligned operand (#GP(0) otherwise).
  */
 function cmpxchgWide(c: Core, op: Op): void {
-  const wide = op.aux === 16;
+  const wide = op.msz === 16; // the memory operand: m64 or m128
   const a = c.ea(op);
   if (wide && a % 16 !== 0) throw new Fault(Vector.GP, 0, 'CMPXCHG16B operand not 16-byte aligned');
   const half = wide ? 8 : 4;
@@ -427,8 +435,8 @@ const accSize = (op: Op, ins: { mnemonic: number }) => {
   const m = ins.mnemonic;
   op.size = m === Mnemonic.Cbw || m === Mnemonic.Cwd ? 2 : m === Mnemonic.Cwde || m === Mnemonic.Cdq ? 4 : 8;
 };
-const ccOf = (base: number) => (op: Op, _ins: unknown) => { op.aux = base; };
-const aux = (v: number) => (op: Op) => { op.aux = v; };
+const ccOf = (cc: number) => (op: Op, _ins: unknown) => { op.cc = cc; };
+const sel = (v: number) => (op: Op) => { op.sel = v; };
 
 /** The condition-code order of Jcc/SETcc/CMOVcc encodings (SDM Vol. 1 Appendix B). */
 export const CC_MNEMONICS = {
@@ -505,11 +513,11 @@ function logicInline(s: Src, kind: Logic): InlineForm {
  */
 const shiftInline: InlineForm = {
   kind: InlineKind.Pure,
-  accepts: (op) => op.aux <= Sh.Sar && op.k0 === K.Reg && op.h0 === 0 && op.r0 >= 0 && op.k1 === K.Imm && (op.size === 8 || op.size === 4)
+  accepts: (op) => op.sel <= Sh.Sar && op.k0 === K.Reg && op.h0 === 0 && op.r0 >= 0 && op.k1 === K.Imm && (op.size === 8 || op.size === 4)
     && (op.immLo & (op.size === 8 ? 0x3f : 0x1f)) !== 0,
   flags: () => null, // CF and OF from the shift: nothing a fused condition reads
   emit: (op) => {
-    const sz = op.size, kind = op.aux as Sh, r0 = op.r0;
+    const sz = op.size, kind = op.sel as Sh, r0 = op.r0;
     const n = op.immLo & (sz === 8 ? 0x3f : 0x1f);
     const out: string[] = [`const a = lo[${r0}], aHi = ${sz === 8 ? `hi[${r0}]` : '0'};`, 'let r = 0, rHi = 0, cf = 0;'];
     if (sz === 8) {
@@ -545,7 +553,7 @@ const cmovCode = (op: Op, cond: string) => {
 const cmovInline: InlineForm = {
   kind: InlineKind.Pure,
   accepts: (op) => (op.size === 8 || op.size === 4) && op.k0 === K.Reg && op.k1 === K.Reg && op.h0 === 0 && op.h1 === 0 && op.r0 >= 0 && op.r1 >= 0,
-  emit: (op) => cmovCode(op, `c.cond(${op.aux})`),
+  emit: (op) => cmovCode(op, `c.cond(${op.cc})`),
   emitCond: cmovCode,
 };
 
@@ -555,52 +563,57 @@ const setccCode = (op: Op, cond: string) =>
 const setccInline: InlineForm = {
   kind: InlineKind.Pure,
   accepts: (op) => op.k0 === K.Reg && op.r0 >= 0,
-  emit: (op) => setccCode(op, `c.cond(${op.aux})`),
+  emit: (op) => setccCode(op, `c.cond(${op.cc})`),
   emitCond: setccCode,
 };
 
 const SRCS: Src[] = ['ri8', 'rr8', 'ri4', 'rr4'];
-export const aluInline: InlineEntry[] = [
-  ...SRCS.map((s): InlineEntry => [addForms[s], arithInline(s, FlagKind.Add, true)]),
-  ...SRCS.map((s): InlineEntry => [subForms[s], arithInline(s, FlagKind.Sub, true)]),
-  ...SRCS.map((s): InlineEntry => [cmpForms[s], arithInline(s, FlagKind.Sub, false)]),
-  ...([[andForms, Logic.And], [orForms, Logic.Or], [xorForms, Logic.Xor], [testForms, Logic.Test]] as const)
-    .flatMap(([forms, kind]) => SRCS.map((s): InlineEntry => [forms[s], logicInline(s, kind)])),
-  [shift, shiftInline],
-  [cmov, cmovInline],
-  [setcc, setccInline],
+/** A two-operand op's generic form and its four register-destination forms, with their handlers and inline code. */
+function twoOperandForms(generic: Form, exec: Handler, forms: RegisterForms, handlers: RegisterHandlers, inline: (s: Src) => InlineForm): FormEntry[] {
+  return [[generic, { exec }], ...SRCS.map((s): FormEntry => [forms[s], { exec: handlers[s], inline: inline(s) }])];
+}
+
+export const aluForms: FormEntry[] = [
+  ...twoOperandForms(Form.Add, add, addForms, { ri8: addRI8, rr8: addRR8, ri4: addRI4, rr4: addRR4 }, (s) => arithInline(s, FlagKind.Add, true)),
+  ...twoOperandForms(Form.Sub, sub, subForms, { ri8: subRI8, rr8: subRR8, ri4: subRI4, rr4: subRR4 }, (s) => arithInline(s, FlagKind.Sub, true)),
+  ...twoOperandForms(Form.Cmp, cmp, cmpForms, { ri8: cmpRI8, rr8: cmpRR8, ri4: cmpRI4, rr4: cmpRR4 }, (s) => arithInline(s, FlagKind.Sub, false)),
+  ...([[Form.And, andForms, Logic.And], [Form.Or, orForms, Logic.Or], [Form.Xor, xorForms, Logic.Xor], [Form.Test, testForms, Logic.Test]] as const)
+    .flatMap(([generic, forms, kind]) =>
+      twoOperandForms(generic, (c, op) => logic(c, op, kind), forms, logicHandlers(kind), (s) => logicInline(s, kind))),
+  [Form.Shift, { exec: shift, inline: shiftInline }],
+  [Form.Cmov, { exec: cmov, inline: cmovInline }],
+  [Form.Setcc, { exec: setcc, inline: setccInline }],
 ];
 
 export const aluSpecs: SpecEntry[] = [
-  [Mnemonic.Add, { exec: add, cls: 'alu', setup: pickForms(addForms) }],
+  [Mnemonic.Add, { form: Form.Add, cls: 'alu', setup: pickForms(addForms) }],
   [Mnemonic.Adc, { exec: adc, cls: 'alu' }],
-  [Mnemonic.Sub, { exec: sub, cls: 'alu', setup: pickForms(subForms) }],
+  [Mnemonic.Sub, { form: Form.Sub, cls: 'alu', setup: pickForms(subForms) }],
   [Mnemonic.Sbb, { exec: sbb, cls: 'alu' }],
-  [Mnemonic.Cmp, { exec: cmp, cls: 'alu', setup: pickForms(cmpForms) }],
-  [Mnemonic.And, { exec: (c, op) => logic(c, op, Logic.And), cls: 'alu', setup: pickForms(andForms) }],
-  [Mnemonic.Or, { exec: (c, op) => logic(c, op, Logic.Or), cls: 'alu', setup: pickForms(orForms) }],
-  [Mnemonic.Xor, { exec: (c, op) => logic(c, op, Logic.Xor), cls: 'alu', setup: pickForms(xorForms) }],
-  [Mnemonic.Test, { exec: (c, op) => logic(c, op, Logic.Test), cls: 'alu', setup: pickForms(testForms) }],
+  [Mnemonic.Cmp, { form: Form.Cmp, cls: 'alu', setup: pickForms(cmpForms) }],
+  [Mnemonic.And, { form: Form.And, cls: 'alu', setup: pickForms(andForms) }],
+  [Mnemonic.Or, { form: Form.Or, cls: 'alu', setup: pickForms(orForms) }],
+  [Mnemonic.Xor, { form: Form.Xor, cls: 'alu', setup: pickForms(xorForms) }],
+  [Mnemonic.Test, { form: Form.Test, cls: 'alu', setup: pickForms(testForms) }],
   [Mnemonic.Inc, { exec: (c, op) => incDec(c, op, false), cls: 'alu' }],
   [Mnemonic.Dec, { exec: (c, op) => incDec(c, op, true), cls: 'alu' }],
   [Mnemonic.Neg, { exec: neg, cls: 'alu' }],
   [Mnemonic.Not, { exec: not, cls: 'alu' }],
-  [[Mnemonic.Shl, Mnemonic.Sal], { exec: shift, cls: shiftCls, setup: aux(Sh.Shl) }],
-  [Mnemonic.Shr, { exec: shift, cls: shiftCls, setup: aux(Sh.Shr) }],
-  [Mnemonic.Sar, { exec: shift, cls: shiftCls, setup: aux(Sh.Sar) }],
-  [Mnemonic.Rol, { exec: shift, cls: shiftCls, setup: aux(Sh.Rol) }],
-  [Mnemonic.Ror, { exec: shift, cls: shiftCls, setup: aux(Sh.Ror) }],
-  [Mnemonic.Rcl, { exec: shift, cls: 'rotateCarry', setup: aux(Sh.Rcl) }],
-  [Mnemonic.Rcr, { exec: shift, cls: 'rotateCarry', setup: aux(Sh.Rcr) }],
-  [Mnemonic.Shld, { exec: doubleShift, cls: 'doubleShift', setup: aux(0) }],
-  [Mnemonic.Shrd, { exec: doubleShift, cls: 'doubleShift', setup: aux(1) }],
-  [Mnemonic.Cmpxchg8b, { exec: cmpxchgWide, cls: 'cmpxchg', setup: aux(8) }],
-  [Mnemonic.Cmpxchg16b, { exec: cmpxchgWide, cls: 'cmpxchg', setup: aux(16) }],
+  [[Mnemonic.Shl, Mnemonic.Sal], { form: Form.Shift, cls: shiftCls, setup: sel(Sh.Shl) }],
+  [Mnemonic.Shr, { form: Form.Shift, cls: shiftCls, setup: sel(Sh.Shr) }],
+  [Mnemonic.Sar, { form: Form.Shift, cls: shiftCls, setup: sel(Sh.Sar) }],
+  [Mnemonic.Rol, { form: Form.Shift, cls: shiftCls, setup: sel(Sh.Rol) }],
+  [Mnemonic.Ror, { form: Form.Shift, cls: shiftCls, setup: sel(Sh.Ror) }],
+  [Mnemonic.Rcl, { form: Form.Shift, cls: 'rotateCarry', setup: sel(Sh.Rcl) }],
+  [Mnemonic.Rcr, { form: Form.Shift, cls: 'rotateCarry', setup: sel(Sh.Rcr) }],
+  [Mnemonic.Shld, { exec: doubleShift, cls: 'doubleShift', setup: sel(DoubleShift.Left) }],
+  [Mnemonic.Shrd, { exec: doubleShift, cls: 'doubleShift', setup: sel(DoubleShift.Right) }],
+  [[Mnemonic.Cmpxchg8b, Mnemonic.Cmpxchg16b], { exec: cmpxchgWide, cls: 'cmpxchg' }],
   [[Mnemonic.Cbw, Mnemonic.Cwde, Mnemonic.Cdqe], { exec: cbw, cls: 'cdq', setup: accSize }],
   [[Mnemonic.Cwd, Mnemonic.Cdq, Mnemonic.Cqo], { exec: cwd, cls: 'cdq', setup: accSize }],
   [Mnemonic.Xadd, { exec: xadd, cls: 'xadd' }],
   [Mnemonic.Cmpxchg, { exec: cmpxchg, cls: 'cmpxchg' }],
   [Mnemonic.Xchg, { exec: xchg, cls: 'xchgReg' }],
-  ...CC_MNEMONICS.set.map((m, i): SpecEntry => [m, { exec: setcc, cls: 'setcc', setup: ccOf(i) }]),
-  ...CC_MNEMONICS.cmov.map((m, i): SpecEntry => [m, { exec: cmov, cls: 'cmov', setup: ccOf(i) }]),
+  ...CC_MNEMONICS.set.map((m, i): SpecEntry => [m, { form: Form.Setcc, cls: 'setcc', setup: ccOf(i) }]),
+  ...CC_MNEMONICS.cmov.map((m, i): SpecEntry => [m, { form: Form.Cmov, cls: 'cmov', setup: ccOf(i) }]),
 ];

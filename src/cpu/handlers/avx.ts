@@ -23,7 +23,7 @@ const TWO32 = 4294967296;
 /** VBROADCASTSS/SD/F128/I128, VPBROADCASTB/W/D/Q: aux = element bytes; the source is memory or the low element of an XMM. */
 function broadcast(c: Core, op: Op): void {
   simdAvail(c, op);
-  const e = op.aux;
+  const e = op.sel;
   if (op.k1 === K.Mem) loadMem(c, op, c.ea(op), e);
   else { const s = op.r1 << 3; for (let i = 0; i < 4; i++) c.vs[i] = c.xmm[s + i]!; }
   const s8 = c.sv.u8, r8 = c.rv.u8;
@@ -77,7 +77,7 @@ function perm2x128(c: Core, op: Op): void {
  */
 function permil(c: Core, op: Op): void {
   simdAvail(c, op);
-  const e = op.aux & 15, variable = op.k2 === K.Vec || op.k2 === K.Mem;
+  const e = op.sel & 15, variable = op.k2 === K.Vec || op.k2 === K.Mem;
   let src: number;
   if (variable) { loadB(c, op); src = op.va; }
   else {
@@ -107,7 +107,7 @@ const permOut = new Uint32Array(8);
 /** VPERMD/VPERMPS ymm1, ymm2 (indices), ymm3/m256: dword permute across lanes (aux 4); VPERMQ/VPERMPD ymm1, ymm2/m256, imm8 (aux 8). */
 function permCross(c: Core, op: Op): void {
   simdAvail(c, op);
-  if (op.aux === 4) {
+  if (op.sel === 4) {
     loadB(c, op);
     const idx = op.va << 3;
     for (let i = 0; i < 8; i++) c.vr[i] = c.vs[c.xmm[idx + i]! & 7]!;
@@ -128,7 +128,7 @@ function permCross(c: Core, op: Op): void {
  */
 function maskmov(c: Core, op: Op): void {
   simdAvail(c, op);
-  const e = op.aux, n = op.vl / e;
+  const e = op.sel, n = op.vl / e;
   if (op.k0 === K.Mem) {
     // VMASKMOVPS m, mask, src
     const a = c.ea(op), m = op.r1 << 3, s = op.r2 << 3;
@@ -154,7 +154,7 @@ function maskmov(c: Core, op: Op): void {
 function vzero(c: Core, op: Op): void {
   simdAvail(c, op);
   const x = c.xmm;
-  for (let r = 0; r < 16; r++) for (let k = op.aux === 1 ? 0 : 4; k < 8; k++) x[8 * r + k] = 0;
+  for (let r = 0; r < 16; r++) for (let k = op.sel === 1 ? 0 : 4; k < 8; k++) x[8 * r + k] = 0;
 }
 
 /**
@@ -167,7 +167,7 @@ function vzero(c: Core, op: Op): void {
  */
 function gather(c: Core, op: Op): void {
   simdAvail(c, op);
-  const e = op.aux & 15, ie = op.aux >> 4;
+  const e = op.sel & 15, ie = op.sel >> 4;
   const dst = op.r0, mask = op.r2, index = op.vsibIndex;
   if (dst === mask || dst === index || mask === index) throw new Fault(Vector.UD, null, 'gather with the destination, index and mask registers not all different');
   const n = Math.min(op.vsib / ie, (e === 4 && ie === 8 ? 16 : op.vl) / e);
@@ -210,7 +210,7 @@ function fma(c: Core, op: Op): void {
   op.va = op.r1; op.kb = op.k2; op.rb = op.r2;
   loadB(c, op);
   env.flags = 0;
-  const aux = op.aux, order = aux & 3, negP = (aux & 4) !== 0, sub = (aux & 8) !== 0;
+  const aux = op.sel, order = aux & 3, negP = (aux & 4) !== 0, sub = (aux & 8) !== 0;
   const dbl = (aux & 16) !== 0, scalar = (aux & 32) !== 0, alt = (aux & 64) !== 0;
   const x = c.xmm, vs = c.vs, vr = c.vr, d = op.r0 << 3, s2 = op.r1 << 3, mx = c.mxcsr;
   copyToVr(c, op.r0, 8);

@@ -36,14 +36,14 @@ function bitTest(c: Core, op: Op): void {
   }
   if (isMem && op.k1 === K.Imm) lin = c.ea(op);
   let v: number, vHi: number;
-  if (isMem) { c.lastEa = lin; v = op.aux === 0 ? c.read(lin, sz) : c.readForWrite(lin, sz); vHi = c.tHi; }
+  if (isMem) { c.lastEa = lin; v = op.sel === BitOp.Bt ? c.read(lin, sz) : c.readForWrite(lin, sz); vHi = c.tHi; }
   else { v = c.getReg(op.r0, op.h0, sz); vHi = c.tHi; }
   const inHi = off >= 32;
   const word = inHi ? vHi : v;
   const m = 1 << (off & 31);
   const bit = (word & m) !== 0 ? 1 : 0;
-  if (op.aux !== 0) {
-    const nw = op.aux === 1 ? word | m : op.aux === 2 ? word & ~m : word ^ m;
+  if (op.sel !== BitOp.Bt) {
+    const nw = op.sel === BitOp.Bts ? word | m : op.sel === BitOp.Btr ? word & ~m : word ^ m;
     if (inHi) vHi = nw; else v = nw;
     c.writeDst(op, sz, sz < 4 ? v & MASK[sz]! : v, vHi, true);
   }
@@ -59,7 +59,7 @@ function bitScan(c: Core, op: Op): void {
   const flags = c.arithFlags() & ~ZF;
   if (sz === 8 ? (v | vHi) === 0 : v === 0) { c.setArithFlags(flags | ZF); return; }
   let idx: number;
-  if (op.aux === 0) {
+  if (op.sel === Scan.Forward) {
     // BSF: lowest set bit.
     idx = v !== 0 ? 31 - clz32(v & -v) : 32 + 31 - clz32(vHi & -vHi);
   } else {
@@ -79,7 +79,7 @@ function countZeros(c: Core, op: Op): void {
   const v = src(c, op, sz), vHi = c.tHi;
   const bits = sz * 8;
   let n: number;
-  if (op.aux === 0) {
+  if (op.sel === Scan.Forward) {
     if (sz === 8) n = v !== 0 ? 31 - clz32(v & -v) : vHi !== 0 ? 63 - clz32(vHi & -vHi) : 64;
     else n = v !== 0 ? 31 - clz32(v & -v) : bits;
   } else {
@@ -116,16 +116,16 @@ function bswap(c: Core, op: Op): void {
 
 const big = (lo: number, hi: number, sz: number) => (sz === 8 ? (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0) : BigInt(lo >>> 0));
 
-/** ANDN, BEXTR, BLSI, BLSMSK, BLSR (SDM, BMI1): op.aux selects; flags per each page (AF/PF undefined). */
+/** ANDN, BEXTR, BLSI, BLSMSK, BLSR (SDM, BMI1; `op.sel`); flags per each page (AF/PF undefined). */
 function bmi1(c: Core, op: Op): void {
   const sz = op.size;
   const W = BigInt(sz * 8), mask = (1n << W) - 1n;
   let r: bigint, cf = 0, zfOverride = -1;
-  if (op.aux === 0) { // ANDN dest, src1 (vvvv), src2 (r/m)
+  if (op.sel === Bmi1.Andn) { // ANDN dest, src1 (vvvv), src2 (r/m)
     const b = big(c.getReg(op.r1, 0, sz), c.tHi, sz);
     const m = big(c.readOperand(op, op.k2, op.r2, 0, sz), c.tHi, sz);
     r = ~b & m & mask;
-  } else if (op.aux === 1) { // BEXTR dest, src (r/m), control (vvvv)
+  } else if (op.sel === Bmi1.Bextr) { // BEXTR dest, src (r/m), control (vvvv)
     const v = big(c.readOperand(op, op.k1, op.r1, 0, sz), c.tHi, sz);
     const ctl = c.lo[op.r2]!;
     const start = ctl & 0xff, len = (ctl >>> 8) & 0xff;
@@ -133,8 +133,8 @@ function bmi1(c: Core, op: Op): void {
   } else { // BLSI / BLSMSK / BLSR dest (vvvv), src (r/m)
     const v = big(c.readOperand(op, op.k1, op.r1, 0, sz), c.tHi, sz);
     const dec = (v - 1n) & mask;
-    if (op.aux === 2) { r = v & (-v & mask); cf = v !== 0n ? 1 : 0; }
-    else if (op.aux === 3) { r = v ^ dec; cf = v === 0n ? 1 : 0; zfOverride = 0; }
+    if (op.sel === Bmi1.Blsi) { r = v & (-v & mask); cf = v !== 0n ? 1 : 0; }
+    else if (op.sel === Bmi1.Blsmsk) { r = v ^ dec; cf = v === 0n ? 1 : 0; zfOverride = 0; }
     else { r = v & dec; cf = v === 0n ? 1 : 0; }
   }
   const lo = Number(r & 0xffffffffn) | 0, hi = sz === 8 ? Number(r >> 32n) | 0 : 0;
@@ -161,27 +161,27 @@ function shr64(lo: number, hi: number, n: number, arith: boolean): void {
  * SHLX/SHRX/SARX dest, src, count (SDM Vol. 2 SARX/SHLX/SHRX): the count
  * register masked to 6 bits (64-bit) or 5 bits (32-bit); flags unaffected.
  * RORX dest, src, imm8 (SDM RORX): rotate right by imm8 masked the same way.
- * op.aux: 0 SHLX, 1 SHRX, 2 SARX, 3 RORX.
+ * `op.sel` a ShiftX.
  */
 function bmi2Shift(c: Core, op: Op): void {
   const sz = op.size;
   const v = c.readOperand(op, op.k1, op.r1, 0, sz), vHi = sz === 8 ? c.tHi : 0;
-  const n = (op.aux === 3 ? op.immLo : c.lo[op.r2]!) & (sz === 8 ? 63 : 31);
+  const n = (op.sel === ShiftX.Rorx ? op.immLo : c.lo[op.r2]!) & (sz === 8 ? 63 : 31);
   if (sz === 4) {
     let r: number;
-    switch (op.aux) {
-      case 0: r = v << n; break;
-      case 1: r = v >>> n; break;
-      case 2: r = v >> n; break;
+    switch (op.sel as ShiftX) {
+      case ShiftX.Shlx: r = v << n; break;
+      case ShiftX.Shrx: r = v >>> n; break;
+      case ShiftX.Sarx: r = v >> n; break;
       default: r = n === 0 ? v : (v >>> n) | (v << (32 - n)); break;
     }
     c.setReg(op.r0, 0, 4, r, 0);
     return;
   }
-  switch (op.aux) {
-    case 0: shl64(v, vHi, n); break;
-    case 1: shr64(v, vHi, n, false); break;
-    case 2: shr64(v, vHi, n, true); break;
+  switch (op.sel as ShiftX) {
+    case ShiftX.Shlx: shl64(v, vHi, n); break;
+    case ShiftX.Shrx: shr64(v, vHi, n, false); break;
+    case ShiftX.Sarx: shr64(v, vHi, n, true); break;
     default: {
       shr64(v, vHi, n, false);
       const lo = rLo, hi = rHi;
@@ -218,7 +218,7 @@ const bitOf = (lo: number, hi: number, k: number) => (k < 32 ? (lo >>> k) & 1 : 
  * PDEP dest, src, mask: the low bits of src deposited at the mask's set bit
  * positions; PEXT dest, src, mask: the src bits at the mask's set positions
  * packed into the low bits (SDM Vol. 2 PDEP, PEXT). Flags unaffected.
- * op.aux: 0 PDEP, 1 PEXT.
+ * `op.sel` a Deposit.
  */
 function pdepPext(c: Core, op: Op): void {
   const sz = op.size;
@@ -230,7 +230,7 @@ function pdepPext(c: Core, op: Op): void {
     while (bits !== 0) {
       const low = bits & -bits;
       const pos = 31 - Math.clz32(low) + 32 * half;
-      if (op.aux === 0) {
+      if (op.sel === Deposit.Pdep) {
         if (bitOf(s, sHi, k) !== 0) { if (half === 0) lo |= low; else hi |= low; }
       } else if (bitOf(s, sHi, pos) !== 0) {
         if (k < 32) lo |= 1 << k; else hi |= 1 << (k - 32);
@@ -262,30 +262,37 @@ function bzhi(c: Core, op: Op): void {
   c.setResultFlags(sz, lo, hi, n > bits - 1 ? 1 : 0, 0);
 }
 
-const aux = (v: number) => (op: Op) => { op.aux = v; };
+/** The sub-operations of this file's shared handlers (`op.sel`). */
+const enum BitOp { Bt, Bts, Btr, Btc }
+/** BSF/TZCNT count from the low end, BSR/LZCNT from the high end. */
+const enum Scan { Forward, Reverse }
+const enum Bmi1 { Andn, Bextr, Blsi, Blsmsk, Blsr }
+const enum ShiftX { Shlx, Shrx, Sarx, Rorx }
+const enum Deposit { Pdep, Pext }
+const sel = (v: number) => (op: Op) => { op.sel = v; };
 
 export const bitSpecs: SpecEntry[] = [
-  [Mnemonic.Bt, { exec: bitTest, cls: 'bitTest', setup: aux(0) }],
-  [Mnemonic.Bts, { exec: bitTest, cls: 'bitTest', setup: aux(1) }],
-  [Mnemonic.Btr, { exec: bitTest, cls: 'bitTest', setup: aux(2) }],
-  [Mnemonic.Btc, { exec: bitTest, cls: 'bitTest', setup: aux(3) }],
-  [Mnemonic.Bsf, { exec: bitScan, cls: 'bitScan', setup: aux(0) }],
-  [Mnemonic.Bsr, { exec: bitScan, cls: 'bitScan', setup: aux(1) }],
+  [Mnemonic.Bt, { exec: bitTest, cls: 'bitTest', setup: sel(BitOp.Bt) }],
+  [Mnemonic.Bts, { exec: bitTest, cls: 'bitTest', setup: sel(BitOp.Bts) }],
+  [Mnemonic.Btr, { exec: bitTest, cls: 'bitTest', setup: sel(BitOp.Btr) }],
+  [Mnemonic.Btc, { exec: bitTest, cls: 'bitTest', setup: sel(BitOp.Btc) }],
+  [Mnemonic.Bsf, { exec: bitScan, cls: 'bitScan', setup: sel(Scan.Forward) }],
+  [Mnemonic.Bsr, { exec: bitScan, cls: 'bitScan', setup: sel(Scan.Reverse) }],
   [Mnemonic.Bswap, { exec: bswap, cls: 'bswap' }],
-  [Mnemonic.Tzcnt, { exec: countZeros, cls: 'bitScan', setup: aux(0) }],
-  [Mnemonic.Lzcnt, { exec: countZeros, cls: 'bitScan', setup: aux(1) }],
+  [Mnemonic.Tzcnt, { exec: countZeros, cls: 'bitScan', setup: sel(Scan.Forward) }],
+  [Mnemonic.Lzcnt, { exec: countZeros, cls: 'bitScan', setup: sel(Scan.Reverse) }],
   [Mnemonic.Popcnt, { exec: popcnt, cls: 'bitScan' }],
-  [Mnemonic.Andn, { exec: bmi1, cls: 'alu', setup: aux(0) }],
-  [Mnemonic.Bextr, { exec: bmi1, cls: 'doubleShift', setup: aux(1) }],
-  [Mnemonic.Blsi, { exec: bmi1, cls: 'alu', setup: aux(2) }],
-  [Mnemonic.Blsmsk, { exec: bmi1, cls: 'alu', setup: aux(3) }],
-  [Mnemonic.Blsr, { exec: bmi1, cls: 'alu', setup: aux(4) }],
-  [Mnemonic.Shlx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: aux(0) }],
-  [Mnemonic.Shrx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: aux(1) }],
-  [Mnemonic.Sarx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: aux(2) }],
-  [Mnemonic.Rorx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: aux(3) }],
+  [Mnemonic.Andn, { exec: bmi1, cls: 'alu', setup: sel(Bmi1.Andn) }],
+  [Mnemonic.Bextr, { exec: bmi1, cls: 'doubleShift', setup: sel(Bmi1.Bextr) }],
+  [Mnemonic.Blsi, { exec: bmi1, cls: 'alu', setup: sel(Bmi1.Blsi) }],
+  [Mnemonic.Blsmsk, { exec: bmi1, cls: 'alu', setup: sel(Bmi1.Blsmsk) }],
+  [Mnemonic.Blsr, { exec: bmi1, cls: 'alu', setup: sel(Bmi1.Blsr) }],
+  [Mnemonic.Shlx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: sel(ShiftX.Shlx) }],
+  [Mnemonic.Shrx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: sel(ShiftX.Shrx) }],
+  [Mnemonic.Sarx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: sel(ShiftX.Sarx) }],
+  [Mnemonic.Rorx, { exec: bmi2Shift, cls: 'bmi2Shift', setup: sel(ShiftX.Rorx) }],
   [Mnemonic.Mulx, { exec: mulx, cls: 'mulx' }],
-  [Mnemonic.Pdep, { exec: pdepPext, cls: 'pdepPext', setup: aux(0) }],
-  [Mnemonic.Pext, { exec: pdepPext, cls: 'pdepPext', setup: aux(1) }],
+  [Mnemonic.Pdep, { exec: pdepPext, cls: 'pdepPext', setup: sel(Deposit.Pdep) }],
+  [Mnemonic.Pext, { exec: pdepPext, cls: 'pdepPext', setup: sel(Deposit.Pext) }],
   [Mnemonic.Bzhi, { exec: bzhi, cls: 'bzhi' }],
 ];

@@ -11,7 +11,8 @@ import { Fault, Unsupported, Vector } from '../fault.js';
 import { TWO32, type SpecEntry } from './spec.js';
 import { CC_MNEMONICS } from './alu.js';
 import { RCX, SEG_CS } from '../registers.js';
-import { InlineKind, lit, type InlineEntry } from '../inline.js';
+import { InlineKind, lit } from '../inline.js';
+import { Form, type FormEntry } from '../form.js';
 
 /** A 64-bit register value as a linear address; non-canonical targets #GP (SDM JMP/CALL/RET, 64-bit mode). */
 function target(lo: number, hi: number): number {
@@ -27,7 +28,7 @@ function jmpIndirect(c: Core, op: Op): void {
 }
 
 function jcc(c: Core, op: Op): void {
-  if (c.cond(op.aux)) { c.rip = op.target; c.time += c.costs.cls.branchTaken; }
+  if (c.cond(op.cc)) { c.rip = op.target; c.time += c.costs.cls.branchTaken; }
 }
 
 function pushRip(c: Core): void {
@@ -85,13 +86,16 @@ function retFar(c: Core, op: Op): void {
   c.rip = t;
 }
 
+/** LOOP, LOOPE or LOOPNE (`op.sel`). */
+const enum LoopKind { Loop, Loope, Loopne }
+
 /** LOOP/LOOPE/LOOPNE: RCX is decremented without touching flags. */
 function loop(c: Core, op: Op): void {
   let lo = c.lo[RCX]!, hi = c.hi[RCX]!;
   hi = (hi - (lo === 0 ? 1 : 0)) | 0; lo = (lo - 1) | 0;
   c.lo[RCX] = lo; c.hi[RCX] = hi;
   const nz = (lo | hi) !== 0;
-  const take = op.aux === 0 ? nz : op.aux === 1 ? nz && c.getZF() === 1 : nz && c.getZF() === 0;
+  const take = op.sel === LoopKind.Loop ? nz : op.sel === LoopKind.Loope ? nz && c.getZF() === 1 : nz && c.getZF() === 0;
   if (take) { c.rip = op.target; c.time += c.costs.cls.branchTaken; }
 }
 
@@ -102,7 +106,7 @@ function jrcxz(c: Core, op: Op): void {
 
 /** Near indirect forms take a register or memory operand; direct ones a NearBranch64 (far forms are rejected by the decoder). */
 const isIndirect = (k: OpKind) => k === OpKind.Register || k === OpKind.Memory;
-const aux = (v: number) => (op: Op) => { op.aux = v; };
+const sel = (v: LoopKind) => (op: Op) => { op.sel = v; };
 
 /**
  * Direct JMP and Jcc as compiled blocks write them (src/cpu/inline.ts). A
@@ -110,19 +114,22 @@ const aux = (v: number) => (op: Op) => { op.aux = v; };
  * op that set the flags (`emitCond` with the condition's expression).
  */
 const jccCode = (op: Op, cond: string) => `if (${cond}) { c.rip = ${lit(op.target)}; c.time += c.costs.cls.branchTaken; } else c.rip = ${lit(op.next)};`;
-export const controlInline: InlineEntry[] = [
-  [jmp, { kind: InlineKind.Branch, emit: (op) => `c.rip = ${lit(op.target)};` }],
-  [jcc, { kind: InlineKind.Branch, emit: (op) => jccCode(op, `c.cond(${op.aux})`), emitCond: jccCode }],
+export const controlForms: FormEntry[] = [
+  [Form.Jmp, { exec: jmp, inline: { kind: InlineKind.Branch, emit: (op) => `c.rip = ${lit(op.target)};` } }],
+  [Form.JmpIndirect, { exec: jmpIndirect }],
+  [Form.Jcc, { exec: jcc, inline: { kind: InlineKind.Branch, emit: (op) => jccCode(op, `c.cond(${op.cc})`), emitCond: jccCode } }],
+  [Form.Call, { exec: call }],
+  [Form.CallIndirect, { exec: callIndirect }],
 ];
 
 export const controlSpecs: SpecEntry[] = [
-  [Mnemonic.Jmp, { exec: jmp, cls: (op) => (op.exec === jmp ? 'jmp' : 'jmpIndirect'), ends: true, setup: (op, ins) => { if (isIndirect(ins.op0Kind)) op.exec = jmpIndirect; } }],
-  [Mnemonic.Call, { exec: call, cls: 'call', ends: true, setup: (op, ins) => { if (isIndirect(ins.op0Kind)) op.exec = callIndirect; } }],
+  [Mnemonic.Jmp, { form: Form.Jmp, cls: (op) => (op.form === Form.Jmp ? 'jmp' : 'jmpIndirect'), ends: true, setup: (op, ins) => { if (isIndirect(ins.op0Kind)) op.form = Form.JmpIndirect; } }],
+  [Mnemonic.Call, { form: Form.Call, cls: 'call', ends: true, setup: (op, ins) => { if (isIndirect(ins.op0Kind)) op.form = Form.CallIndirect; } }],
   [Mnemonic.Ret, { exec: ret, cls: 'ret', ends: true }],
   [Mnemonic.Retf, { exec: retFar, cls: 'iret', ends: true }],
-  ...CC_MNEMONICS.j.map((m, i): SpecEntry => [m, { exec: jcc, cls: 'jcc', ends: true, setup: aux(i) }]),
-  [Mnemonic.Loop, { exec: loop, cls: 'jcc', ends: true, setup: aux(0) }],
-  [Mnemonic.Loope, { exec: loop, cls: 'jcc', ends: true, setup: aux(1) }],
-  [Mnemonic.Loopne, { exec: loop, cls: 'jcc', ends: true, setup: aux(2) }],
+  ...CC_MNEMONICS.j.map((m, i): SpecEntry => [m, { form: Form.Jcc, cls: 'jcc', ends: true, setup: (op) => { op.cc = i; } }]),
+  [Mnemonic.Loop, { exec: loop, cls: 'jcc', ends: true, setup: sel(LoopKind.Loop) }],
+  [Mnemonic.Loope, { exec: loop, cls: 'jcc', ends: true, setup: sel(LoopKind.Loope) }],
+  [Mnemonic.Loopne, { exec: loop, cls: 'jcc', ends: true, setup: sel(LoopKind.Loopne) }],
   [[Mnemonic.Jrcxz, Mnemonic.Jecxz], { exec: jrcxz, cls: 'jcc', ends: true, setup: (op, ins) => { op.size = ins.mnemonic === Mnemonic.Jrcxz ? 8 : 4; } }],
 ];

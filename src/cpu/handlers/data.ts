@@ -9,7 +9,8 @@ import { K, type Op } from '../op.js';
 import { CF, DF, ARITH_FLAGS } from '../flags.js';
 import { MASK, type SpecEntry } from './spec.js';
 import { RSP, RBP, RAX } from '../registers.js';
-import { InlineKind, eaCode, eaPairCode, type InlineEntry } from '../inline.js';
+import { InlineKind, eaCode, eaPairCode, type InlineForm } from '../inline.js';
+import { Form, type FormEntry } from '../form.js';
 import { loadCode, storeCode } from '../inlineMemory.js';
 
 function mov(c: Core, op: Op): void {
@@ -29,28 +30,29 @@ function movRM4(c: Core, op: Op): void { c.lo[op.r0] = c.read(c.ea(op), 4); c.hi
 function movMR(c: Core, op: Op): void { const sz = op.size; c.write(c.ea(op), sz, c.lo[op.r1]!, c.hi[op.r1]!); }
 function movMI(c: Core, op: Op): void { c.write(c.ea(op), op.size, op.immLo, op.immHi); }
 
+/** The MOV form for the op's operands (Form.Mov, the generic one, otherwise). */
 function pickMov(op: Op): void {
   const sz = op.size;
   if (sz === 8 || sz === 4) {
     if (op.k0 === K.Reg && op.r0 >= 0) {
-      if (op.k1 === K.Reg && op.r1 >= 0) op.exec = sz === 8 ? movRR8 : movRR4;
-      else if (op.k1 === K.Imm) op.exec = sz === 8 ? movRI8 : movRI4;
-      else if (op.k1 === K.Mem) op.exec = sz === 8 ? movRM8 : movRM4;
+      if (op.k1 === K.Reg && op.r1 >= 0) op.form = sz === 8 ? Form.MovRR8 : Form.MovRR4;
+      else if (op.k1 === K.Imm) op.form = sz === 8 ? Form.MovRI8 : Form.MovRI4;
+      else if (op.k1 === K.Mem) op.form = sz === 8 ? Form.MovRM8 : Form.MovRM4;
     } else if (op.k0 === K.Mem) {
-      if (op.k1 === K.Reg && op.r1 >= 0) op.exec = movMR;
-      else if (op.k1 === K.Imm) op.exec = movMI;
+      if (op.k1 === K.Reg && op.r1 >= 0) op.form = Form.MovMR;
+      else if (op.k1 === K.Imm) op.form = Form.MovMI;
     }
   } else if (op.k0 === K.Mem && op.k1 === K.Reg && op.h1 === 0 && op.r1 >= 0) {
-    op.exec = movMR; // 8/16-bit stores of a low register part: write() truncates to the size
+    op.form = Form.MovMR; // 8/16-bit stores of a low register part: write() truncates to the size
   }
 }
 
 /** MOVZX/MOVSX/MOVSXD: read `size2` bytes, extend to `size`. */
-function movExtend(c: Core, op: Op): void {
+function movExtend(c: Core, op: Op, signed: boolean): void {
   const from = op.size2;
   let v = c.readOperand(op, op.k1, op.r1, op.h1, from);
   let vHi = 0;
-  if (op.aux === 1) {
+  if (signed) {
     // Sign-extend.
     if (from === 1) v = (v << 24) >> 24;
     else if (from === 2) v = (v << 16) >> 16;
@@ -59,6 +61,8 @@ function movExtend(c: Core, op: Op): void {
   }
   c.setReg(op.r0, op.h0, op.size, v, vHi);
 }
+const movZx = (c: Core, op: Op) => movExtend(c, op, false);
+const movSx = (c: Core, op: Op) => movExtend(c, op, true);
 
 /** LEA: the effective address itself, truncated to the operand size; no memory access, no canonical check. */
 function lea(c: Core, op: Op): void {
@@ -120,13 +124,16 @@ function sahf(c: Core, _op: Op): void {
   c.setArithFlags((c.arithFlags() & ~0xd5) | ah);
 }
 
+/** The flag instruction a `flagOp` is (`op.sel`). */
+const enum FlagOp { Clc, Stc, Cmc, Cld, Std }
+
 function flagOp(c: Core, op: Op): void {
-  switch (op.aux) {
-    case 0: c.setArithFlags(c.arithFlags() & ~CF); break; // CLC
-    case 1: c.setArithFlags(c.arithFlags() | CF); break; // STC
-    case 2: c.setArithFlags(c.arithFlags() ^ CF); break; // CMC
-    case 3: c.rflagsRest &= ~DF; break; // CLD
-    default: c.rflagsRest |= DF; break; // STD
+  switch (op.sel as FlagOp) {
+    case FlagOp.Clc: c.setArithFlags(c.arithFlags() & ~CF); break;
+    case FlagOp.Stc: c.setArithFlags(c.arithFlags() | CF); break;
+    case FlagOp.Cmc: c.setArithFlags(c.arithFlags() ^ CF); break;
+    case FlagOp.Cld: c.rflagsRest &= ~DF; break;
+    case FlagOp.Std: c.rflagsRest |= DF; break;
   }
 }
 
@@ -151,53 +158,63 @@ function movbe(c: Core, op: Op): void {
   }
 }
 
-const aux = (v: number) => (op: Op) => { op.aux = v; };
+const sel = (v: FlagOp) => (op: Op) => { op.sel = v; };
 
-/**
- * The MOV forms and LEA written into compiled blocks (src/cpu/inline.ts):
- * each does what the handler above does, with the op's fields as constants.
- */
-export const dataInline: InlineEntry[] = [
-  [movRR8, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = lo[${op.r1}]; hi[${op.r0}] = hi[${op.r1}];` }],
-  [movRR4, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = lo[${op.r1}]; hi[${op.r0}] = 0;` }],
-  [movRI8, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = ${op.immLo | 0}; hi[${op.r0}] = ${op.immHi | 0};` }],
-  [movRI4, { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = ${op.immLo | 0}; hi[${op.r0}] = 0;` }],
-  // Loads and stores test for a TLB and L1 hit inline (src/cpu/inlineMemory.ts), else call read/write.
-  [movRM8, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${loadCode(op, 8)} lo[${op.r0}] = v; hi[${op.r0}] = vHi; }` }],
-  [movRM4, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${loadCode(op, 4)} lo[${op.r0}] = v; hi[${op.r0}] = 0; }` }],
-  [movMR, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${storeCode(op.size, `lo[${op.r1}]`, `hi[${op.r1}]`)} }` }],
-  [movMI, { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${storeCode(op.size, String(op.immLo), String(op.immHi))} }` }],
-  [movExtend, {
-    // MOVZX/MOVSX/MOVSXD into a 32/64-bit register, from a register (AH..BH included) or memory.
+/** MOVZX/MOVSX/MOVSXD into a 32/64-bit register, from a register (AH..BH included) or memory, as compiled blocks write it. */
+function movExtendInline(signed: boolean): InlineForm {
+  return {
     kind: InlineKind.Mem,
     accepts: (op) => (op.size === 8 || op.size === 4) && op.k0 === K.Reg && op.h0 === 0 && op.r0 >= 0 && ((op.k1 === K.Reg && op.r1 >= 0) || op.k1 === K.Mem),
     emit: (op, o) => {
       const from = op.size2;
       const src = op.k1 === K.Mem ? `${eaCode(op, o)} c.lastEa = ea; ${loadCode(op, from)}`
         : `let v = ${from === 1 ? `(lo[${op.r1}] >> ${op.h1}) & 0xff` : from === 2 ? `lo[${op.r1}] & 0xffff` : `lo[${op.r1}]`};`;
-      const ext = op.aux === 1 ? `${from === 1 ? 'v = (v << 24) >> 24; ' : from === 2 ? 'v = (v << 16) >> 16; ' : ''}const xHi = v >> 31;` : 'const xHi = 0;';
+      const ext = signed ? `${from === 1 ? 'v = (v << 24) >> 24; ' : from === 2 ? 'v = (v << 16) >> 16; ' : ''}const xHi = v >> 31;` : 'const xHi = 0;';
       const set = op.size === 8 ? `lo[${op.r0}] = v; hi[${op.r0}] = xHi;` : `lo[${op.r0}] = v; hi[${op.r0}] = 0;`;
       return `{ ${src} ${ext} ${set} }`;
     },
-  }],
-  [lea, {
-    kind: InlineKind.Pure,
-    emit: (op) => {
-      // setReg's partial-register rules for the sizes LEA has (2, 4, 8); a 16-bit LEA keeps bits 63:16.
-      const r = op.r0;
-      const set = op.size === 8 ? `lo[${r}] = pLo | 0; hi[${r}] = pHi;`
-        : op.size === 4 ? `lo[${r}] = pLo | 0; hi[${r}] = 0;`
-        : `lo[${r}] = (lo[${r}] & ~0xffff) | (pLo & 0xffff);`;
-      return `{ ${eaPairCode(op)} ${set} }`;
+  };
+}
+
+/**
+ * The MOV forms and LEA, with the code compiled blocks write for them
+ * (src/cpu/inline.ts): each does what its handler does, with the op's fields
+ * as constants.
+ */
+export const dataForms: FormEntry[] = [
+  [Form.Mov, { exec: mov }],
+  [Form.MovRR8, { exec: movRR8, inline: { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = lo[${op.r1}]; hi[${op.r0}] = hi[${op.r1}];` } }],
+  [Form.MovRR4, { exec: movRR4, inline: { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = lo[${op.r1}]; hi[${op.r0}] = 0;` } }],
+  [Form.MovRI8, { exec: movRI8, inline: { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = ${op.immLo | 0}; hi[${op.r0}] = ${op.immHi | 0};` } }],
+  [Form.MovRI4, { exec: movRI4, inline: { kind: InlineKind.Pure, emit: (op) => `lo[${op.r0}] = ${op.immLo | 0}; hi[${op.r0}] = 0;` } }],
+  // Loads and stores test for a TLB and L1 hit inline (src/cpu/inlineMemory.ts), else call read/write.
+  [Form.MovRM8, { exec: movRM8, inline: { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${loadCode(op, 8)} lo[${op.r0}] = v; hi[${op.r0}] = vHi; }` } }],
+  [Form.MovRM4, { exec: movRM4, inline: { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${loadCode(op, 4)} lo[${op.r0}] = v; hi[${op.r0}] = 0; }` } }],
+  [Form.MovMR, { exec: movMR, inline: { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${storeCode(op.size, `lo[${op.r1}]`, `hi[${op.r1}]`)} }` } }],
+  [Form.MovMI, { exec: movMI, inline: { kind: InlineKind.Mem, emit: (op, o) => `{ ${eaCode(op, o)} ${storeCode(op.size, String(op.immLo), String(op.immHi))} }` } }],
+  [Form.MovZx, { exec: movZx, inline: movExtendInline(false) }],
+  [Form.MovSx, { exec: movSx, inline: movExtendInline(true) }],
+  [Form.Lea, {
+    exec: lea,
+    inline: {
+      kind: InlineKind.Pure,
+      emit: (op) => {
+        // setReg's partial-register rules for the sizes LEA has (2, 4, 8); a 16-bit LEA keeps bits 63:16.
+        const r = op.r0;
+        const set = op.size === 8 ? `lo[${r}] = pLo | 0; hi[${r}] = pHi;`
+          : op.size === 4 ? `lo[${r}] = pLo | 0; hi[${r}] = 0;`
+          : `lo[${r}] = (lo[${r}] & ~0xffff) | (pLo & 0xffff);`;
+        return `{ ${eaPairCode(op)} ${set} }`;
+      },
     },
   }],
 ];
 
 export const dataSpecs: SpecEntry[] = [
-  [Mnemonic.Mov, { exec: mov, cls: 'mov', setup: pickMov }],
-  [Mnemonic.Movzx, { exec: movExtend, cls: 'mov', setup: aux(0) }],
-  [[Mnemonic.Movsx, Mnemonic.Movsxd], { exec: movExtend, cls: 'mov', setup: aux(1) }],
-  [Mnemonic.Lea, { exec: lea, cls: 'lea', setup: (op) => { op.mSeg = -1; } }],
+  [Mnemonic.Mov, { form: Form.Mov, cls: 'mov', setup: pickMov }],
+  [Mnemonic.Movzx, { form: Form.MovZx, cls: 'mov' }],
+  [[Mnemonic.Movsx, Mnemonic.Movsxd], { form: Form.MovSx, cls: 'mov' }],
+  [Mnemonic.Lea, { form: Form.Lea, cls: 'lea', setup: (op) => { op.mSeg = -1; } }],
   [Mnemonic.Push, { exec: push, cls: 'push' }],
   [Mnemonic.Pop, { exec: pop, cls: 'pop' }],
   [Mnemonic.Leave, { exec: leave, cls: 'pop' }],
@@ -207,10 +224,10 @@ export const dataSpecs: SpecEntry[] = [
   [[Mnemonic.Popf, Mnemonic.Popfq], { exec: popf, cls: 'pushfPopf', ends: true }],
   [Mnemonic.Lahf, { exec: lahf, cls: 'flagOp' }],
   [Mnemonic.Sahf, { exec: sahf, cls: 'flagOp' }],
-  [Mnemonic.Clc, { exec: flagOp, cls: 'flagOp', setup: aux(0) }],
-  [Mnemonic.Stc, { exec: flagOp, cls: 'flagOp', setup: aux(1) }],
-  [Mnemonic.Cmc, { exec: flagOp, cls: 'flagOp', setup: aux(2) }],
-  [Mnemonic.Cld, { exec: flagOp, cls: 'flagOp', setup: aux(3) }],
-  [Mnemonic.Std, { exec: flagOp, cls: 'flagOp', setup: aux(4) }],
+  [Mnemonic.Clc, { exec: flagOp, cls: 'flagOp', setup: sel(FlagOp.Clc) }],
+  [Mnemonic.Stc, { exec: flagOp, cls: 'flagOp', setup: sel(FlagOp.Stc) }],
+  [Mnemonic.Cmc, { exec: flagOp, cls: 'flagOp', setup: sel(FlagOp.Cmc) }],
+  [Mnemonic.Cld, { exec: flagOp, cls: 'flagOp', setup: sel(FlagOp.Cld) }],
+  [Mnemonic.Std, { exec: flagOp, cls: 'flagOp', setup: sel(FlagOp.Std) }],
   [Mnemonic.Movbe, { exec: movbe, cls: 'movbe' }],
 ];

@@ -9,6 +9,7 @@ import { K, type Op } from '../op.js';
 import { MASK, TWO32, type SpecEntry } from './spec.js';
 import { RAX, RDX } from '../registers.js';
 import { Fault, Vector } from '../fault.js';
+import { Form, type FormEntry } from '../form.js';
 import type { InstructionClass } from '../../profile/schema.js';
 
 // ---------------------------------------------------------- multiply
@@ -55,7 +56,7 @@ export function mulS64(alo: number, ahi: number, blo: number, bhi: number): void
 /** One-operand MUL/IMUL: AX ← AL×src, DX:AX, EDX:EAX or RDX:RAX (SDM MUL, IMUL). */
 function mulWide(c: Core, op: Op): void {
   const sz = op.size;
-  const signed = op.aux === 1;
+  const signed = op.sel === Sign.Signed;
   const b = c.readOperand(op, op.k0, op.r0, op.h0, sz), bHi = c.tHi;
   let of = 0, lo = 0, loHi = 0;
   if (sz === 1 || sz === 2) {
@@ -121,7 +122,7 @@ function imul(c: Core, op: Op): void {
 /** DIV/IDIV: #DE on a zero divisor or a quotient that does not fit (SDM DIV, IDIV). Flags undefined: left unchanged. */
 function div(c: Core, op: Op): void {
   const sz = op.size;
-  const signed = op.aux === 1;
+  const signed = op.sel === Sign.Signed;
   const d = c.readOperand(op, op.k0, op.r0, op.h0, sz), dHi = c.tHi;
   if (sz === 8 ? (d | dHi) === 0 : (d & MASK[sz]!) === 0) throw new Fault(Vector.DE, null, 'divide by zero');
   if (sz === 1 || sz === 2) {
@@ -174,12 +175,20 @@ function setPair(c: Core, r: number, v: number): void {
   c.setReg(r, 0, 8, (v - h * TWO32) | 0, h | 0);
 }
 
-const aux = (v: number) => (op: Op) => { op.aux = v; };
+/** MUL or one-operand IMUL, DIV or IDIV (`op.sel`). */
+const enum Sign { Unsigned, Signed }
+const sel = (v: Sign) => (op: Op) => { op.sel = v; };
 const divCls = (op: Op): InstructionClass => (op.size === 8 ? 'div64' : 'div32');
 
+export const mulDivForms: FormEntry[] = [
+  [Form.Imul, { exec: imul }],
+  [Form.MulWide, { exec: mulWide }],
+];
+
 export const mulDivSpecs: SpecEntry[] = [
-  [Mnemonic.Mul, { exec: mulWide, cls: 'mulWide', setup: aux(0) }],
-  [Mnemonic.Imul, { exec: imul, cls: (op) => (op.exec === mulWide ? 'mulWide' : 'imul'), setup: (op, ins) => { if (ins.opCount === 1) { op.exec = mulWide; op.aux = 1; } } }],
-  [Mnemonic.Div, { exec: div, cls: divCls, setup: aux(0) }],
-  [Mnemonic.Idiv, { exec: div, cls: divCls, setup: aux(1) }],
+  [Mnemonic.Mul, { form: Form.MulWide, cls: 'mulWide', setup: sel(Sign.Unsigned) }],
+  // One-operand IMUL is the signed double-width product; with two or three operands the product is truncated.
+  [Mnemonic.Imul, { form: Form.Imul, cls: (op) => (op.form === Form.MulWide ? 'mulWide' : 'imul'), setup: (op, ins) => { if (ins.opCount === 1) { op.form = Form.MulWide; op.sel = Sign.Signed; } } }],
+  [Mnemonic.Div, { exec: div, cls: divCls, setup: sel(Sign.Unsigned) }],
+  [Mnemonic.Idiv, { exec: div, cls: divCls, setup: sel(Sign.Signed) }],
 ];

@@ -6,13 +6,20 @@
  */
 import type { Instruction, Mnemonic } from 'iced-x86';
 import type { Handler, Op } from '../op.js';
+import type { Form } from '../form.js';
 import type { InstructionClass } from '../../profile/schema.js';
 
 export interface OpSpec {
-  exec: Handler;
+  /**
+   * What the op does: a form (form.ts; the family's `…Forms` table gives its
+   * handler, and `setup` may pick a more specific form from the operands), or
+   * for the rest (Form.Handler) the handler itself. Exactly one of the two.
+   */
+  form?: Form;
+  exec?: Handler;
   /** Profile instruction class whose cost the op is charged (a function when it depends on the form). */
   cls: InstructionClass | ((op: Op) => InstructionClass);
-  /** Family-specific decode (aux selector, sizes...). */
+  /** Family-specific decode (the form for these operands, a sub-operation selector, sizes...). */
   setup?: (op: Op, ins: Instruction) => void;
   /** The block must end after this op. */
   ends?: boolean;

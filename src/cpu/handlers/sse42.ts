@@ -40,7 +40,7 @@ function explicitLen(c: Core, r: number, wide: boolean, n: number): number {
 const boolRes = new Uint8Array(16 * 16);
 
 /**
- * The four instructions share one engine. op.aux: bit 0 = explicit lengths
+ * The four instructions share one engine. op.sel: bit 0 = explicit lengths
  * (E forms), bit 1 = mask output (M forms), bit 2 = REX.W/VEX.W (RAX/RDX
  * lengths).
  */
@@ -52,8 +52,8 @@ function pcmpstr(c: Core, op: Op): void {
   const n = fmt & 1 ? 8 : 16;
   const x8 = c.xv.u8, a = op.va << 5, s8 = c.sv.u8;
   let la: number, lb: number;
-  if (op.aux & 1) {
-    const wide = (op.aux & 4) !== 0;
+  if (op.sel & 1) {
+    const wide = (op.sel & 4) !== 0;
     la = explicitLen(c, RAX, wide, n);
     lb = explicitLen(c, RDX, wide, n);
   } else {
@@ -92,7 +92,7 @@ function pcmpstr(c: Core, op: Op): void {
   if (pol === 1) res ^= all;
   else if (pol === 3) res ^= (1 << lb) - 1;
   res &= all;
-  if (op.aux & 2) {
+  if (op.sel & 2) {
     const vr = c.vr, r8 = c.rv.u8;
     vr.fill(0);
     if (sel === 0) vr[0] = res;

@@ -28,7 +28,7 @@ function farith(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
   env.flags = 0;
-  const f = (op.aux & 15) as FOp, dbl = (op.aux & D) !== 0, scalar = (op.aux & S) !== 0;
+  const f = (op.sel & 15) as FOp, dbl = (op.sel & D) !== 0, scalar = (op.sel & S) !== 0;
   const mx = c.mxcsr, x = c.xmm, vs = c.vs, vr = c.vr, a = op.va << 3;
   const n = scalar ? (dbl ? 2 : 1) : op.vl >> 2;
   if (scalar) copyToVr(c, op.va, 4);
@@ -54,7 +54,7 @@ function fhoriz(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
   env.flags = 0;
-  const kind = op.aux & 3, dbl = (op.aux & D) !== 0, mx = c.mxcsr;
+  const kind = op.sel & 3, dbl = (op.sel & D) !== 0, mx = c.mxcsr;
   const x = c.xmm, vs = c.vs, vr = c.vr, a = op.va << 3;
   for (let l = 0; l < op.vl >> 2; l += 4) {
     if (kind === 0) {
@@ -87,7 +87,7 @@ function fcmp(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
   env.flags = 0;
-  const dbl = (op.aux & D) !== 0, scalar = (op.aux & S) !== 0;
+  const dbl = (op.sel & D) !== 0, scalar = (op.sel & S) !== 0;
   const pred = op.immLo & (op.vex ? 31 : 7), mx = c.mxcsr;
   const x = c.xmm, vs = c.vs, vr = c.vr, a = op.va << 3;
   const n = scalar ? (dbl ? 2 : 1) : op.vl >> 2;
@@ -108,20 +108,20 @@ function comis(c: Core, op: Op): void {
   op.va = op.r0; op.kb = op.k1; op.rb = op.r1;
   loadB(c, op);
   env.flags = 0;
-  const a = op.r0 << 3, x = c.xmm, vs = c.vs, q = (op.aux & 1) !== 0;
-  const bits = (op.aux & D) !== 0 ? fp.comi64(x[a + 1]!, x[a]!, vs[1]!, vs[0]!, c.mxcsr, q) : fp.comi32(x[a]!, vs[0]!, c.mxcsr, q);
+  const a = op.r0 << 3, x = c.xmm, vs = c.vs, q = (op.sel & 1) !== 0;
+  const bits = (op.sel & D) !== 0 ? fp.comi64(x[a + 1]!, x[a]!, vs[1]!, vs[0]!, c.mxcsr, q) : fp.comi32(x[a]!, vs[0]!, c.mxcsr, q);
   finishFp(c);
   c.setArithFlags(bits);
 }
 
 // ------------------------------------------------------------- conversions
 
-const truncRc = (op: Op, c: Core): number => ((op.aux & 2) !== 0 ? 3 : (c.mxcsr >> MX_RC_SHIFT) & 3);
+const truncRc = (op: Op, c: Core): number => ((op.sel & 2) !== 0 ? 3 : (c.mxcsr >> MX_RC_SHIFT) & 3);
 
 /** CVTSS2SI/CVTTSS2SI/CVTSD2SI/CVTTSD2SI r32/r64, xmm/m: aux bit 0 = binary64 source, bit 1 = truncate. */
 function cvtToInt(c: Core, op: Op): void {
   simdAvail(c, op);
-  const dbl = (op.aux & 1) !== 0;
+  const dbl = (op.sel & 1) !== 0;
   if (op.k1 === K.Mem) loadMem(c, op, c.ea(op), dbl ? 8 : 4);
   else { const s = op.r1 << 3; c.vs[0] = c.xmm[s]!; c.vs[1] = c.xmm[s + 1]!; }
   env.flags = 0;
@@ -145,7 +145,7 @@ function cvtFromInt(c: Core, op: Op): void {
   env.flags = 0;
   copyToVr(c, op.va, 4);
   const vr = c.vr, mx = c.mxcsr;
-  if (op.aux & 1) {
+  if (op.sel & 1) {
     if (op.size === 8) fp.i64to64(hi, lo, mx); else fp.i32to64(lo);
     vr[0] = r64.lo; vr[1] = r64.hi;
   } else vr[0] = op.size === 8 ? fp.i64to32(hi, lo, mx) : fp.i32to32(lo, mx);
@@ -156,12 +156,12 @@ function cvtFromInt(c: Core, op: Op): void {
 /** CVTSS2SD (aux 0) / CVTSD2SS (aux 1): scalar format conversion. */
 function cvtScalarFp(c: Core, op: Op): void {
   simdAvail(c, op);
-  if (op.kb === K.Mem) loadMem(c, op, c.ea(op), op.aux === 0 ? 4 : 8);
+  if (op.kb === K.Mem) loadMem(c, op, c.ea(op), op.sel === 0 ? 4 : 8);
   else { const s = op.rb << 3; c.vs[0] = c.xmm[s]!; c.vs[1] = c.xmm[s + 1]!; }
   env.flags = 0;
   copyToVr(c, op.va, 4);
   const vr = c.vr, vs = c.vs;
-  if (op.aux === 0) { fp.cvt32to64(vs[0]!, c.mxcsr); vr[0] = r64.lo; vr[1] = r64.hi; }
+  if (op.sel === 0) { fp.cvt32to64(vs[0]!, c.mxcsr); vr[0] = r64.lo; vr[1] = r64.hi; }
   else vr[0] = fp.cvt64to32(vs[1]!, vs[0]!, c.mxcsr);
   finishFp(c);
   commit(c, op, 4);
@@ -176,7 +176,7 @@ export const enum Cvt { Dq2Ps, Ps2Dq, TPs2Dq, Ps2Pd, Pd2Ps, Dq2Pd, Pd2Dq, TPd2Dq
  */
 function cvtPacked(c: Core, op: Op): void {
   simdAvail(c, op);
-  const kind = op.aux as Cvt;
+  const kind = op.sel as Cvt;
   const srcBytes = op.kb === K.Mem ? op.msz : op.vl;
   if (op.kb === K.Mem) loadMem(c, op, c.ea(op), srcBytes);
   else { const s = op.rb << 3; for (let i = 0; i < 8; i++) c.vs[i] = c.xmm[s + i]!; }
@@ -221,7 +221,7 @@ function fround(c: Core, op: Op): void {
   env.flags = 0;
   const imm = op.immLo & 0xff, mx = c.mxcsr;
   const rc = imm & 4 ? (mx >> MX_RC_SHIFT) & 3 : imm & 3, noPe = (imm & 8) !== 0;
-  const dbl = (op.aux & D) !== 0, scalar = (op.aux & S) !== 0;
+  const dbl = (op.sel & D) !== 0, scalar = (op.sel & S) !== 0;
   const vs = c.vs, vr = c.vr;
   const n = scalar ? (dbl ? 2 : 1) : op.vl >> 2;
   if (scalar) copyToVr(c, op.va, 4);
@@ -241,7 +241,7 @@ function dpp(c: Core, op: Op): void {
   loadB(c, op);
   env.flags = 0;
   const imm = op.immLo & 0xff, mx = c.mxcsr, x = c.xmm, vs = c.vs, vr = c.vr, a = op.va << 3;
-  if (op.aux & D) {
+  if (op.sel & D) {
     const t = [0, 0, 0, 0];
     for (let i = 0; i < 2; i++) {
       if ((imm >> (4 + i)) & 1) { fp.arith64(FOp.Mul, x[a + 2 * i + 1]!, x[a + 2 * i]!, vs[2 * i + 1]!, vs[2 * i]!, mx); t[2 * i] = r64.lo; t[2 * i + 1] = r64.hi; }
@@ -273,7 +273,7 @@ function dpp(c: Core, op: Op): void {
 function frcp(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
-  const scalar = (op.aux & S) !== 0, rsqrt = (op.aux & 1) !== 0;
+  const scalar = (op.sel & S) !== 0, rsqrt = (op.sel & 1) !== 0;
   const vs = c.vs, vr = c.vr;
   const n = scalar ? 1 : op.vl >> 2;
   if (scalar) copyToVr(c, op.va, 4);

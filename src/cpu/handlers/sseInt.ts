@@ -49,7 +49,7 @@ function pint(c: Core, op: Op): void {
   const xb = X.u8, xsb = X.i8, xw = X.u16, xsw = X.i16, xd = X.u32, xsd = X.i32;
   const sb = S.u8, ssb = S.i8, sw = S.u16, ssw = S.i16, sd = S.u32, ssd = S.i32;
   const rb = R.u8, rw = R.u16, rd = R.u32;
-  switch (op.aux as PI) {
+  switch (op.sel as PI) {
     case PI.AddB: for (let i = 0; i < vl; i++) rb[i] = xb[a8 + i]! + sb[i]!; break;
     case PI.AddW: for (let i = 0; i < vl / 2; i++) rw[i] = xw[a16 + i]! + sw[i]!; break;
     case PI.AddD: for (let i = 0; i < vl / 4; i++) rd[i] = xd[a32 + i]! + sd[i]!; break;
@@ -57,7 +57,7 @@ function pint(c: Core, op: Op): void {
     case PI.SubW: for (let i = 0; i < vl / 2; i++) rw[i] = xw[a16 + i]! - sw[i]!; break;
     case PI.SubD: for (let i = 0; i < vl / 4; i++) rd[i] = xd[a32 + i]! - sd[i]!; break;
     case PI.AddQ: case PI.SubQ: {
-      const sub = op.aux === PI.SubQ;
+      const sub = op.sel === PI.SubQ;
       for (let i = 0; i < vl / 4; i += 2) {
         const al = xd[a32 + i]!, bl = sd[i]!;
         const lo = sub ? al - bl : al + bl;
@@ -85,7 +85,7 @@ function pint(c: Core, op: Op): void {
         const x = xd[a32 + i]!, y = sd[i]!;
         mulU32(x, y);
         let hi = mulOut.hi;
-        if (op.aux === PI.MulDQ) hi = (hi - ((x | 0) < 0 ? y : 0) - ((y | 0) < 0 ? x : 0)) | 0;
+        if (op.sel === PI.MulDQ) hi = (hi - ((x | 0) < 0 ? y : 0) - ((y | 0) < 0 ? x : 0)) | 0;
         rd[i] = mulOut.lo; rd[i + 1] = hi;
       }
       break;
@@ -139,7 +139,7 @@ function pint(c: Core, op: Op): void {
     case PI.SignW: for (let i = 0; i < vl / 2; i++) { const s = ssw[i]!; rw[i] = s < 0 ? -xsw[a16 + i]! : s === 0 ? 0 : xsw[a16 + i]!; } break;
     case PI.SignD: for (let i = 0; i < vl / 4; i++) { const s = ssd[i]!; rd[i] = s < 0 ? -xsd[a32 + i]! : s === 0 ? 0 : xsd[a32 + i]!; } break;
     case PI.HAddW: case PI.HSubW: case PI.HAddSW: case PI.HSubSW: {
-      const sub = op.aux === PI.HSubW || op.aux === PI.HSubSW, sat = op.aux === PI.HAddSW || op.aux === PI.HSubSW;
+      const sub = op.sel === PI.HSubW || op.sel === PI.HSubSW, sat = op.sel === PI.HAddSW || op.sel === PI.HSubSW;
       for (let l = 0; l < vl / 2; l += 8) {
         for (let i = 0; i < 4; i++) {
           const x = xsw[a16 + l + 2 * i]!, y = xsw[a16 + l + 2 * i + 1]!;
@@ -151,7 +151,7 @@ function pint(c: Core, op: Op): void {
       break;
     }
     case PI.HAddD: case PI.HSubD: {
-      const sub = op.aux === PI.HSubD;
+      const sub = op.sel === PI.HSubD;
       for (let l = 0; l < vl / 4; l += 4) {
         for (let i = 0; i < 2; i++) {
           const x = xd[a32 + l + 2 * i]!, y = xd[a32 + l + 2 * i + 1]!, u = sd[l + 2 * i]!, v = sd[l + 2 * i + 1]!;
@@ -166,15 +166,15 @@ function pint(c: Core, op: Op): void {
     case PI.PackSSWB: case PI.PackUSWB:
       for (let l = 0; l < vl; l += 16) for (let i = 0; i < 8; i++) {
         const x = xsw[a16 + l / 2 + i]!, y = ssw[l / 2 + i]!;
-        rb[l + i] = op.aux === PI.PackSSWB ? satS8(x) : satU8(x);
-        rb[l + 8 + i] = op.aux === PI.PackSSWB ? satS8(y) : satU8(y);
+        rb[l + i] = op.sel === PI.PackSSWB ? satS8(x) : satU8(x);
+        rb[l + 8 + i] = op.sel === PI.PackSSWB ? satS8(y) : satU8(y);
       }
       break;
     case PI.PackSSDW: case PI.PackUSDW:
       for (let l = 0; l < vl / 2; l += 8) for (let i = 0; i < 4; i++) {
         const x = xsd[a32 + l / 2 + i]!, y = ssd[l / 2 + i]!;
-        rw[l + i] = op.aux === PI.PackSSDW ? satS16(x) : satU16(x);
-        rw[l + 4 + i] = op.aux === PI.PackSSDW ? satS16(y) : satU16(y);
+        rw[l + i] = op.sel === PI.PackSSDW ? satS16(x) : satU16(x);
+        rw[l + 4 + i] = op.sel === PI.PackSSDW ? satS16(y) : satU16(y);
       }
       break;
   }
@@ -202,7 +202,7 @@ function pshift(c: Core, op: Op): void {
     count = c.vs[1] !== 0 ? 0xffff : Math.min(c.vs[0]! >>> 0, 0xffff);
     src = op.va;
   }
-  vShiftAll(c, op, src, op.aux, count);
+  vShiftAll(c, op, src, op.sel, count);
   op.vd = op.r0;
   commit(c, op, op.vl >> 2);
 }
@@ -241,7 +241,7 @@ function shiftQ(out: Uint32Array, i: number, lo: number, hi: number, kind: numbe
 function pshiftV(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
-  const e = op.aux & 15, kind = op.aux >> 4, X = c.xv, R = c.rv, S = c.sv, a = op.va << 3;
+  const e = op.sel & 15, kind = op.sel >> 4, X = c.xv, R = c.rv, S = c.sv, a = op.va << 3;
   if (e === 4) for (let i = 0; i < op.vl / 4; i++) R.u32[i] = shiftEl(X.u32[a + i]!, X.i32[a + i]!, kind, S.u32[i]!, 32);
   else for (let i = 0; i < op.vl / 4; i += 2) {
     const n = S.u32[i + 1] !== 0 ? 64 : S.u32[i]!;
@@ -255,7 +255,7 @@ function pshiftV(c: Core, op: Op): void {
 /** PMOVSX/PMOVZX: aux = source element bytes | dest element bytes << 4 | signed << 8. */
 function pmovx(c: Core, op: Op): void {
   simdAvail(c, op);
-  const se = op.aux & 15, de = (op.aux >> 4) & 15, signed = (op.aux & 256) !== 0;
+  const se = op.sel & 15, de = (op.sel >> 4) & 15, signed = (op.sel & 256) !== 0;
   const n = op.vl / de;
   if (op.k1 === K.Mem) {
     const a = c.ea(op);
@@ -290,7 +290,7 @@ function pmovx(c: Core, op: Op): void {
 function blend(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
-  const e = op.aux & 15, variable = (op.aux & 16) !== 0, vl = op.vl;
+  const e = op.sel & 15, variable = (op.sel & 16) !== 0, vl = op.vl;
   const X = c.xv, S = c.sv, R = c.rv, a8 = op.va << 5;
   const mask8 = (variable ? (op.vex ? op.r3 : 0) : 0) << 5;
   const imm = op.immLo & 0xff;
@@ -316,7 +316,7 @@ function ptest(c: Core, op: Op): void {
   let and = 0, andn = 0;
   for (let i = 0; i < op.vl / 4; i++) {
     // VTESTPS: dword sign bits; VTESTPD: qword sign bits (the odd dwords' bit 31); PTEST: every bit.
-    const m = op.aux === 4 ? 0x80000000 : op.aux === 8 ? ((i & 1) !== 0 ? 0x80000000 : 0) : -1;
+    const m = op.sel === 4 ? 0x80000000 : op.sel === 8 ? ((i & 1) !== 0 ? 0x80000000 : 0) : -1;
     and |= x[a + i]! & vs[i]! & m;
     andn |= ~x[a + i]! & vs[i]! & m;
   }

@@ -33,11 +33,11 @@ function movFull(c: Core, op: Op): void {
  * MOVSS/MOVSD (SSE): register to register merges the low element; a load
  * zeroes bits 127:(element) (legacy keeps 255:128); a store writes the low
  * element. VMOVSS/VMOVSD xmm1, xmm2, xmm3 take the low element from xmm3 and
- * bits 127:(element) from xmm2. op.aux = element dwords (1 or 2).
+ * bits 127:(element) from xmm2. op.sel = element dwords (1 or 2).
  */
 function movScalar(c: Core, op: Op): void {
   simdAvail(c, op);
-  const n = op.aux;
+  const n = op.sel;
   if (op.k0 === K.Mem) { storeMem(c, c.ea(op), n * 4, c.xmm, (op.k2 === K.Vec ? op.r2 : op.r1) << 3); return; }
   const vr = c.vr;
   if (op.kb === K.Mem) {
@@ -54,11 +54,11 @@ function movScalar(c: Core, op: Op): void {
 /**
  * MOVD/MOVQ (SDM "MOVD/MOVQ", "MOVQ"): to XMM zero-extends to 128 bits (VEX:
  * to the full register); from XMM writes the low 32/64 bits to a GPR or
- * memory. op.aux = 1 for 32-bit, 2 for 64-bit transfers.
+ * memory. op.sel = 1 for 32-bit, 2 for 64-bit transfers.
  */
 function movdq(c: Core, op: Op): void {
   simdAvail(c, op);
-  const n = op.aux;
+  const n = op.sel;
   if (op.k0 === K.Vec) {
     const vr = c.vr;
     if (op.k1 === K.Reg) { vr[0] = c.lo[op.r1]!; vr[1] = n === 2 ? c.hi[op.r1]! : 0; }
@@ -75,20 +75,20 @@ function movdq(c: Core, op: Op): void {
 }
 
 /**
- * MOVLPS/MOVLPD/MOVHPS/MOVHPD: op.aux 0 = low half, 1 = high half. Loads
+ * MOVLPS/MOVLPD/MOVHPS/MOVHPD: op.sel 0 = low half, 1 = high half. Loads
  * replace that half (VEX: the other half from the first source); stores
  * write it. MOVHLPS/MOVLHPS (register forms, aux 2/3) move between halves.
  */
 function movHalf(c: Core, op: Op): void {
   simdAvail(c, op);
-  const hiHalf = op.aux & 1;
+  const hiHalf = op.sel & 1;
   if (op.k0 === K.Mem) { storeMem(c, c.ea(op), 8, c.xmm, (op.r1 << 3) + 2 * hiHalf); return; }
   const vr = c.vr;
   copyToVr(c, op.va, 4);
-  if (op.aux >= 2) {
+  if (op.sel >= 2) {
     // MOVHLPS: low ← high of source; MOVLHPS: high ← low of source.
-    const s = (op.rb << 3) + (op.aux === 2 ? 2 : 0);
-    const d = op.aux === 2 ? 0 : 2;
+    const s = (op.rb << 3) + (op.sel === 2 ? 2 : 0);
+    const d = op.sel === 2 ? 0 : 2;
     vr[d] = c.xmm[s]!; vr[d + 1] = c.xmm[s + 1]!;
   } else {
     loadMem(c, op, c.ea(op), 8);
@@ -104,26 +104,26 @@ function movDup(c: Core, op: Op): void {
   const vs = c.vs, vr = c.vr;
   for (let l = 0; l < op.vl; l += 16) {
     const o = l >> 2;
-    if (op.aux === 0) { vr[o] = vs[o]!; vr[o + 1] = vs[o + 1]!; vr[o + 2] = vs[o]!; vr[o + 3] = vs[o + 1]!; }
+    if (op.sel === 0) { vr[o] = vs[o]!; vr[o + 1] = vs[o + 1]!; vr[o + 2] = vs[o]!; vr[o + 3] = vs[o + 1]!; }
     else {
-      const k = op.aux - 1;
+      const k = op.sel - 1;
       vr[o] = vs[o + k]!; vr[o + 1] = vs[o + k]!; vr[o + 2] = vs[o + 2 + k]!; vr[o + 3] = vs[o + 2 + k]!;
     }
   }
   commit(c, op, dwordsOf(op));
 }
 
-/** MOVMSKPS/MOVMSKPD/PMOVMSKB: the sign bit of each element into a GPR (zero-extended). op.aux = element bytes. */
+/** MOVMSKPS/MOVMSKPD/PMOVMSKB: the sign bit of each element into a GPR (zero-extended). op.sel = element bytes. */
 function movMask(c: Core, op: Op): void {
   simdAvail(c, op);
   const s = op.r1 << 3;
   let m = 0;
-  if (op.aux === 1) {
+  if (op.sel === 1) {
     const u8 = c.xv.u8, b = s << 2;
     for (let i = op.vl - 1; i >= 0; i--) m = (m << 1) | (u8[b + i]! >>> 7);
   } else {
-    const step = op.aux >> 2;
-    for (let i = op.vl / op.aux - 1; i >= 0; i--) m = (m << 1) | (c.xmm[s + i * step + step - 1]! >>> 31);
+    const step = op.sel >> 2;
+    for (let i = op.vl / op.sel - 1; i >= 0; i--) m = (m << 1) | (c.xmm[s + i * step + step - 1]! >>> 31);
   }
   c.setReg(op.r0, 0, 8, m, 0);
 }
@@ -150,7 +150,7 @@ function logic(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
   const x = c.xmm, vs = c.vs, vr = c.vr, a = op.va << 3, n = dwordsOf(op);
-  switch (op.aux) {
+  switch (op.sel) {
     case Logic.And: for (let i = 0; i < n; i++) vr[i] = x[a + i]! & vs[i]!; break;
     case Logic.AndN: for (let i = 0; i < n; i++) vr[i] = ~x[a + i]! & vs[i]!; break;
     case Logic.Or: for (let i = 0; i < n; i++) vr[i] = x[a + i]! | vs[i]!; break;
@@ -168,12 +168,12 @@ function pshuf(c: Core, op: Op): void {
   const imm = op.immLo & 0xff, vr = c.vr;
   for (let l = 0; l < op.vl; l += 16) {
     const o = l >> 2;
-    if (op.aux === 0) {
+    if (op.sel === 0) {
       const vs = c.vs;
       for (let i = 0; i < 4; i++) vr[o + i] = vs[o + ((imm >> (2 * i)) & 3)]!;
     } else {
       const s16 = c.sv.u16, r16 = c.rv.u16, w = l >> 1;
-      const sh = op.aux === 1 ? 0 : 4, keep = op.aux === 1 ? 4 : 0;
+      const sh = op.sel === 1 ? 0 : 4, keep = op.sel === 1 ? 4 : 0;
       for (let i = 0; i < 4; i++) r16[w + sh + i] = s16[w + sh + ((imm >> (2 * i)) & 3)]!;
       for (let i = 0; i < 4; i++) r16[w + keep + i] = s16[w + keep + i]!;
     }
@@ -188,7 +188,7 @@ function shufp(c: Core, op: Op): void {
   const imm = op.immLo & 0xff, x = c.xmm, vs = c.vs, vr = c.vr, a = op.va << 3;
   for (let l = 0; l < op.vl; l += 16) {
     const o = l >> 2;
-    if (op.aux === 4) {
+    if (op.sel === 4) {
       vr[o] = x[a + o + (imm & 3)]!; vr[o + 1] = x[a + o + ((imm >> 2) & 3)]!;
       vr[o + 2] = vs[o + ((imm >> 4) & 3)]!; vr[o + 3] = vs[o + ((imm >> 6) & 3)]!;
     } else {
@@ -208,7 +208,7 @@ function shufp(c: Core, op: Op): void {
 function unpack(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
-  const e = op.aux & 15, high = (op.aux & 16) !== 0;
+  const e = op.sel & 15, high = (op.sel & 16) !== 0;
   const x8 = c.xv.u8, s8 = c.sv.u8, r8 = c.rv.u8, a = op.va << 5;
   for (let l = 0; l < op.vl; l += 16) {
     const base = l + (high ? 8 : 0);
@@ -229,7 +229,7 @@ function byteShift(c: Core, op: Op): void {
   const src = (op.vex ? op.r1 : op.r0) << 5;
   for (let l = 0; l < op.vl; l += 16) {
     for (let i = 0; i < 16; i++) {
-      const j = op.aux === 0 ? i - n : i + n;
+      const j = op.sel === 0 ? i - n : i + n;
       r8[l + i] = j >= 0 && j < 16 ? x8[src + l + j]! : 0;
     }
   }
@@ -256,7 +256,7 @@ function palignr(c: Core, op: Op): void {
 /** PEXTRB/W/D/Q, EXTRACTPS: element imm8 of the XMM source to a GPR (zero-extended) or memory. aux = element bytes. */
 function pextr(c: Core, op: Op): void {
   simdAvail(c, op);
-  const e = op.aux, idx = op.immLo & (16 / e - 1), s = op.r1 << 5, x8 = c.xv.u8;
+  const e = op.sel, idx = op.immLo & (16 / e - 1), s = op.r1 << 5, x8 = c.xv.u8;
   let lo = 0, hi = 0;
   for (let k = 0; k < Math.min(e, 4); k++) lo |= x8[s + idx * e + k]! << (8 * k);
   if (e === 8) for (let k = 0; k < 4; k++) hi |= x8[s + idx * e + 4 + k]! << (8 * k);
@@ -267,7 +267,7 @@ function pextr(c: Core, op: Op): void {
 /** PINSRB/W/D/Q: a GPR or memory element into position imm8 (VEX: other elements from the first source). */
 function pinsr(c: Core, op: Op): void {
   simdAvail(c, op);
-  const e = op.aux;
+  const e = op.sel;
   const kSrc = op.vex ? op.k2 : op.k1, rSrc = op.vex ? op.r2 : op.r1;
   let lo: number, hi = 0;
   if (kSrc === K.Reg) { lo = c.lo[rSrc]!; hi = c.hi[rSrc]!; }

@@ -1,7 +1,7 @@
 /**
  * Opcode-table entries for vector instructions: every SSE/AVX op gets its
  * operands in normal form (simd/access.ts `vform`), a per-handler selector
- * in `op.aux`, and its memory alignment rule: legacy SSE 128-bit memory
+ * in `op.sel`, and its memory alignment rule: legacy SSE 128-bit memory
  * operands must be 16-byte aligned (#GP) except for the explicitly
  * unaligned instructions; VEX forms are unaligned except VMOVAPS-like moves
  * (SDM Vol. 2 §2.4 "Instruction Exception Specification", Vol. 1 §11.4.1).
@@ -27,7 +27,7 @@ export function vspec(exec: Handler, aux: number, cls: InstructionClass, o: VecO
     cls: o.clsY ? (op: Op) => (op.vl === 32 ? o.clsY! : cls) : cls,
     setup: (op: Op) => {
       vform(op);
-      op.aux = aux;
+      op.sel = aux;
       const hasMem = op.k0 === K.Mem || op.k1 === K.Mem || op.k2 === K.Mem;
       if (!hasMem) op.align = 0;
       else if (op.vex) op.align = o.alignVex ? op.vl : 0;

@@ -73,7 +73,7 @@ function once(c: Core, op: Op, kind: Str, sz: number, step: number): boolean {
 }
 
 function str(c: Core, op: Op): void {
-  const kind = op.aux as Str;
+  const kind = op.sel as Str;
   const sz = op.size;
   const step = (c.rflagsRest & DF) !== 0 ? -sz : sz;
   const per = c.costs.cls.stringIteration;
@@ -99,7 +99,7 @@ function str(c: Core, op: Op): void {
   }
 }
 
-const kindOf = (k: Str) => (op: Op, ins: { memorySize: number }) => { op.aux = k; op.size = MemorySizeExt.size(ins.memorySize); };
+const kindOf = (k: Str) => (op: Op, ins: { memorySize: number }) => { op.sel = k; op.size = MemorySizeExt.size(ins.memorySize); };
 
 export const stringSpecs: SpecEntry[] = [
   [[Mnemonic.Movsb, Mnemonic.Movsw, Mnemonic.Movsd, Mnemonic.Movsq], { exec: str, cls: 'stringIteration', selfTimed: true, ends: true, setup: kindOf(Str.Movs) }],

@@ -220,12 +220,15 @@ function cpuid(c: Core, _op: Op): void {
   c.setReg(RDX, 0, 4, r[3], 0);
 }
 
-/** IN/OUT: op.aux = 0 for IN, 1 for OUT; the port is an immediate or DX. */
+/** IN or OUT (`op.sel`). */
+const enum PortDir { In, Out }
+
+/** IN/OUT: the port is an immediate or DX. */
 function portIo(c: Core, op: Op): void {
-  requireIopl(c, op.aux === 0 ? 'IN' : 'OUT');
+  requireIopl(c, op.sel === PortDir.In ? 'IN' : 'OUT');
   if (c.spinTrack) c.spin!.onDirty(c);
   const sz = op.size;
-  if (op.aux === 0) {
+  if (op.sel === PortDir.In) {
     const port = op.k1 === K.Imm ? op.immLo & 0xff : c.lo[RDX]! & 0xffff;
     if (c.nonRoot) ioInGuest(c, op, port, sz, true, op.k1 === K.Imm);
     const v = c.host.ioIn(c.id, port, sz);
@@ -274,11 +277,15 @@ function ud2(_c: Core, _op: Op): void { throw new Fault(Vector.UD, null, 'UD2');
  */
 const CR4_VALID = 0x7ff | (1 << 13) | (1 << 14) | (1 << 16) | (1 << 17) | (1 << 18) | (1 << 20);
 
-/** MOV to/from CR0/CR2/CR3/CR4/CR8 (SDM "MOV—Move to/from Control Registers"). */
+/**
+ * MOV to/from CR0/CR2/CR3/CR4/CR8 (SDM "MOV—Move to/from Control
+ * Registers"): `op.sel` is the control register's number; it is the
+ * destination when operand 0 is the special register (op.ts: r0 = -1).
+ */
 export function movCr(c: Core, op: Op): void {
   requireRing0(c, 'MOV CR');
-  const toCr = op.aux >= 100;
-  const n = toCr ? op.aux - 100 : op.aux;
+  const toCr = op.r0 < 0;
+  const n = op.sel;
   // VMX non-root operation: CR-access exits, read shadows, the TPR shadow (SDM Vol. 3C §25.1.3, §25.3).
   let guestValue: number | null = null;
   if (c.nonRoot) {
@@ -351,22 +358,25 @@ export function movCr(c: Core, op: Op): void {
   c.requestBlockExit();
 }
 
-/** LGDT/LIDT m16&64 and SGDT/SIDT (SDM). op.aux: 0 LGDT, 1 LIDT, 2 SGDT, 3 SIDT. */
+/** The descriptor-table instruction (`op.sel`), numbered as its VM exit's instruction identity (SDM Vol. 3C Table 27-10). */
+const enum DescriptorTableOp { Sgdt = 0, Sidt = 1, Lgdt = 2, Lidt = 3 }
+
+/** LGDT/LIDT m16&64 and SGDT/SIDT (SDM). */
 function descriptorTable(c: Core, op: Op): void {
-  // "Descriptor-table exiting" instruction identity: 0 SGDT, 1 SIDT, 2 LGDT, 3 LIDT (SDM Table 27-10).
-  if (c.nonRoot) descriptorTableInGuest(c, op, false, [2, 3, 0, 1][op.aux]!);
+  const which = op.sel as DescriptorTableOp;
+  if (c.nonRoot) descriptorTableInGuest(c, op, false, which);
   const a = c.ea(op);
-  if (op.aux <= 1) {
-    requireRing0(c, op.aux === 0 ? 'LGDT' : 'LIDT');
+  if (which === DescriptorTableOp.Lgdt || which === DescriptorTableOp.Lidt) {
+    requireRing0(c, which === DescriptorTableOp.Lgdt ? 'LGDT' : 'LIDT');
     const limit = c.read(a, 2);
     const lo = c.read(a + 2, 4);
     const hi = c.read(a + 6, 4);
     const base = hi * TWO32 + (lo >>> 0);
-    if (op.aux === 0) { c.gdtrBase = base; c.gdtrLimit = limit; }
+    if (which === DescriptorTableOp.Lgdt) { c.gdtrBase = base; c.gdtrLimit = limit; }
     else { c.idtrBase = base; c.idtrLimit = limit; }
   } else {
-    const base = op.aux === 2 ? c.gdtrBase : c.idtrBase;
-    const limit = op.aux === 2 ? c.gdtrLimit : c.idtrLimit;
+    const base = which === DescriptorTableOp.Sgdt ? c.gdtrBase : c.idtrBase;
+    const limit = which === DescriptorTableOp.Sgdt ? c.gdtrLimit : c.idtrLimit;
     const h = Math.floor(base / TWO32);
     c.write(a, 2, limit, 0);
     c.write(a + 2, 4, (base - h * TWO32) | 0, 0);
@@ -476,14 +486,20 @@ function clts(c: Core, _op: Op): void {
   c.cr0 = (c.cr0 & ~CR0_TS) >>> 0;
 }
 
-/** MOV to/from a segment register: selectors only (64-bit mode ignores data-segment bases except FS/GS, whose bases come from MSRs). */
+/**
+ * MOV to/from a segment register: selectors only (64-bit mode ignores
+ * data-segment bases except FS/GS, whose bases come from MSRs). `op.sel` is
+ * the segment register's index; it is the destination when operand 0 is the
+ * special register (op.ts: r0 = -1).
+ */
 export function movSeg(c: Core, op: Op): void {
-  if (op.aux >= 100) {
+  const seg = op.sel;
+  if (op.k0 === K.Reg && op.r0 < 0) {
     const sel = c.readOperand(op, op.k1, op.r1, op.h1, 2) & 0xffff;
-    c.segSel[op.aux - 100] = sel;
-    if (op.aux - 100 === SEG_SS) { c.interruptShadow = true; c.shadowByMovSs = true; } // MOV SS blocks interrupts for one instruction
+    c.segSel[seg] = sel;
+    if (seg === SEG_SS) { c.interruptShadow = true; c.shadowByMovSs = true; } // MOV SS blocks interrupts for one instruction
   } else {
-    c.writeDst(op, op.k0 === K.Mem ? 2 : op.size, c.segSel[op.aux]!, 0, false);
+    c.writeDst(op, op.k0 === K.Mem ? 2 : op.size, c.segSel[seg]!, 0, false);
   }
 }
 
@@ -531,7 +547,7 @@ function sysret(c: Core, op: Op): void {
   c.rip = hi * TWO32 + (lo >>> 0);
 }
 
-const aux = (v: number) => (op: Op) => { op.aux = v; };
+const sel = (v: number) => (op: Op) => { op.sel = v; };
 
 export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Cli, { exec: cli, cls: 'interruptFlag', ends: true }],
@@ -543,8 +559,8 @@ export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Rdmsr, { exec: rdmsr, cls: 'msr', selfTimed: true }], // msrTime: APIC MSRs cost apic.x2apicMsrAccess
   [Mnemonic.Wrmsr, { exec: wrmsr, cls: 'msr', selfTimed: true, ends: true }],
   [Mnemonic.Cpuid, { exec: cpuid, cls: 'cpuid' }],
-  [Mnemonic.In, { exec: portIo, cls: 'portIo', setup: (op, ins) => { op.aux = 0; op.size = sizeOfAcc(ins.op0Register); } }],
-  [Mnemonic.Out, { exec: portIo, cls: 'portIo', ends: true, setup: (op, ins) => { op.aux = 1; op.size = sizeOfAcc(ins.op1Register); } }],
+  [Mnemonic.In, { exec: portIo, cls: 'portIo', setup: (op, ins) => { op.sel = PortDir.In; op.size = sizeOfAcc(ins.op0Register); } }],
+  [Mnemonic.Out, { exec: portIo, cls: 'portIo', ends: true, setup: (op, ins) => { op.sel = PortDir.Out; op.size = sizeOfAcc(ins.op1Register); } }],
   [[Mnemonic.Lfence, Mnemonic.Sfence], { exec: fence, cls: 'fence' }],
   [Mnemonic.Mfence, { exec: fence, cls: 'mfence' }],
   // INT3 / INT n are IDT vectoring and nothing else: their whole cost is the delivery's
@@ -553,10 +569,10 @@ export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Int, { exec: intN, cls: 'exceptionDelivery', selfTimed: true, ends: true }],
   [Mnemonic.Int1, { exec: int1, cls: 'exceptionDelivery', selfTimed: true, ends: true }],
   [Mnemonic.Ud2, { exec: ud2, cls: 'nop', ends: true }],
-  [Mnemonic.Lgdt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(0), ends: true }],
-  [Mnemonic.Lidt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(1), ends: true }],
-  [Mnemonic.Sgdt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(2) }],
-  [Mnemonic.Sidt, { exec: descriptorTable, cls: 'controlRegister', setup: aux(3) }],
+  [Mnemonic.Lgdt, { exec: descriptorTable, cls: 'controlRegister', setup: sel(DescriptorTableOp.Lgdt), ends: true }],
+  [Mnemonic.Lidt, { exec: descriptorTable, cls: 'controlRegister', setup: sel(DescriptorTableOp.Lidt), ends: true }],
+  [Mnemonic.Sgdt, { exec: descriptorTable, cls: 'controlRegister', setup: sel(DescriptorTableOp.Sgdt) }],
+  [Mnemonic.Sidt, { exec: descriptorTable, cls: 'controlRegister', setup: sel(DescriptorTableOp.Sidt) }],
   [Mnemonic.Ltr, { exec: ltr, cls: 'controlRegister', ends: true }],
   [Mnemonic.Iretq, { exec: iretq, cls: 'iret', ends: true }],
   [Mnemonic.Syscall, { exec: syscall, cls: 'syscall', ends: true }],

@@ -17,6 +17,8 @@ import { type X87State, FSW_C1 } from '../fpu/x87.js';
 import { out, IE, SF, SGL, DBL, INDEFINITE_SE, INDEFINITE_SIG } from '../fpu/float80.js';
 import { conv, fromBinary, toBinary, fromInt, toInt, fromBcdBytes, toBcdBytes, constant } from '../fpu/convert.js';
 import { RAX } from '../registers.js';
+import { Cc } from '../flags.js';
+import { Form } from '../form.js';
 
 // ------------------------------------------------------------ entry checks
 
@@ -166,11 +168,11 @@ function write80(c: Core, a: number, se: number, sig: bigint): void {
 // ------------------------------------------------------------ control instructions
 
 /** FNINIT / FINIT (the waiting form checks for pending exceptions first). */
-function fninit(c: Core, op: Op): void { fpu(c, op.aux === 1).init(); }
+function fninit(c: Core, op: Op): void { fpu(c, op.sel === 1).init(); }
 
 /** FNCLEX / FCLEX (SDM Vol. 2 FCLEX/FNCLEX): clear the exception flags, ES, SF and B; C0–C3 undefined (kept). */
 function fnclex(c: Core, op: Op): void {
-  const f = fpu(c, op.aux === 1);
+  const f = fpu(c, op.sel === 1);
   f.sw &= ~0x7f;
 }
 
@@ -182,13 +184,13 @@ function fldcw(c: Core, op: Op): void {
 
 /** FNSTCW / FSTCW m2byte. */
 function fnstcw(c: Core, op: Op): void {
-  const f = fpu(c, op.aux === 1);
+  const f = fpu(c, op.sel === 1);
   c.write(c.ea(op), 2, f.cw, 0);
 }
 
 /** FNSTSW / FSTSW m2byte or AX (SDM Vol. 2 FSTSW/FNSTSW). */
 function fnstsw(c: Core, op: Op): void {
-  const f = fpu(c, op.aux === 1);
+  const f = fpu(c, op.sel === 1);
   const v = f.statusWord();
   if (op.k0 === K.Reg) c.setReg(RAX, 0, 2, v, 0);
   else c.write(c.ea(op), 2, v, 0);
@@ -212,7 +214,7 @@ function readImage(c: Core, a: number, len: number): void {
  * then mask all floating-point exceptions.
  */
 function fnstenv(c: Core, op: Op): void {
-  const f = fpu(c, op.aux === 1);
+  const f = fpu(c, op.sel === 1);
   f.storeEnv(imageView, 0);
   writeImage(c, c.ea(op), 28);
   f.cw |= 0x3f;
@@ -227,7 +229,7 @@ function fldenv(c: Core, op: Op): void {
 
 /** FNSAVE / FSAVE m108byte (SDM Vol. 2 FSAVE/FNSAVE): store environment and registers, then initialize the FPU as FNINIT does. */
 function fnsave(c: Core, op: Op): void {
-  const f = fpu(c, op.aux === 1);
+  const f = fpu(c, op.sel === 1);
   f.storeState(imageView, 0);
   writeImage(c, c.ea(op), 108);
   f.init();
@@ -240,24 +242,19 @@ function frstor(c: Core, op: Op): void {
   f.loadState(imageView, 0);
 }
 
-/** The 16-bit-format (m14/m94) images of FNSTENV/FLDENV/FNSAVE/FRSTOR with an operand-size prefix. */
-function env16(_c: Core, _op: Op): void {
-  throw new Unsupported('the 16-bit x87 environment formats (m14byte/m94byte, operand-size prefix) are not implemented');
-}
-
 /** FFREE ST(i) (and the undocumented FFREEP, which also pops): tag empty, nothing else; FOP/FIP recorded. */
 function ffree(c: Core, op: Op): void {
   const f = fpu(c, true);
   note(f, op, NO_EA);
   f.valid &= ~(1 << f.phys(op.r0));
-  if (op.aux === 1) f.top = (f.top + 1) & 7;
+  if (op.sel === 1) f.top = (f.top + 1) & 7;
 }
 
 /** FINCSTP / FDECSTP (SDM Vol. 2): TOP ± 1, tags unchanged, C1 = 0. */
 function fincdecstp(c: Core, op: Op): void {
   const f = fpu(c, true);
   note(f, op, NO_EA);
-  f.top = (f.top + (op.aux === 0 ? 1 : 7)) & 7;
+  f.top = (f.top + (op.sel === 0 ? 1 : 7)) & 7;
   setC1(f, 0);
 }
 
@@ -308,12 +305,12 @@ function fild(c: Core, op: Op): void {
   pushChecked(f, mem.se, mem.sig);
 }
 
-/** FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ (SDM Vol. 2 FLD1/...). op.aux selects. */
+/** FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ (SDM Vol. 2 FLD1/...). op.sel selects. */
 const CONSTANT_NAMES = ['one', 'l2t', 'l2e', 'pi', 'lg2', 'ln2', 'zero'] as const;
 function fldConst(c: Core, op: Op): void {
   const f = fpu(c, true);
   note(f, op, NO_EA);
-  const name = CONSTANT_NAMES[op.aux]!;
+  const name = CONSTANT_NAMES[op.sel]!;
   if (name === 'one') pushChecked(f, 0x3fff, 1n << 63n);
   else if (name === 'zero') pushChecked(f, 0, 0n);
   else { constant(name, f.cw); pushChecked(f, out.se, out.sig); }
@@ -328,7 +325,7 @@ function fldConst(c: Core, op: Op): void {
  */
 function fst(c: Core, op: Op): void {
   const f = fpu(c, true);
-  const pop = op.aux === 1;
+  const pop = op.sel === 1;
   const ea = op.k0 === K.Mem ? c.ea(op) : NO_EA;
   note(f, op, ea);
   let se: number, sig: bigint;
@@ -356,10 +353,10 @@ function fst(c: Core, op: Op): void {
   if (pop) f.pop();
 }
 
-/** FIST/FISTP m16int/m32int/m64int, FISTTP (op.aux bit 1: truncate) (SDM Vol. 2 FIST/FISTP, FISTTP). */
+/** FIST/FISTP m16int/m32int/m64int, FISTTP (op.sel bit 1: truncate) (SDM Vol. 2 FIST/FISTP, FISTTP). */
 function fist(c: Core, op: Op): void {
   const f = fpu(c, true);
-  const pop = (op.aux & 1) !== 0;
+  const pop = (op.sel & 1) !== 0;
   const ea = c.ea(op);
   note(f, op, ea);
   const kind = op.size2 as MemKind;
@@ -369,7 +366,7 @@ function fist(c: Core, op: Op): void {
     if (!stackFault(f, false)) return;
     v = -(1n << BigInt(bits - 1)); // integer indefinite
   } else {
-    v = toInt(f.stSe(0), f.stSig(0), bits, (op.aux & 2) !== 0, f.cw);
+    v = toInt(f.stSe(0), f.stSig(0), bits, (op.sel & 2) !== 0, f.cw);
     f.sw |= out.flags;
     if (!out.store) return;
     setC1(f, out.c1);
@@ -420,7 +417,7 @@ function fxch(c: Core, op: Op): void {
   f.setSt(i, se, sig);
 }
 
-/** FCMOVcc ST(0), ST(i) (SDM Vol. 2 FCMOVcc): conditions on CF, ZF and PF; op.aux is the integer condition code (B, E, BE, P and negations). */
+/** FCMOVcc ST(0), ST(i) (SDM Vol. 2 FCMOVcc): conditions on CF, ZF and PF; op.sel is the integer condition code (B, E, BE, P and negations). */
 function fcmov(c: Core, op: Op): void {
   const f = fpu(c, true);
   note(f, op, NO_EA);
@@ -430,18 +427,20 @@ function fcmov(c: Core, op: Op): void {
     return;
   }
   setC1(f, 0);
-  if (c.cond(op.aux)) f.setSt(0, f.stSe(i), f.stSig(i));
+  if (c.cond(op.cc)) f.setSt(0, f.stSe(i), f.stSig(i));
 }
 
 // ------------------------------------------------------------ table
 
-const aux = (v: number) => (op: Op) => { op.aux = v; };
-const memKind = (v: number) => (op: Op, ins: Instruction) => { op.aux = v; op.size2 = memKindOf(ins); };
+const aux = (v: number) => (op: Op) => { op.sel = v; };
+const cc = (v: Cc) => (op: Op) => { op.cc = v; };
+const memKind = (v: number) => (op: Op, ins: Instruction) => { op.sel = v; op.size2 = memKindOf(ins); };
 const storeClass = (op: Op): InstructionClass => (op.k0 !== K.Mem ? 'x87Move' : 'x87Store');
-const waitForm = (names: Code[]) => (op: Op, ins: Instruction) => { op.aux = names.includes(ins.code) ? 1 : 0; };
+const waitForm = (names: Code[]) => (op: Op, ins: Instruction) => { op.sel = names.includes(ins.code) ? 1 : 0; };
 const envForm = (wide: Code[], waiting: Code[]) => (op: Op, ins: Instruction) => {
-  op.aux = waiting.includes(ins.code) ? 1 : 0;
-  if (!wide.includes(ins.code)) op.exec = env16;
+  op.sel = waiting.includes(ins.code) ? 1 : 0;
+  // The 16-bit-format (m14/m94) images, with an operand-size prefix, are not implemented.
+  if (!wide.includes(ins.code)) { op.form = Form.Unsupported; op.note = 'the 16-bit x87 environment formats (m14byte/m94byte, operand-size prefix) are not implemented'; }
 };
 
 export const x87Specs: SpecEntry[] = [
@@ -477,13 +476,13 @@ export const x87Specs: SpecEntry[] = [
   [Mnemonic.Fbstp, { exec: fbstp, cls: 'x87Bstp', setup: memKind(1) }],
   [Mnemonic.Fxch, { exec: fxch, cls: 'x87Xch' }],
   // FCMOVcc: B, E, BE, U (= P) and NB, NE, NBE, NU as integer condition codes.
-  [Mnemonic.Fcmovb, { exec: fcmov, cls: 'x87Cmov', setup: aux(2) }],
-  [Mnemonic.Fcmove, { exec: fcmov, cls: 'x87Cmov', setup: aux(4) }],
-  [Mnemonic.Fcmovbe, { exec: fcmov, cls: 'x87Cmov', setup: aux(6) }],
-  [Mnemonic.Fcmovu, { exec: fcmov, cls: 'x87Cmov', setup: aux(10) }],
-  [Mnemonic.Fcmovnb, { exec: fcmov, cls: 'x87Cmov', setup: aux(3) }],
-  [Mnemonic.Fcmovne, { exec: fcmov, cls: 'x87Cmov', setup: aux(5) }],
-  [Mnemonic.Fcmovnbe, { exec: fcmov, cls: 'x87Cmov', setup: aux(7) }],
-  [Mnemonic.Fcmovnu, { exec: fcmov, cls: 'x87Cmov', setup: aux(11) }],
+  [Mnemonic.Fcmovb, { exec: fcmov, cls: 'x87Cmov', setup: cc(Cc.B) }],
+  [Mnemonic.Fcmove, { exec: fcmov, cls: 'x87Cmov', setup: cc(Cc.E) }],
+  [Mnemonic.Fcmovbe, { exec: fcmov, cls: 'x87Cmov', setup: cc(Cc.Be) }],
+  [Mnemonic.Fcmovu, { exec: fcmov, cls: 'x87Cmov', setup: cc(Cc.P) }],
+  [Mnemonic.Fcmovnb, { exec: fcmov, cls: 'x87Cmov', setup: cc(Cc.Ae) }],
+  [Mnemonic.Fcmovne, { exec: fcmov, cls: 'x87Cmov', setup: cc(Cc.Ne) }],
+  [Mnemonic.Fcmovnbe, { exec: fcmov, cls: 'x87Cmov', setup: cc(Cc.A) }],
+  [Mnemonic.Fcmovnu, { exec: fcmov, cls: 'x87Cmov', setup: cc(Cc.Np) }],
 ];
 

@@ -52,11 +52,11 @@ function arith(c: Core, op: Op): void {
     note(f, op, NO_EA);
     d = op.r0;
     const s = op.r1;
-    if (f.isEmpty(d) || f.isEmpty(s)) { underflowTo(f, d, (op.aux & POP) !== 0); return; }
+    if (f.isEmpty(d) || f.isEmpty(s)) { underflowTo(f, d, (op.sel & POP) !== 0); return; }
     bSe = f.stSe(s); bSig = f.stSig(s);
   }
   const aSe = f.stSe(d), aSig = f.stSig(d);
-  switch (op.aux & 7) {
+  switch (op.sel & 7) {
     case ArithOp.Add: add(aSe, aSig, bSe, bSig, false, cw, memDen); break;
     case ArithOp.Sub: add(aSe, aSig, bSe, bSig, true, cw, memDen); break;
     case ArithOp.Subr: add(bSe, bSig, aSe, aSig, true, cw, memDen); break;
@@ -64,7 +64,7 @@ function arith(c: Core, op: Op): void {
     case ArithOp.Div: div(aSe, aSig, bSe, bSig, cw, memDen); break;
     default: div(bSe, bSig, aSe, aSig, cw, memDen); break;
   }
-  deliver(f, d, (op.aux & POP) !== 0);
+  deliver(f, d, (op.sel & POP) !== 0);
 }
 
 /** Write `out` to ST(d) (unless an unmasked pre-computation exception suppressed it), C1 = round-up, pop if asked. */
@@ -93,7 +93,7 @@ function unary(c: Core, op: Op): void {
   note(f, op, NO_EA);
   if (f.isEmpty(0)) { underflowTo(f, 0, false); return; }
   const se = f.stSe(0), sig = f.stSig(0);
-  switch (op.aux) {
+  switch (op.sel) {
     case UnOp.Chs: setC1(f, 0); f.setSt(0, se ^ 0x8000, sig); return;
     case UnOp.Abs: setC1(f, 0); f.setSt(0, se & 0x7fff, sig); return;
     case UnOp.Sqrt: sqrt(se, sig, f.cw); break;
@@ -136,7 +136,7 @@ function fxtract(c: Core, op: Op): void {
 }
 
 /**
- * FPREM / FPREM1 (op.aux 1): ST(0) ← partial remainder of ST(0) / ST(1).
+ * FPREM / FPREM1 (op.sel 1): ST(0) ← partial remainder of ST(0) / ST(1).
  * C2 = 1 when the reduction is incomplete; otherwise C0, C3, C1 get
  * quotient bits Q2, Q1, Q0 (SDM Vol. 2 FPREM, "Flags Affected").
  */
@@ -144,7 +144,7 @@ function fprem(c: Core, op: Op): void {
   const f = fpu(c, true);
   note(f, op, NO_EA);
   if (f.isEmpty(0) || f.isEmpty(1)) { underflowTo(f, 0, false); return; }
-  remainder(f.stSe(0), f.stSig(0), f.stSe(1), f.stSig(1), op.aux === 1, f.cw);
+  remainder(f.stSe(0), f.stSig(0), f.stSe(1), f.stSig(1), op.sel === 1, f.cw);
   f.sw |= out.flags;
   if (!out.store) return;
   f.setSt(0, out.se, out.sig);
@@ -161,7 +161,7 @@ function fprem(c: Core, op: Op): void {
 
 // ------------------------------------------------------------ compares
 
-/** Compare selector bits in op.aux. */
+/** Compare selector bits in op.sel. */
 const CMP_POP1 = 1, CMP_POP2 = 2, CMP_QUIET = 4, CMP_EFLAGS = 8, CMP_TST = 16;
 
 /**
@@ -174,7 +174,7 @@ const CMP_POP1 = 1, CMP_POP2 = 2, CMP_QUIET = 4, CMP_EFLAGS = 8, CMP_TST = 16;
 function fcom(c: Core, op: Op): void {
   const f = fpu(c, true);
   const cw = f.cw;
-  const bits = op.aux;
+  const bits = op.sel;
   let bSe = 0, bSig = 0n, memDen = false, srcEmpty = false;
   if (op.size2 !== MemKind.None) {
     const ea = c.ea(op);
@@ -238,11 +238,11 @@ function fxam(c: Core, op: Op): void {
 // ------------------------------------------------------------ table
 
 const arithSetup = (kind: number, pop: boolean) => (op: Op, ins: Instruction) => {
-  op.aux = kind | (pop ? POP : 0);
+  op.sel = kind | (pop ? POP : 0);
   op.size2 = memKindOf(ins);
 };
-const cmpSetup = (bits: number) => (op: Op, ins: Instruction) => { op.aux = bits; op.size2 = memKindOf(ins); };
-const aux = (v: number) => (op: Op) => { op.aux = v; };
+const cmpSetup = (bits: number) => (op: Op, ins: Instruction) => { op.sel = bits; op.size2 = memKindOf(ins); };
+const aux = (v: number) => (op: Op) => { op.sel = v; };
 const isInt = (op: Op) => op.size2 === MemKind.I16 || op.size2 === MemKind.I32;
 const addClass = (op: Op): InstructionClass => (isInt(op) ? 'x87IntArith' : 'x87Add');
 const mulClass = (op: Op): InstructionClass => (isInt(op) ? 'x87IntArith' : 'x87Mul');

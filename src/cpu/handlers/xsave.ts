@@ -77,7 +77,7 @@ function checkMxcsr(v: number, what: string): void {
 function fxsave(c: Core, op: Op): void {
   checkFx(c, 'FXSAVE');
   const a = alignedArea(c, op, 16, 'FXSAVE');
-  c.x87.fxsaveLegacy(img, 0, op.aux === 1);
+  c.x87.fxsaveLegacy(img, 0, op.sel === 1);
   saveSseLegacy(c, (c.cr4 & CR4_OSFXSR) !== 0);
   storeImage(c, a, 0, FX_WRITTEN);
 }
@@ -88,7 +88,7 @@ function fxrstor(c: Core, op: Op): void {
   loadImage(c, a, 0, FX_WRITTEN);
   const mx = imgDv.getUint32(FX_MXCSR, true);
   checkMxcsr(mx, 'FXRSTOR');
-  c.x87.fxrstorLegacy(img, 0, op.aux === 1);
+  c.x87.fxrstorLegacy(img, 0, op.sel === 1);
   if ((c.cr4 & CR4_OSFXSR) !== 0) {
     c.mxcsr = mx;
     restoreXmm(c);
@@ -145,7 +145,7 @@ function storeRanges(c: Core, a: number, ranges: number[]): void {
 }
 
 /**
- * XSAVE / XSAVEOPT / XSAVEC (SDM Vol. 1 §13.7, §13.9, §13.10). op.aux & 3: 0
+ * XSAVE / XSAVEOPT / XSAVEC (SDM Vol. 1 §13.7, §13.9, §13.10). op.sel & 3: 0
  * XSAVE (every requested component; XSTATE_BV[i] = XINUSE[i] for i in RFBM,
  * other header bytes untouched), 1 XSAVEOPT (the init optimization: a
  * component in its initial configuration is not written; MXCSR is written
@@ -155,7 +155,7 @@ function storeRanges(c: Core, a: number, ranges: number[]): void {
  * zeroed; only those components written).
  */
 function xsave(c: Core, op: Op): void {
-  const kind = op.aux & 3;
+  const kind = op.sel & 3;
   checkXsave(c, kind === 0 ? 'XSAVE' : kind === 1 ? 'XSAVEOPT' : 'XSAVEC');
   const a = alignedArea(c, op, 64, 'XSAVE');
   const rfbm = rfbmOf(c);
@@ -165,7 +165,7 @@ function xsave(c: Core, op: Op): void {
   c.readVec(a + XSAVE_HEADER, 16, imgU32, XSAVE_HEADER >> 2);
   if (kind === 2 && c.mxcsr !== 0x1f80) inuse |= 2;
   const save = kind === 0 ? rfbm : rfbm & inuse;
-  if (save & 1) { c.x87.fxsaveLegacy(img, 0, (op.aux & REX_W) !== 0); ranges.push(0, 160); }
+  if (save & 1) { c.x87.fxsaveLegacy(img, 0, (op.sel & REX_W) !== 0); ranges.push(0, 160); }
   if ((kind === 2 ? save & 2 : rfbm & 6) !== 0) {
     imgDv.setUint32(FX_MXCSR, c.mxcsr, true);
     imgDv.setUint32(FX_MXCSR_MASK, MXCSR_MASK, true);
@@ -222,7 +222,7 @@ function xrstor(c: Core, op: Op): void {
   const mx = imgDv.getUint32(FX_MXCSR, true);
   if (loadMx) checkMxcsr(mx, 'XRSTOR');
   // State changes from here on.
-  if (rfbm & 1) { if (load & 1) c.x87.fxrstorLegacy(img, 0, (op.aux & REX_W) !== 0); else c.x87.init(true); }
+  if (rfbm & 1) { if (load & 1) c.x87.fxrstorLegacy(img, 0, (op.sel & REX_W) !== 0); else c.x87.init(true); }
   if (rfbm & 2) {
     if (load & 2) restoreXmm(c);
     else for (let r = 0; r < 16; r++) for (let k = 0; k < 4; k++) c.xmm[8 * r + k] = 0;
@@ -269,13 +269,13 @@ function xsetbv(c: Core, _op: Op): void {
   c.requestBlockExit();
 }
 
-/** op.aux bit: the REX.W form (the x87 pointers in their 64-bit layout). */
+/** op.sel bit: the REX.W form (the x87 pointers in their 64-bit layout). */
 const REX_W = 4;
-const form = (kind: number, wide: Mnemonic) => (op: Op, ins: Instruction) => { op.aux = kind | (ins.mnemonic === wide ? REX_W : 0); };
+const form = (kind: number, wide: Mnemonic) => (op: Op, ins: Instruction) => { op.sel = kind | (ins.mnemonic === wide ? REX_W : 0); };
 
 export const xsaveSpecs: SpecEntry[] = [
-  [[Mnemonic.Fxsave, Mnemonic.Fxsave64], { exec: fxsave, cls: 'fxsave', setup: (op, ins) => { op.aux = ins.mnemonic === Mnemonic.Fxsave64 ? 1 : 0; } }],
-  [[Mnemonic.Fxrstor, Mnemonic.Fxrstor64], { exec: fxrstor, cls: 'fxrstor', setup: (op, ins) => { op.aux = ins.mnemonic === Mnemonic.Fxrstor64 ? 1 : 0; } }],
+  [[Mnemonic.Fxsave, Mnemonic.Fxsave64], { exec: fxsave, cls: 'fxsave', setup: (op, ins) => { op.sel = ins.mnemonic === Mnemonic.Fxsave64 ? 1 : 0; } }],
+  [[Mnemonic.Fxrstor, Mnemonic.Fxrstor64], { exec: fxrstor, cls: 'fxrstor', setup: (op, ins) => { op.sel = ins.mnemonic === Mnemonic.Fxrstor64 ? 1 : 0; } }],
   [[Mnemonic.Xsave, Mnemonic.Xsave64], { exec: xsave, cls: 'xsave', setup: form(0, Mnemonic.Xsave64) }],
   [[Mnemonic.Xsaveopt, Mnemonic.Xsaveopt64], { exec: xsave, cls: 'xsave', setup: form(1, Mnemonic.Xsaveopt64) }],
   [[Mnemonic.Xsavec, Mnemonic.Xsavec64], { exec: xsave, cls: 'xsave', setup: form(2, Mnemonic.Xsavec64) }],
