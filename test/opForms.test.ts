@@ -95,6 +95,18 @@ describe('op forms', () => {
     expect([from.r0 >= 0, to.r0 < 0]).toEqual([true, true]);
     // MOV to/from SS (index 2 in ES, CS, SS, DS, FS, GS order).
     expect([decode('8cd0').sel, decode('8ed0').sel]).toEqual([2, 2]);
+    // Vector element sizes are their own fields, not packed into a selector.
+    const psrlw = decode('660f71d002'); // psrlw $2,%xmm0: 16-bit elements
+    expect(psrlw.elem).toBe(2);
+    const psrad = decode('660f72e003'); // psrad $3,%xmm0: 32-bit elements, same handler
+    expect(psrad.elem).toBe(4);
+    expect(psrad.sel).not.toBe(psrlw.sel); // a different shift kind
+    const pmovsxbd = decode('660f382101'); // pmovsxbd (%rcx),%xmm0: bytes to dwords
+    expect([pmovsxbd.elem, pmovsxbd.elem2]).toEqual([1, 4]);
+    const gather = decode('c4e2e9900409'); // vpgatherdq %xmm2,(%rcx,%xmm1,1),%xmm0: qwords at dword indices
+    expect([gather.elem, gather.elem2]).toEqual([8, 4]);
+    expect(decode('f30f10c1').elem).toBe(4); // movss %xmm1,%xmm0
+    expect(decode('f20f10c1').elem).toBe(8); // movsd %xmm1,%xmm0
   });
 
   it('decides faults at decode as forms that fault when executed', () => {

@@ -125,6 +125,15 @@ function formOp(form: Form): Op {
   return op;
 }
 
+/** The op stops the run when executed, saying what is not implemented (`why`) and for which instruction. */
+function unsupportedOp(op: Op, why: string, text: string): Op {
+  op.form = Form.Unsupported;
+  op.exec = FORMS[Form.Unsupported]!.exec;
+  op.note = `${why}: ${text}`;
+  op.endsBlock = true;
+  return op;
+}
+
 export class DecodeCache {
   private readonly blocks = new Map<number, Block>();
   private readonly byPage = new Map<number, Block[]>();
@@ -375,18 +384,12 @@ export class DecodeCache {
     let spec = (op.k0 === K.Vec || op.k1 === K.Vec) && VECTOR_ALIASES.get(ins.mnemonic) || TABLE.get(ins.mnemonic);
     if (ins.mnemonic === Mnemonic.Mov && special.length > 0) spec = this.movSpecial(op, ins, special);
     else if (special.length > 0 && spec) unsupported ??= `register operand ${Register[special[0]!]}`;
-    if (!spec || unsupported) {
-      op.form = Form.Unsupported;
-      op.exec = FORMS[Form.Unsupported]!.exec;
-      op.note = `${unsupported ?? 'unsupported instruction'}: ${text()}`;
-      op.endsBlock = true;
-      return op;
-    }
+    if (!spec || unsupported) return unsupportedOp(op, unsupported ?? 'unsupported instruction', text());
     // The spec's form (or Form.Handler); setup may pick a more specific form from the operands.
     op.form = spec.form ?? Form.Handler;
     spec.setup?.(op, ins);
+    if (op.form === Form.Unsupported) return unsupportedOp(op, op.note, text()); // a shape the family does not implement
     op.exec = op.form === Form.Handler ? spec.exec! : FORMS[op.form]!.exec;
-    if (op.form === Form.Unsupported) { op.note = `${op.note}: ${text()}`; op.endsBlock = true; } // a form the family does not implement
     let cls = typeof spec.cls === 'function' ? spec.cls(op) : spec.cls;
     // LOCK'd read-modify-writes, and XCHG with memory (implicitly locked), cost a locked RMW.
     if (op.lock || (ins.mnemonic === Mnemonic.Xchg && (op.k0 === K.Mem || op.k1 === K.Mem))) cls = 'lockedRmw';

@@ -47,6 +47,10 @@ export class Op {
    */
   vl = 16; msz = 0; vex = false; align = 0;
   vd = 0; va = 0; kb = K.None; rb = 0;
+  /** Vector ops: the element size in bytes, when the handler serves several. */
+  elem = 0;
+  /** A second element size: PMOVSX/PMOVZX's destination elements, a gather's index elements. */
+  elem2 = 0;
   /** VSIB memory operand: index vector length in bytes (0 = none) and its register. */
   vsib = 0; vsibIndex = 0;
   /** Immediate, sign- or zero-extended to 64 bits as the instruction defines. */

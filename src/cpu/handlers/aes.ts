@@ -9,7 +9,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core.js';
 import type { Op } from '../op.js';
 import { simdAvail, loadB, commit } from '../simd/access.js';
-import { vspec } from './sseSpec.js';
+import { vspec, NO_SEL } from './sseSpec.js';
 import type { SpecEntry } from './spec.js';
 
 /** GF(2^8) multiply modulo x^8 + x^4 + x^3 + x + 1 (FIPS-197 §4.2). */
@@ -57,7 +57,7 @@ function mixColumns(inv: boolean): void {
 
 const enum Aes { Enc = 0, EncLast = 1, Dec = 2, DecLast = 3, Imc = 4 }
 
-/** AESENC/AESENCLAST/AESDEC/AESDECLAST (state = first source, round key = second) and AESIMC (second source only). */
+/** AESENC/AESENCLAST/AESDEC/AESDECLAST (state = first source, round key = second) and AESIMC (second source only); op.sel the Aes. */
 function aesRound(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
@@ -65,7 +65,7 @@ function aesRound(c: Core, op: Op): void {
   if (op.sel === Aes.Imc) { for (let i = 0; i < 16; i++) st[i] = s8[i]!; mixColumns(true); for (let i = 0; i < 16; i++) r8[i] = st[i]!; }
   else {
     for (let i = 0; i < 16; i++) st[i] = x8[a + i]!;
-    const dec = op.sel >= Aes.Dec;
+    const dec = op.sel === Aes.Dec || op.sel === Aes.DecLast;
     shiftRows(dec);
     subBytes(dec);
     if (op.sel === Aes.Enc || op.sel === Aes.Dec) mixColumns(dec);
@@ -103,12 +103,12 @@ function pclmul(c: Core, op: Op): void {
   commit(c, op, 4);
 }
 
-const A = (m: Mnemonic, vm: Mnemonic, exec: (c: Core, op: Op) => void, aux: number): SpecEntry[] =>
-  [[m, vspec(exec, aux, 'vecAes')], [vm, vspec(exec, aux, 'vecAes')]];
+const A = (m: Mnemonic, vm: Mnemonic, exec: (c: Core, op: Op) => void, sel: number): SpecEntry[] =>
+  [[m, vspec(exec, sel, 'vecAes')], [vm, vspec(exec, sel, 'vecAes')]];
 
 export const aesSpecs: SpecEntry[] = [
   ...A(Mnemonic.Aesenc, Mnemonic.Vaesenc, aesRound, Aes.Enc), ...A(Mnemonic.Aesenclast, Mnemonic.Vaesenclast, aesRound, Aes.EncLast),
   ...A(Mnemonic.Aesdec, Mnemonic.Vaesdec, aesRound, Aes.Dec), ...A(Mnemonic.Aesdeclast, Mnemonic.Vaesdeclast, aesRound, Aes.DecLast),
-  ...A(Mnemonic.Aesimc, Mnemonic.Vaesimc, aesRound, Aes.Imc), ...A(Mnemonic.Aeskeygenassist, Mnemonic.Vaeskeygenassist, aesKeygen, 0),
-  [Mnemonic.Pclmulqdq, vspec(pclmul, 0, 'vecClmul')], [Mnemonic.Vpclmulqdq, vspec(pclmul, 0, 'vecClmul')],
+  ...A(Mnemonic.Aesimc, Mnemonic.Vaesimc, aesRound, Aes.Imc), ...A(Mnemonic.Aeskeygenassist, Mnemonic.Vaeskeygenassist, aesKeygen, NO_SEL),
+  [Mnemonic.Pclmulqdq, vspec(pclmul, NO_SEL, 'vecClmul')], [Mnemonic.Vpclmulqdq, vspec(pclmul, NO_SEL, 'vecClmul')],
 ];

@@ -14,16 +14,16 @@ import { env, F16, F32, convert } from '../simd/softfloat.js';
 import * as fp from '../simd/fpops.js';
 import { r64 } from '../simd/fpops.js';
 import { MX_RC_SHIFT, MX_FTZ } from '../simd/mxcsr.js';
-import { vspec } from './sseSpec.js';
+import { vspec, NO_SEL, type VecOpts } from './sseSpec.js';
 import type { SpecEntry } from './spec.js';
 import type { InstructionClass } from '../../profile/schema.js';
 
 const TWO32 = 4294967296;
 
-/** VBROADCASTSS/SD/F128/I128, VPBROADCASTB/W/D/Q: aux = element bytes; the source is memory or the low element of an XMM. */
+/** VBROADCASTSS/SD/F128/I128, VPBROADCASTB/W/D/Q: op.elem = element bytes; the source is memory or the low element of an XMM. */
 function broadcast(c: Core, op: Op): void {
   simdAvail(c, op);
-  const e = op.sel;
+  const e = op.elem;
   if (op.k1 === K.Mem) loadMem(c, op, c.ea(op), e);
   else { const s = op.r1 << 3; for (let i = 0; i < 4; i++) c.vs[i] = c.xmm[s + i]!; }
   const s8 = c.sv.u8, r8 = c.rv.u8;
@@ -73,11 +73,11 @@ function perm2x128(c: Core, op: Op): void {
 /**
  * VPERMILPS/VPERMILPD: within each lane, elements of the first source picked
  * by a control (imm8, or a vector: PS bits 1:0 of each dword, PD bit 1 of
- * each qword). aux: element bytes; the form follows the operands.
+ * each qword). op.elem: element bytes; the form follows the operands.
  */
 function permil(c: Core, op: Op): void {
   simdAvail(c, op);
-  const e = op.sel & 15, variable = op.k2 === K.Vec || op.k2 === K.Mem;
+  const e = op.elem, variable = op.k2 === K.Vec || op.k2 === K.Mem;
   let src: number;
   if (variable) { loadB(c, op); src = op.va; }
   else {
@@ -104,10 +104,10 @@ function permil(c: Core, op: Op): void {
 
 const permOut = new Uint32Array(8);
 
-/** VPERMD/VPERMPS ymm1, ymm2 (indices), ymm3/m256: dword permute across lanes (aux 4); VPERMQ/VPERMPD ymm1, ymm2/m256, imm8 (aux 8). */
+/** VPERMD/VPERMPS ymm1, ymm2 (indices), ymm3/m256: dword permute across lanes (op.elem 4); VPERMQ/VPERMPD ymm1, ymm2/m256, imm8 (op.elem 8). */
 function permCross(c: Core, op: Op): void {
   simdAvail(c, op);
-  if (op.sel === 4) {
+  if (op.elem === 4) {
     loadB(c, op);
     const idx = op.va << 3;
     for (let i = 0; i < 8; i++) c.vr[i] = c.vs[c.xmm[idx + i]! & 7]!;
@@ -124,11 +124,11 @@ function permCross(c: Core, op: Op): void {
 /**
  * VMASKMOVPS/PD, VPMASKMOVD/Q: elements whose mask sign bit is set are
  * loaded (others zero) or stored (others untouched in memory). Faults are
- * checked only for selected elements. aux = element bytes.
+ * checked only for selected elements. op.elem = element bytes.
  */
 function maskmov(c: Core, op: Op): void {
   simdAvail(c, op);
-  const e = op.sel, n = op.vl / e;
+  const e = op.elem, n = op.vl / e;
   if (op.k0 === K.Mem) {
     // VMASKMOVPS m, mask, src
     const a = c.ea(op), m = op.r1 << 3, s = op.r2 << 3;
@@ -150,11 +150,14 @@ function maskmov(c: Core, op: Op): void {
   commit(c, op, op.vl >> 2);
 }
 
-/** VZEROUPPER (aux 0): bits 255:128 of every YMM cleared; VZEROALL (aux 1): every YMM cleared. */
+/** What VZEROUPPER and VZEROALL clear (op.sel). */
+const enum VZero { Upper, All }
+
+/** VZEROUPPER (VZero.Upper): bits 255:128 of every YMM cleared; VZEROALL (VZero.All): every YMM cleared. */
 function vzero(c: Core, op: Op): void {
   simdAvail(c, op);
   const x = c.xmm;
-  for (let r = 0; r < 16; r++) for (let k = op.sel === 1 ? 0 : 4; k < 8; k++) x[8 * r + k] = 0;
+  for (let r = 0; r < 16; r++) for (let k = op.sel === VZero.All ? 0 : 4; k < 8; k++) x[8 * r + k] = 0;
 }
 
 /**
@@ -163,11 +166,11 @@ function vzero(c: Core, op: Op): void {
  * index[i] × scale + displacement, then clear that mask element; a fault
  * leaves the elements done so far (and their cleared mask bits) in place.
  * #UD if the destination, index and mask registers are not all different.
- * aux: element bytes | index bytes << 4.
+ * op.elem: element bytes; op.elem2: index bytes.
  */
 function gather(c: Core, op: Op): void {
   simdAvail(c, op);
-  const e = op.sel & 15, ie = op.sel >> 4;
+  const e = op.elem, ie = op.elem2;
   const dst = op.r0, mask = op.r2, index = op.vsibIndex;
   if (dst === mask || dst === index || mask === index) throw new Fault(Vector.UD, null, 'gather with the destination, index and mask registers not all different');
   const n = Math.min(op.vsib / ie, (e === 4 && ie === 8 ? 16 : op.vl) / e);
@@ -198,20 +201,31 @@ function gather(c: Core, op: Op): void {
 // ------------------------------------------------------------------- FMA
 
 /**
+ * op.sel of FMA: the operand order in the Order field (Order132, Order213,
+ * Order231), and flags: NegateProduct (VFNM*), Subtract (VFMSUB, VFNMSUB;
+ * with Alternate VFMADDSUB), Binary64 (PD/SD), Scalar (SS/SD), Alternate
+ * (VFMADDSUB/VFMSUBADD: even and odd elements differ). None: VFMADD132PS.
+ */
+const enum FmaBits {
+  None = 0, Order132 = 0, Order213 = 1, Order231 = 2, Order = 3,
+  NegateProduct = 4, Subtract = 8, Binary64 = 16, Scalar = 32, Alternate = 64,
+}
+
+/**
  * VFMADD/VFMSUB/VFNMADD/VFNMSUB 132/213/231 PS/PD/SS/SD and
  * VFMADDSUB/VFMSUBADD (SDM "VFMADD132PS..."): one rounding. With operand 1
  * = dest (d), operand 2 = vvvv (s2), operand 3 = r/m (s3): 132 computes
- * d·s3 ± s2, 213 s2·d ± s3, 231 s2·s3 ± d. aux: order (0 = 132, 1 = 213,
- * 2 = 231) | 4 negate product | 8 subtract | 16 binary64 | 32 scalar |
- * 64 alternate (ADDSUB: even elements subtract; with 8, SUBADD).
+ * d·s3 ± s2, 213 s2·d ± s3, 231 s2·s3 ± d. op.sel: FmaBits (Alternate:
+ * ADDSUB, even elements subtract; with Subtract, SUBADD).
  */
 function fma(c: Core, op: Op): void {
   simdAvail(c, op);
   op.va = op.r1; op.kb = op.k2; op.rb = op.r2;
   loadB(c, op);
   env.flags = 0;
-  const aux = op.sel, order = aux & 3, negP = (aux & 4) !== 0, sub = (aux & 8) !== 0;
-  const dbl = (aux & 16) !== 0, scalar = (aux & 32) !== 0, alt = (aux & 64) !== 0;
+  const sel = op.sel, order = (sel & FmaBits.Order);
+  const negP = (sel & FmaBits.NegateProduct) !== 0, sub = (sel & FmaBits.Subtract) !== 0;
+  const dbl = (sel & FmaBits.Binary64) !== 0, scalar = (sel & FmaBits.Scalar) !== 0, alt = (sel & FmaBits.Alternate) !== 0;
   const x = c.xmm, vs = c.vs, vr = c.vr, d = op.r0 << 3, s2 = op.r1 << 3, mx = c.mxcsr;
   copyToVr(c, op.r0, 8);
   const n = scalar ? 1 : op.vl / (dbl ? 8 : 4);
@@ -219,13 +233,13 @@ function fma(c: Core, op: Op): void {
     const negC = alt ? ((i & 1) === 0) === sub : sub; // FMADDSUB: even elements subtract; FMSUBADD: odd ones
     if (dbl) {
       const dh = x[d + 2 * i + 1]!, dl = x[d + 2 * i]!, ah = x[s2 + 2 * i + 1]!, al = x[s2 + 2 * i]!, bh = vs[2 * i + 1]!, bl = vs[2 * i]!;
-      if (order === 0) fp.fma64(dh, dl, bh, bl, ah, al, mx, negP, negC);
-      else if (order === 1) fp.fma64(ah, al, dh, dl, bh, bl, mx, negP, negC);
+      if (order === FmaBits.Order132) fp.fma64(dh, dl, bh, bl, ah, al, mx, negP, negC);
+      else if (order === FmaBits.Order213) fp.fma64(ah, al, dh, dl, bh, bl, mx, negP, negC);
       else fp.fma64(ah, al, bh, bl, dh, dl, mx, negP, negC);
       vr[2 * i] = r64.lo; vr[2 * i + 1] = r64.hi;
     } else {
       const D = x[d + i]!, S2 = x[s2 + i]!, S3 = vs[i]!;
-      vr[i] = order === 0 ? fp.fma32(D, S3, S2, mx, negP, negC) : order === 1 ? fp.fma32(S2, D, S3, mx, negP, negC) : fp.fma32(S2, S3, D, mx, negP, negC);
+      vr[i] = order === FmaBits.Order132 ? fp.fma32(D, S3, S2, mx, negP, negC) : order === FmaBits.Order213 ? fp.fma32(S2, D, S3, mx, negP, negC) : fp.fma32(S2, S3, D, mx, negP, negC);
     }
   }
   finishFp(c);
@@ -270,15 +284,22 @@ function cvtps2ph(c: Core, op: Op): void {
 
 // ------------------------------------------------------------------- table
 
-const A = (m: Mnemonic, exec: (c: Core, op: Op) => void, aux: number, cls: InstructionClass): SpecEntry => [m, vspec(exec, aux, cls)];
+const A = (m: Mnemonic, exec: (c: Core, op: Op) => void, sel: number, cls: InstructionClass, o?: VecOpts): SpecEntry => [m, vspec(exec, sel, cls, o)];
+/** Element size options: `elem` bytes, and `elem2` (a gather's index bytes). */
+const E = (elem: number, elem2 = 0): VecOpts => ({ elem, elem2 });
 
 const fmaSpecs: SpecEntry[] = [];
 {
-  const kinds: [string, number][] = [['Vfmadd', 0], ['Vfmsub', 8], ['Vfnmadd', 4], ['Vfnmsub', 12], ['Vfmaddsub', 64 | 8], ['Vfmsubadd', 64]];
-  const orders: [string, number][] = [['132', 0], ['213', 1], ['231', 2]];
-  const types: [string, number][] = [['ps', 0], ['pd', 16], ['ss', 32], ['sd', 48]];
+  const kinds: [string, number][] = [
+    ['Vfmadd', FmaBits.None], ['Vfmsub', FmaBits.Subtract], ['Vfnmadd', FmaBits.NegateProduct],
+    ['Vfnmsub', FmaBits.NegateProduct | FmaBits.Subtract], ['Vfmaddsub', FmaBits.Alternate | FmaBits.Subtract], ['Vfmsubadd', FmaBits.Alternate],
+  ];
+  const orders: [string, number][] = [['132', FmaBits.Order132], ['213', FmaBits.Order213], ['231', FmaBits.Order231]];
+  const types: [string, number][] = [
+    ['ps', FmaBits.None], ['pd', FmaBits.Binary64], ['ss', FmaBits.Scalar], ['sd', FmaBits.Binary64 | FmaBits.Scalar],
+  ];
   for (const [k, kb] of kinds) for (const [o, ob] of orders) for (const [t, tb] of types) {
-    if (kb & 64 && tb & 32) continue;
+    if ((kb & FmaBits.Alternate) !== 0 && (tb & FmaBits.Scalar) !== 0) continue;
     const m = (Mnemonic as unknown as Record<string, number>)[`${k}${o}${t}`];
     if (m === undefined) throw new Error(`iced-x86 has no ${k}${o}${t}`);
     fmaSpecs.push([m, vspec(fma, kb | ob | tb, 'vecFma')]);
@@ -286,23 +307,23 @@ const fmaSpecs: SpecEntry[] = [];
 }
 
 export const avxSpecs: SpecEntry[] = [
-  A(Mnemonic.Vbroadcastss, broadcast, 4, 'vecShuffle'), A(Mnemonic.Vbroadcastsd, broadcast, 8, 'vecShuffle'),
-  A(Mnemonic.Vbroadcastf128, broadcast, 16, 'vecShuffle'), A(Mnemonic.Vbroadcasti128, broadcast, 16, 'vecShuffle'),
-  A(Mnemonic.Vpbroadcastb, broadcast, 1, 'vecShuffle'), A(Mnemonic.Vpbroadcastw, broadcast, 2, 'vecShuffle'),
-  A(Mnemonic.Vpbroadcastd, broadcast, 4, 'vecShuffle'), A(Mnemonic.Vpbroadcastq, broadcast, 8, 'vecShuffle'),
-  A(Mnemonic.Vinsertf128, insert128, 0, 'vecShuffle'), A(Mnemonic.Vinserti128, insert128, 0, 'vecShuffle'),
-  A(Mnemonic.Vextractf128, extract128, 0, 'vecShuffle'), A(Mnemonic.Vextracti128, extract128, 0, 'vecShuffle'),
-  A(Mnemonic.Vperm2f128, perm2x128, 0, 'vecLanePermute'), A(Mnemonic.Vperm2i128, perm2x128, 0, 'vecLanePermute'),
-  A(Mnemonic.Vpermilps, permil, 4, 'vecShuffle'), A(Mnemonic.Vpermilpd, permil, 8, 'vecShuffle'),
-  A(Mnemonic.Vpermd, permCross, 4, 'vecLanePermute'), A(Mnemonic.Vpermps, permCross, 4, 'vecLanePermute'),
-  A(Mnemonic.Vpermq, permCross, 8, 'vecLanePermute'), A(Mnemonic.Vpermpd, permCross, 8, 'vecLanePermute'),
-  A(Mnemonic.Vmaskmovps, maskmov, 4, 'vecMaskMove'), A(Mnemonic.Vmaskmovpd, maskmov, 8, 'vecMaskMove'),
-  A(Mnemonic.Vpmaskmovd, maskmov, 4, 'vecMaskMove'), A(Mnemonic.Vpmaskmovq, maskmov, 8, 'vecMaskMove'),
-  A(Mnemonic.Vzeroupper, vzero, 0, 'vzero'), A(Mnemonic.Vzeroall, vzero, 1, 'vzero'),
-  A(Mnemonic.Vgatherdps, gather, 4 | 4 << 4, 'vecGather'), A(Mnemonic.Vgatherdpd, gather, 8 | 4 << 4, 'vecGather'),
-  A(Mnemonic.Vgatherqps, gather, 4 | 8 << 4, 'vecGather'), A(Mnemonic.Vgatherqpd, gather, 8 | 8 << 4, 'vecGather'),
-  A(Mnemonic.Vpgatherdd, gather, 4 | 4 << 4, 'vecGather'), A(Mnemonic.Vpgatherdq, gather, 8 | 4 << 4, 'vecGather'),
-  A(Mnemonic.Vpgatherqd, gather, 4 | 8 << 4, 'vecGather'), A(Mnemonic.Vpgatherqq, gather, 8 | 8 << 4, 'vecGather'),
-  A(Mnemonic.Vcvtph2ps, cvtph2ps, 0, 'vecCvtHalf'), A(Mnemonic.Vcvtps2ph, cvtps2ph, 0, 'vecCvtHalf'),
+  A(Mnemonic.Vbroadcastss, broadcast, NO_SEL, 'vecShuffle', E(4)), A(Mnemonic.Vbroadcastsd, broadcast, NO_SEL, 'vecShuffle', E(8)),
+  A(Mnemonic.Vbroadcastf128, broadcast, NO_SEL, 'vecShuffle', E(16)), A(Mnemonic.Vbroadcasti128, broadcast, NO_SEL, 'vecShuffle', E(16)),
+  A(Mnemonic.Vpbroadcastb, broadcast, NO_SEL, 'vecShuffle', E(1)), A(Mnemonic.Vpbroadcastw, broadcast, NO_SEL, 'vecShuffle', E(2)),
+  A(Mnemonic.Vpbroadcastd, broadcast, NO_SEL, 'vecShuffle', E(4)), A(Mnemonic.Vpbroadcastq, broadcast, NO_SEL, 'vecShuffle', E(8)),
+  A(Mnemonic.Vinsertf128, insert128, NO_SEL, 'vecShuffle'), A(Mnemonic.Vinserti128, insert128, NO_SEL, 'vecShuffle'),
+  A(Mnemonic.Vextractf128, extract128, NO_SEL, 'vecShuffle'), A(Mnemonic.Vextracti128, extract128, NO_SEL, 'vecShuffle'),
+  A(Mnemonic.Vperm2f128, perm2x128, NO_SEL, 'vecLanePermute'), A(Mnemonic.Vperm2i128, perm2x128, NO_SEL, 'vecLanePermute'),
+  A(Mnemonic.Vpermilps, permil, NO_SEL, 'vecShuffle', E(4)), A(Mnemonic.Vpermilpd, permil, NO_SEL, 'vecShuffle', E(8)),
+  A(Mnemonic.Vpermd, permCross, NO_SEL, 'vecLanePermute', E(4)), A(Mnemonic.Vpermps, permCross, NO_SEL, 'vecLanePermute', E(4)),
+  A(Mnemonic.Vpermq, permCross, NO_SEL, 'vecLanePermute', E(8)), A(Mnemonic.Vpermpd, permCross, NO_SEL, 'vecLanePermute', E(8)),
+  A(Mnemonic.Vmaskmovps, maskmov, NO_SEL, 'vecMaskMove', E(4)), A(Mnemonic.Vmaskmovpd, maskmov, NO_SEL, 'vecMaskMove', E(8)),
+  A(Mnemonic.Vpmaskmovd, maskmov, NO_SEL, 'vecMaskMove', E(4)), A(Mnemonic.Vpmaskmovq, maskmov, NO_SEL, 'vecMaskMove', E(8)),
+  A(Mnemonic.Vzeroupper, vzero, VZero.Upper, 'vzero'), A(Mnemonic.Vzeroall, vzero, VZero.All, 'vzero'),
+  A(Mnemonic.Vgatherdps, gather, NO_SEL, 'vecGather', E(4, 4)), A(Mnemonic.Vgatherdpd, gather, NO_SEL, 'vecGather', E(8, 4)),
+  A(Mnemonic.Vgatherqps, gather, NO_SEL, 'vecGather', E(4, 8)), A(Mnemonic.Vgatherqpd, gather, NO_SEL, 'vecGather', E(8, 8)),
+  A(Mnemonic.Vpgatherdd, gather, NO_SEL, 'vecGather', E(4, 4)), A(Mnemonic.Vpgatherdq, gather, NO_SEL, 'vecGather', E(8, 4)),
+  A(Mnemonic.Vpgatherqd, gather, NO_SEL, 'vecGather', E(4, 8)), A(Mnemonic.Vpgatherqq, gather, NO_SEL, 'vecGather', E(8, 8)),
+  A(Mnemonic.Vcvtph2ps, cvtph2ps, NO_SEL, 'vecCvtHalf'), A(Mnemonic.Vcvtps2ph, cvtps2ph, NO_SEL, 'vecCvtHalf'),
   ...fmaSpecs,
 ];

@@ -14,6 +14,14 @@ import { RAX, RCX, RDX } from '../registers.js';
 
 const enum Agg { EqualAny = 0, Ranges = 1, EqualEach = 2, EqualOrdered = 3 }
 
+/**
+ * op.sel flags of PCMPxSTRx: ExplicitLengths (the E forms: lengths in
+ * RAX/EAX and RDX/EDX; else the I forms' NUL-terminated operands), Mask (the
+ * M forms: a mask in XMM0; else the I forms' index in ECX), Wide (REX.W /
+ * VEX.W: 64-bit RAX/RDX lengths). None: PCMPISTRI.
+ */
+const enum StrBits { None = 0, ExplicitLengths = 1, Mask = 2, Wide = 4 }
+
 /** Element i of register or scratch bytes, by format (imm8[1:0]). */
 function elem(u8: Uint8Array, base: number, i: number, fmt: number): number {
   if ((fmt & 1) === 0) { const b = u8[base + i]!; return fmt & 2 ? (b << 24) >> 24 : b; }
@@ -39,11 +47,7 @@ function explicitLen(c: Core, r: number, wide: boolean, n: number): number {
 
 const boolRes = new Uint8Array(16 * 16);
 
-/**
- * The four instructions share one engine. op.sel: bit 0 = explicit lengths
- * (E forms), bit 1 = mask output (M forms), bit 2 = REX.W/VEX.W (RAX/RDX
- * lengths).
- */
+/** The four instructions share one engine; op.sel is a set of StrBits. */
 function pcmpstr(c: Core, op: Op): void {
   simdAvail(c, op);
   op.va = op.r0; op.kb = op.k1; op.rb = op.r1;
@@ -52,8 +56,8 @@ function pcmpstr(c: Core, op: Op): void {
   const n = fmt & 1 ? 8 : 16;
   const x8 = c.xv.u8, a = op.va << 5, s8 = c.sv.u8;
   let la: number, lb: number;
-  if (op.sel & 1) {
-    const wide = (op.sel & 4) !== 0;
+  if ((op.sel & StrBits.ExplicitLengths) !== 0) {
+    const wide = (op.sel & StrBits.Wide) !== 0;
     la = explicitLen(c, RAX, wide, n);
     lb = explicitLen(c, RDX, wide, n);
   } else {
@@ -92,7 +96,7 @@ function pcmpstr(c: Core, op: Op): void {
   if (pol === 1) res ^= all;
   else if (pol === 3) res ^= (1 << lb) - 1;
   res &= all;
-  if (op.sel & 2) {
+  if ((op.sel & StrBits.Mask) !== 0) {
     const vr = c.vr, r8 = c.rv.u8;
     vr.fill(0);
     if (sel === 0) vr[0] = res;
@@ -134,12 +138,13 @@ function crc32(c: Core, op: Op): void {
   c.setReg(op.r0, 0, 4, crc | 0, 0);
 }
 
-const P = (m: Mnemonic, aux: number): SpecEntry => [m, vspec(pcmpstr, aux, 'vecPcmpStr', { unaligned: true })];
+const P = (m: Mnemonic, bits: number): SpecEntry => [m, vspec(pcmpstr, bits, 'vecPcmpStr', { unaligned: true })];
+const E = StrBits.ExplicitLengths, M = StrBits.Mask, W = StrBits.Wide;
 
 export const sse42Specs: SpecEntry[] = [
-  P(Mnemonic.Pcmpistri, 0), P(Mnemonic.Pcmpistrm, 2), P(Mnemonic.Pcmpestri, 1), P(Mnemonic.Pcmpestrm, 3),
-  P(Mnemonic.Pcmpestri64, 1 | 4), P(Mnemonic.Pcmpestrm64, 3 | 4),
-  P(Mnemonic.Vpcmpistri, 0), P(Mnemonic.Vpcmpistrm, 2), P(Mnemonic.Vpcmpestri, 1), P(Mnemonic.Vpcmpestrm, 3),
-  P(Mnemonic.Vpcmpestri64, 1 | 4), P(Mnemonic.Vpcmpestrm64, 3 | 4),
+  P(Mnemonic.Pcmpistri, StrBits.None), P(Mnemonic.Pcmpistrm, M), P(Mnemonic.Pcmpestri, E), P(Mnemonic.Pcmpestrm, E | M),
+  P(Mnemonic.Pcmpestri64, E | W), P(Mnemonic.Pcmpestrm64, E | M | W),
+  P(Mnemonic.Vpcmpistri, StrBits.None), P(Mnemonic.Vpcmpistrm, M), P(Mnemonic.Vpcmpestri, E), P(Mnemonic.Vpcmpestrm, E | M),
+  P(Mnemonic.Vpcmpestri64, E | W), P(Mnemonic.Vpcmpestrm64, E | M | W),
   [Mnemonic.Crc32, { exec: crc32, cls: 'crc32', setup: (op) => { if (op.size2 === 0) op.size2 = op.msz; } }],
 ];

@@ -16,19 +16,38 @@ import { env } from '../simd/softfloat.js';
 import * as fp from '../simd/fpops.js';
 import { FOp, r64 } from '../simd/fpops.js';
 import { MXCSR_MASK, MX_RC_SHIFT } from '../simd/mxcsr.js';
-import { vspec } from './sseSpec.js';
+import { vspec, NO_SEL } from './sseSpec.js';
 import type { SpecEntry } from './spec.js';
 import type { InstructionClass } from '../../profile/schema.js';
 
-/** aux layout for arithmetic: FOp in bits 3:0, 16 = binary64, 32 = scalar. */
-const D = 16, S = 32;
+/**
+ * op.sel of the floating-point handlers: the operation (an FOp, Horiz,
+ * Approx or Comi) in the Op field, and independent flags: Binary64 (the
+ * elements are binary64, else binary32; for conversions the named side),
+ * Scalar (the low element only; the others pass through from the first
+ * source), Truncate (CVTT*: round toward zero instead of MXCSR.RC).
+ */
+const enum FpBits { Op = 15, Binary64 = 16, Scalar = 32, Truncate = 64 }
+const D = FpBits.Binary64, S = FpBits.Scalar, T = FpBits.Truncate;
+const isDbl = (op: Op): boolean => (op.sel & FpBits.Binary64) !== 0;
+const isScalar = (op: Op): boolean => (op.sel & FpBits.Scalar) !== 0;
+const opOf = (op: Op): number => (op.sel & FpBits.Op);
+
+/** ADDSUBPS/PD, HADDPS/PD, HSUBPS/PD (the Op field of op.sel). */
+const enum Horiz { AddSub, HAdd, HSub }
+/** COMISS/COMISD signal on a QNaN operand; UCOMISS/UCOMISD do not (the Op field of op.sel). */
+const enum Comi { Unordered, Ordered }
+/** RCPPS/RCPSS and RSQRTPS/RSQRTSS (the Op field of op.sel). */
+const enum Approx { Rcp, Rsqrt }
+/** CVTSS2SD / CVTSD2SS (op.sel). */
+const enum ScalarCvt { SingleToDouble, DoubleToSingle }
 
 /** ADD/SUB/MUL/DIV/MIN/MAX/SQRT {PS, PD, SS, SD}: scalar forms pass the first source's other elements through. */
 function farith(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
   env.flags = 0;
-  const f = (op.sel & 15) as FOp, dbl = (op.sel & D) !== 0, scalar = (op.sel & S) !== 0;
+  const f = opOf(op) as FOp, dbl = isDbl(op), scalar = isScalar(op);
   const mx = c.mxcsr, x = c.xmm, vs = c.vs, vr = c.vr, a = op.va << 3;
   const n = scalar ? (dbl ? 2 : 1) : op.vl >> 2;
   if (scalar) copyToVr(c, op.va, 4);
@@ -47,17 +66,17 @@ function farith(c: Core, op: Op): void {
 
 /**
  * ADDSUBPS/PD (even elements subtract, odd add), HADDPS/PD and HSUBPS/PD
- * (pairs of the first source, then of the second, per lane). aux: 0
- * addsub, 1 hadd, 2 hsub; | D for binary64.
+ * (pairs of the first source, then of the second, per lane). op.sel: the
+ * Horiz, | FpBits.Binary64 for the PD forms.
  */
 function fhoriz(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
   env.flags = 0;
-  const kind = op.sel & 3, dbl = (op.sel & D) !== 0, mx = c.mxcsr;
+  const kind = opOf(op) as Horiz, dbl = isDbl(op), mx = c.mxcsr;
   const x = c.xmm, vs = c.vs, vr = c.vr, a = op.va << 3;
   for (let l = 0; l < op.vl >> 2; l += 4) {
-    if (kind === 0) {
+    if (kind === Horiz.AddSub) {
       if (dbl) {
         for (let i = 0; i < 4; i += 2) {
           fp.arith64(i === 0 ? FOp.Sub : FOp.Add, x[a + l + i + 1]!, x[a + l + i]!, vs[l + i + 1]!, vs[l + i]!, mx);
@@ -66,7 +85,7 @@ function fhoriz(c: Core, op: Op): void {
       } else for (let i = 0; i < 4; i++) vr[l + i] = fp.arith32(i & 1 ? FOp.Add : FOp.Sub, x[a + l + i]!, vs[l + i]!, mx);
       continue;
     }
-    const f = kind === 1 ? FOp.Add : FOp.Sub;
+    const f = kind === Horiz.HAdd ? FOp.Add : FOp.Sub;
     if (dbl) {
       fp.arith64(f, x[a + l + 1]!, x[a + l]!, x[a + l + 3]!, x[a + l + 2]!, mx);
       const lo0 = r64.lo, hi0 = r64.hi;
@@ -87,7 +106,7 @@ function fcmp(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
   env.flags = 0;
-  const dbl = (op.sel & D) !== 0, scalar = (op.sel & S) !== 0;
+  const dbl = isDbl(op), scalar = isScalar(op);
   const pred = op.immLo & (op.vex ? 31 : 7), mx = c.mxcsr;
   const x = c.xmm, vs = c.vs, vr = c.vr, a = op.va << 3;
   const n = scalar ? (dbl ? 2 : 1) : op.vl >> 2;
@@ -102,26 +121,26 @@ function fcmp(c: Core, op: Op): void {
   commit(c, op, scalar ? 4 : op.vl >> 2);
 }
 
-/** COMISS/COMISD (aux bit 0: signal on QNaN) and UCOMISS/UCOMISD: RFLAGS from an ordered/unordered compare. */
+/** COMISS/COMISD (Comi.Ordered: signal on QNaN) and UCOMISS/UCOMISD (Comi.Unordered): RFLAGS from an ordered/unordered compare. */
 function comis(c: Core, op: Op): void {
   simdAvail(c, op);
   op.va = op.r0; op.kb = op.k1; op.rb = op.r1;
   loadB(c, op);
   env.flags = 0;
-  const a = op.r0 << 3, x = c.xmm, vs = c.vs, q = (op.sel & 1) !== 0;
-  const bits = (op.sel & D) !== 0 ? fp.comi64(x[a + 1]!, x[a]!, vs[1]!, vs[0]!, c.mxcsr, q) : fp.comi32(x[a]!, vs[0]!, c.mxcsr, q);
+  const a = op.r0 << 3, x = c.xmm, vs = c.vs, q = opOf(op) === Comi.Ordered;
+  const bits = isDbl(op) ? fp.comi64(x[a + 1]!, x[a]!, vs[1]!, vs[0]!, c.mxcsr, q) : fp.comi32(x[a]!, vs[0]!, c.mxcsr, q);
   finishFp(c);
   c.setArithFlags(bits);
 }
 
 // ------------------------------------------------------------- conversions
 
-const truncRc = (op: Op, c: Core): number => ((op.sel & 2) !== 0 ? 3 : (c.mxcsr >> MX_RC_SHIFT) & 3);
+const truncRc = (op: Op, c: Core): number => ((op.sel & FpBits.Truncate) !== 0 ? 3 : (c.mxcsr >> MX_RC_SHIFT) & 3);
 
-/** CVTSS2SI/CVTTSS2SI/CVTSD2SI/CVTTSD2SI r32/r64, xmm/m: aux bit 0 = binary64 source, bit 1 = truncate. */
+/** CVTSS2SI/CVTTSS2SI/CVTSD2SI/CVTTSD2SI r32/r64, xmm/m: FpBits.Binary64 = binary64 source, FpBits.Truncate = CVTT. */
 function cvtToInt(c: Core, op: Op): void {
   simdAvail(c, op);
-  const dbl = (op.sel & 1) !== 0;
+  const dbl = isDbl(op);
   if (op.k1 === K.Mem) loadMem(c, op, c.ea(op), dbl ? 8 : 4);
   else { const s = op.r1 << 3; c.vs[0] = c.xmm[s]!; c.vs[1] = c.xmm[s + 1]!; }
   env.flags = 0;
@@ -136,7 +155,7 @@ function cvtToInt(c: Core, op: Op): void {
   c.setReg(op.r0, 0, wide ? 8 : 4, lo, hi);
 }
 
-/** CVTSI2SS/CVTSI2SD xmm, r/m32/64 (aux bit 0 = binary64 destination); the first source's other elements pass through. */
+/** CVTSI2SS/CVTSI2SD xmm, r/m32/64 (FpBits.Binary64 = binary64 destination); the first source's other elements pass through. */
 function cvtFromInt(c: Core, op: Op): void {
   simdAvail(c, op);
   let lo: number, hi: number;
@@ -145,7 +164,7 @@ function cvtFromInt(c: Core, op: Op): void {
   env.flags = 0;
   copyToVr(c, op.va, 4);
   const vr = c.vr, mx = c.mxcsr;
-  if (op.sel & 1) {
+  if (isDbl(op)) {
     if (op.size === 8) fp.i64to64(hi, lo, mx); else fp.i32to64(lo);
     vr[0] = r64.lo; vr[1] = r64.hi;
   } else vr[0] = op.size === 8 ? fp.i64to32(hi, lo, mx) : fp.i32to32(lo, mx);
@@ -153,15 +172,15 @@ function cvtFromInt(c: Core, op: Op): void {
   commit(c, op, 4);
 }
 
-/** CVTSS2SD (aux 0) / CVTSD2SS (aux 1): scalar format conversion. */
+/** CVTSS2SD / CVTSD2SS (op.sel a ScalarCvt): scalar format conversion. */
 function cvtScalarFp(c: Core, op: Op): void {
   simdAvail(c, op);
-  if (op.kb === K.Mem) loadMem(c, op, c.ea(op), op.sel === 0 ? 4 : 8);
+  if (op.kb === K.Mem) loadMem(c, op, c.ea(op), op.sel === ScalarCvt.SingleToDouble ? 4 : 8);
   else { const s = op.rb << 3; c.vs[0] = c.xmm[s]!; c.vs[1] = c.xmm[s + 1]!; }
   env.flags = 0;
   copyToVr(c, op.va, 4);
   const vr = c.vr, vs = c.vs;
-  if (op.sel === 0) { fp.cvt32to64(vs[0]!, c.mxcsr); vr[0] = r64.lo; vr[1] = r64.hi; }
+  if (op.sel === ScalarCvt.SingleToDouble) { fp.cvt32to64(vs[0]!, c.mxcsr); vr[0] = r64.lo; vr[1] = r64.hi; }
   else vr[0] = fp.cvt64to32(vs[1]!, vs[0]!, c.mxcsr);
   finishFp(c);
   commit(c, op, 4);
@@ -214,14 +233,14 @@ function cvtPacked(c: Core, op: Op): void {
   commit(c, op, Math.max(outDwords, 4));
 }
 
-/** ROUNDPS/PD/SS/SD (SSE4.1): imm8[2] = use MXCSR.RC, else imm8[1:0]; imm8[3] suppresses PE. aux: D, S as for arithmetic. */
+/** ROUNDPS/PD/SS/SD (SSE4.1): imm8[2] = use MXCSR.RC, else imm8[1:0]; imm8[3] suppresses PE. op.sel: FpBits.Binary64, FpBits.Scalar. */
 function fround(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
   env.flags = 0;
   const imm = op.immLo & 0xff, mx = c.mxcsr;
   const rc = imm & 4 ? (mx >> MX_RC_SHIFT) & 3 : imm & 3, noPe = (imm & 8) !== 0;
-  const dbl = (op.sel & D) !== 0, scalar = (op.sel & S) !== 0;
+  const dbl = isDbl(op), scalar = isScalar(op);
   const vs = c.vs, vr = c.vr;
   const n = scalar ? (dbl ? 2 : 1) : op.vl >> 2;
   if (scalar) copyToVr(c, op.va, 4);
@@ -232,16 +251,17 @@ function fround(c: Core, op: Op): void {
 }
 
 /**
- * DPPS/DPPD (SSE4.1, SDM "DPPS"): products of the elements imm8[7:4]
- * selects (others +0.0), summed pairwise ((t0 + t1) + (t2 + t3)), the sum
- * written where imm8[3:0] says, +0.0 elsewhere; per lane for VDPPS ymm.
+ * DPPS/DPPD (SSE4.1, SDM "DPPS"; DPPD with FpBits.Binary64): products of
+ * the elements imm8[7:4] selects (others +0.0), summed pairwise ((t0 + t1)
+ * + (t2 + t3)), the sum written where imm8[3:0] says, +0.0 elsewhere; per
+ * lane for VDPPS ymm.
  */
 function dpp(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
   env.flags = 0;
   const imm = op.immLo & 0xff, mx = c.mxcsr, x = c.xmm, vs = c.vs, vr = c.vr, a = op.va << 3;
-  if (op.sel & D) {
+  if (isDbl(op)) {
     const t = [0, 0, 0, 0];
     for (let i = 0; i < 2; i++) {
       if ((imm >> (4 + i)) & 1) { fp.arith64(FOp.Mul, x[a + 2 * i + 1]!, x[a + 2 * i]!, vs[2 * i + 1]!, vs[2 * i]!, mx); t[2 * i] = r64.lo; t[2 * i + 1] = r64.hi; }
@@ -262,7 +282,7 @@ function dpp(c: Core, op: Op): void {
 }
 
 /**
- * RCPPS/RCPSS/RSQRTPS/RSQRTSS (aux: 0 rcp, 1 rsqrt; | S scalar): the SDM
+ * RCPPS/RCPSS/RSQRTPS/RSQRTSS (op.sel: the Approx, | FpBits.Scalar): the SDM
  * specifies only the error bound, |relative error| ≤ 1.5 × 2^-12, and the
  * special cases (±0 → ±∞, ±∞ → ±0, negative → QNaN indefinite for RSQRT,
  * NaN → quieted NaN; denormal inputs are treated as zero, tiny results
@@ -273,7 +293,7 @@ function dpp(c: Core, op: Op): void {
 function frcp(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
-  const scalar = (op.sel & S) !== 0, rsqrt = (op.sel & 1) !== 0;
+  const scalar = isScalar(op), rsqrt = opOf(op) === Approx.Rsqrt;
   const vs = c.vs, vr = c.vr;
   const n = scalar ? 1 : op.vl >> 2;
   if (scalar) copyToVr(c, op.va, 4);
@@ -316,8 +336,8 @@ function stmxcsr(c: Core, op: Op): void {
 
 // ------------------------------------------------------------------- table
 
-const F = (m: Mnemonic, vm: Mnemonic, exec: (c: Core, op: Op) => void, aux: number, cls: InstructionClass, clsY?: InstructionClass): SpecEntry[] =>
-  [[m, vspec(exec, aux, cls, { clsY })], [vm, vspec(exec, aux, cls, { clsY })]];
+const F = (m: Mnemonic, vm: Mnemonic, exec: (c: Core, op: Op) => void, sel: number, cls: InstructionClass, clsY?: InstructionClass): SpecEntry[] =>
+  [[m, vspec(exec, sel, cls, { clsY })], [vm, vspec(exec, sel, cls, { clsY })]];
 
 export const sseFloatSpecs: SpecEntry[] = [
   ...F(Mnemonic.Addps, Mnemonic.Vaddps, farith, FOp.Add, 'vecFpAdd'), ...F(Mnemonic.Addpd, Mnemonic.Vaddpd, farith, FOp.Add | D, 'vecFpAdd'),
@@ -336,27 +356,28 @@ export const sseFloatSpecs: SpecEntry[] = [
   ...F(Mnemonic.Minss, Mnemonic.Vminss, farith, FOp.Min | S, 'vecFpAdd'), ...F(Mnemonic.Minsd, Mnemonic.Vminsd, farith, FOp.Min | D | S, 'vecFpAdd'),
   ...F(Mnemonic.Maxps, Mnemonic.Vmaxps, farith, FOp.Max, 'vecFpAdd'), ...F(Mnemonic.Maxpd, Mnemonic.Vmaxpd, farith, FOp.Max | D, 'vecFpAdd'),
   ...F(Mnemonic.Maxss, Mnemonic.Vmaxss, farith, FOp.Max | S, 'vecFpAdd'), ...F(Mnemonic.Maxsd, Mnemonic.Vmaxsd, farith, FOp.Max | D | S, 'vecFpAdd'),
-  ...F(Mnemonic.Addsubps, Mnemonic.Vaddsubps, fhoriz, 0, 'vecFpAdd'), ...F(Mnemonic.Addsubpd, Mnemonic.Vaddsubpd, fhoriz, D, 'vecFpAdd'),
-  ...F(Mnemonic.Haddps, Mnemonic.Vhaddps, fhoriz, 1, 'vecFpHorizontal'), ...F(Mnemonic.Haddpd, Mnemonic.Vhaddpd, fhoriz, 1 | D, 'vecFpHorizontal'),
-  ...F(Mnemonic.Hsubps, Mnemonic.Vhsubps, fhoriz, 2, 'vecFpHorizontal'), ...F(Mnemonic.Hsubpd, Mnemonic.Vhsubpd, fhoriz, 2 | D, 'vecFpHorizontal'),
-  ...F(Mnemonic.Cmpps, Mnemonic.Vcmpps, fcmp, 0, 'vecFpAdd'), ...F(Mnemonic.Cmppd, Mnemonic.Vcmppd, fcmp, D, 'vecFpAdd'),
+  ...F(Mnemonic.Addsubps, Mnemonic.Vaddsubps, fhoriz, Horiz.AddSub, 'vecFpAdd'), ...F(Mnemonic.Addsubpd, Mnemonic.Vaddsubpd, fhoriz, Horiz.AddSub | D, 'vecFpAdd'),
+  ...F(Mnemonic.Haddps, Mnemonic.Vhaddps, fhoriz, Horiz.HAdd, 'vecFpHorizontal'), ...F(Mnemonic.Haddpd, Mnemonic.Vhaddpd, fhoriz, Horiz.HAdd | D, 'vecFpHorizontal'),
+  ...F(Mnemonic.Hsubps, Mnemonic.Vhsubps, fhoriz, Horiz.HSub, 'vecFpHorizontal'), ...F(Mnemonic.Hsubpd, Mnemonic.Vhsubpd, fhoriz, Horiz.HSub | D, 'vecFpHorizontal'),
+  ...F(Mnemonic.Cmpps, Mnemonic.Vcmpps, fcmp, NO_SEL, 'vecFpAdd'), ...F(Mnemonic.Cmppd, Mnemonic.Vcmppd, fcmp, D, 'vecFpAdd'),
   ...F(Mnemonic.Cmpss, Mnemonic.Vcmpss, fcmp, S, 'vecFpAdd'), [Mnemonic.Vcmpsd, vspec(fcmp, D | S, 'vecFpAdd')],
-  ...F(Mnemonic.Comiss, Mnemonic.Vcomiss, comis, 1, 'vecComi'), ...F(Mnemonic.Comisd, Mnemonic.Vcomisd, comis, 1 | D, 'vecComi'),
-  ...F(Mnemonic.Ucomiss, Mnemonic.Vucomiss, comis, 0, 'vecComi'), ...F(Mnemonic.Ucomisd, Mnemonic.Vucomisd, comis, D, 'vecComi'),
-  ...F(Mnemonic.Cvtss2si, Mnemonic.Vcvtss2si, cvtToInt, 0, 'vecCvt'), ...F(Mnemonic.Cvttss2si, Mnemonic.Vcvttss2si, cvtToInt, 2, 'vecCvt'),
-  ...F(Mnemonic.Cvtsd2si, Mnemonic.Vcvtsd2si, cvtToInt, 1, 'vecCvt'), ...F(Mnemonic.Cvttsd2si, Mnemonic.Vcvttsd2si, cvtToInt, 3, 'vecCvt'),
-  ...F(Mnemonic.Cvtsi2ss, Mnemonic.Vcvtsi2ss, cvtFromInt, 0, 'vecCvt'), ...F(Mnemonic.Cvtsi2sd, Mnemonic.Vcvtsi2sd, cvtFromInt, 1, 'vecCvt'),
-  ...F(Mnemonic.Cvtss2sd, Mnemonic.Vcvtss2sd, cvtScalarFp, 0, 'vecCvt'), ...F(Mnemonic.Cvtsd2ss, Mnemonic.Vcvtsd2ss, cvtScalarFp, 1, 'vecCvt'),
+  ...F(Mnemonic.Comiss, Mnemonic.Vcomiss, comis, Comi.Ordered, 'vecComi'), ...F(Mnemonic.Comisd, Mnemonic.Vcomisd, comis, Comi.Ordered | D, 'vecComi'),
+  ...F(Mnemonic.Ucomiss, Mnemonic.Vucomiss, comis, Comi.Unordered, 'vecComi'), ...F(Mnemonic.Ucomisd, Mnemonic.Vucomisd, comis, Comi.Unordered | D, 'vecComi'),
+  ...F(Mnemonic.Cvtss2si, Mnemonic.Vcvtss2si, cvtToInt, NO_SEL, 'vecCvt'), ...F(Mnemonic.Cvttss2si, Mnemonic.Vcvttss2si, cvtToInt, T, 'vecCvt'),
+  ...F(Mnemonic.Cvtsd2si, Mnemonic.Vcvtsd2si, cvtToInt, D, 'vecCvt'), ...F(Mnemonic.Cvttsd2si, Mnemonic.Vcvttsd2si, cvtToInt, D | T, 'vecCvt'),
+  ...F(Mnemonic.Cvtsi2ss, Mnemonic.Vcvtsi2ss, cvtFromInt, NO_SEL, 'vecCvt'), ...F(Mnemonic.Cvtsi2sd, Mnemonic.Vcvtsi2sd, cvtFromInt, D, 'vecCvt'),
+  ...F(Mnemonic.Cvtss2sd, Mnemonic.Vcvtss2sd, cvtScalarFp, ScalarCvt.SingleToDouble, 'vecCvt'),
+  ...F(Mnemonic.Cvtsd2ss, Mnemonic.Vcvtsd2ss, cvtScalarFp, ScalarCvt.DoubleToSingle, 'vecCvt'),
   ...F(Mnemonic.Cvtdq2ps, Mnemonic.Vcvtdq2ps, cvtPacked, Cvt.Dq2Ps, 'vecCvt'), ...F(Mnemonic.Cvtps2dq, Mnemonic.Vcvtps2dq, cvtPacked, Cvt.Ps2Dq, 'vecCvt'),
   ...F(Mnemonic.Cvttps2dq, Mnemonic.Vcvttps2dq, cvtPacked, Cvt.TPs2Dq, 'vecCvt'), ...F(Mnemonic.Cvtps2pd, Mnemonic.Vcvtps2pd, cvtPacked, Cvt.Ps2Pd, 'vecCvt'),
   ...F(Mnemonic.Cvtpd2ps, Mnemonic.Vcvtpd2ps, cvtPacked, Cvt.Pd2Ps, 'vecCvt'), ...F(Mnemonic.Cvtdq2pd, Mnemonic.Vcvtdq2pd, cvtPacked, Cvt.Dq2Pd, 'vecCvt'),
   ...F(Mnemonic.Cvtpd2dq, Mnemonic.Vcvtpd2dq, cvtPacked, Cvt.Pd2Dq, 'vecCvt'), ...F(Mnemonic.Cvttpd2dq, Mnemonic.Vcvttpd2dq, cvtPacked, Cvt.TPd2Dq, 'vecCvt'),
-  ...F(Mnemonic.Roundps, Mnemonic.Vroundps, fround, 0, 'vecFpRound'), ...F(Mnemonic.Roundpd, Mnemonic.Vroundpd, fround, D, 'vecFpRound'),
+  ...F(Mnemonic.Roundps, Mnemonic.Vroundps, fround, NO_SEL, 'vecFpRound'), ...F(Mnemonic.Roundpd, Mnemonic.Vroundpd, fround, D, 'vecFpRound'),
   ...F(Mnemonic.Roundss, Mnemonic.Vroundss, fround, S, 'vecFpRound'), ...F(Mnemonic.Roundsd, Mnemonic.Vroundsd, fround, D | S, 'vecFpRound'),
-  ...F(Mnemonic.Dpps, Mnemonic.Vdpps, dpp, 0, 'vecFpDot'), ...F(Mnemonic.Dppd, Mnemonic.Vdppd, dpp, D, 'vecFpDot'),
-  ...F(Mnemonic.Rcpps, Mnemonic.Vrcpps, frcp, 0, 'vecFpRcp'), ...F(Mnemonic.Rcpss, Mnemonic.Vrcpss, frcp, S, 'vecFpRcp'),
-  ...F(Mnemonic.Rsqrtps, Mnemonic.Vrsqrtps, frcp, 1, 'vecFpRcp'), ...F(Mnemonic.Rsqrtss, Mnemonic.Vrsqrtss, frcp, 1 | S, 'vecFpRcp'),
-  ...F(Mnemonic.Ldmxcsr, Mnemonic.Vldmxcsr, ldmxcsr, 0, 'ldmxcsr'), ...F(Mnemonic.Stmxcsr, Mnemonic.Vstmxcsr, stmxcsr, 0, 'stmxcsr'),
+  ...F(Mnemonic.Dpps, Mnemonic.Vdpps, dpp, NO_SEL, 'vecFpDot'), ...F(Mnemonic.Dppd, Mnemonic.Vdppd, dpp, D, 'vecFpDot'),
+  ...F(Mnemonic.Rcpps, Mnemonic.Vrcpps, frcp, Approx.Rcp, 'vecFpRcp'), ...F(Mnemonic.Rcpss, Mnemonic.Vrcpss, frcp, Approx.Rcp | S, 'vecFpRcp'),
+  ...F(Mnemonic.Rsqrtps, Mnemonic.Vrsqrtps, frcp, Approx.Rsqrt, 'vecFpRcp'), ...F(Mnemonic.Rsqrtss, Mnemonic.Vrsqrtss, frcp, Approx.Rsqrt | S, 'vecFpRcp'),
+  ...F(Mnemonic.Ldmxcsr, Mnemonic.Vldmxcsr, ldmxcsr, NO_SEL, 'ldmxcsr'), ...F(Mnemonic.Stmxcsr, Mnemonic.Vstmxcsr, stmxcsr, NO_SEL, 'stmxcsr'),
 ];
 
 /** SSE2 CMPSD shares its mnemonic with the string CMPSD (see sseMove.ts). */

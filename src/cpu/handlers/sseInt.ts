@@ -10,7 +10,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core.js';
 import { K, type Op } from '../op.js';
 import { simdAvail, loadB, commit } from '../simd/access.js';
-import { vspec } from './sseSpec.js';
+import { vspec, NO_SEL } from './sseSpec.js';
 import type { SpecEntry } from './spec.js';
 import type { InstructionClass } from '../../profile/schema.js';
 
@@ -183,11 +183,14 @@ function pint(c: Core, op: Op): void {
 
 // ------------------------------------------------------------------ shifts
 
+/** The kind of an element shift (op.sel of PSLL/PSRL/PSRA and VPSLLV/VPSRLV/VPSRAV). */
+const enum VShift { Left, LogicalRight, ArithmeticRight }
+
 /**
  * PSLLW/D/Q, PSRLW/D/Q, PSRAW/D by imm8 or by the low 64 bits of an XMM /
  * m128 (SDM "PSLLW/PSLLD/PSLLQ"): counts above the element width clear the
- * element (arithmetic shifts fill with the sign). aux: element bytes | kind
- * << 4 (0 left, 1 logical right, 2 arithmetic right).
+ * element (arithmetic shifts fill with the sign). op.sel: the VShift;
+ * op.elem: element bytes.
  */
 function pshift(c: Core, op: Op): void {
   simdAvail(c, op);
@@ -202,13 +205,13 @@ function pshift(c: Core, op: Op): void {
     count = c.vs[1] !== 0 ? 0xffff : Math.min(c.vs[0]! >>> 0, 0xffff);
     src = op.va;
   }
-  vShiftAll(c, op, src, op.sel, count);
+  vShiftAll(c, op, src, op.sel as VShift, count);
   op.vd = op.r0;
   commit(c, op, op.vl >> 2);
 }
 
-function vShiftAll(c: Core, op: Op, src: number, aux: number, count: number): void {
-  const e = aux & 15, kind = aux >> 4, vl = op.vl;
+function vShiftAll(c: Core, op: Op, src: number, kind: VShift, count: number): void {
+  const e = op.elem, vl = op.vl;
   const X = c.xv, R = c.rv;
   if (e === 2) {
     const a = src << 4;
@@ -222,26 +225,26 @@ function vShiftAll(c: Core, op: Op, src: number, aux: number, count: number): vo
   }
 }
 
-function shiftEl(u: number, s: number, kind: number, n: number, w: number): number {
-  if (kind === 2) return n >= w ? (s < 0 ? -1 : 0) : s >> n;
+function shiftEl(u: number, s: number, kind: VShift, n: number, w: number): number {
+  if (kind === VShift.ArithmeticRight) return n >= w ? (s < 0 ? -1 : 0) : s >> n;
   if (n >= w) return 0;
-  return kind === 0 ? u << n : u >>> n;
+  return kind === VShift.Left ? u << n : u >>> n;
 }
 
-function shiftQ(out: Uint32Array, i: number, lo: number, hi: number, kind: number, n: number): void {
+function shiftQ(out: Uint32Array, i: number, lo: number, hi: number, kind: VShift, n: number): void {
   const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   let r: bigint;
-  if (kind === 2) r = BigInt.asUintN(64, BigInt.asIntN(64, v) >> BigInt(Math.min(n, 63)));
+  if (kind === VShift.ArithmeticRight) r = BigInt.asUintN(64, BigInt.asIntN(64, v) >> BigInt(Math.min(n, 63)));
   else if (n >= 64) r = 0n;
-  else r = kind === 0 ? BigInt.asUintN(64, v << BigInt(n)) : v >> BigInt(n);
+  else r = kind === VShift.Left ? BigInt.asUintN(64, v << BigInt(n)) : v >> BigInt(n);
   out[i] = Number(r & 0xffffffffn); out[i + 1] = Number(r >> 32n);
 }
 
-/** VPSLLVD/Q, VPSRLVD/Q, VPSRAVD (AVX2): per-element counts from the second source. */
+/** VPSLLVD/Q, VPSRLVD/Q, VPSRAVD (AVX2): per-element counts from the second source (op.sel: the VShift; op.elem: element bytes). */
 function pshiftV(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
-  const e = op.sel & 15, kind = op.sel >> 4, X = c.xv, R = c.rv, S = c.sv, a = op.va << 3;
+  const e = op.elem, kind = op.sel as VShift, X = c.xv, R = c.rv, S = c.sv, a = op.va << 3;
   if (e === 4) for (let i = 0; i < op.vl / 4; i++) R.u32[i] = shiftEl(X.u32[a + i]!, X.i32[a + i]!, kind, S.u32[i]!, 32);
   else for (let i = 0; i < op.vl / 4; i += 2) {
     const n = S.u32[i + 1] !== 0 ? 64 : S.u32[i]!;
@@ -252,10 +255,13 @@ function pshiftV(c: Core, op: Op): void {
 
 // ---------------------------------------------------- extension, blends, test
 
-/** PMOVSX/PMOVZX: aux = source element bytes | dest element bytes << 4 | signed << 8. */
+/** The extension of PMOVZX / PMOVSX (op.sel). */
+const enum Extend { Zero, Sign }
+
+/** PMOVSX/PMOVZX: op.sel the Extend; op.elem source element bytes, op.elem2 destination element bytes. */
 function pmovx(c: Core, op: Op): void {
   simdAvail(c, op);
-  const se = op.sel & 15, de = (op.sel >> 4) & 15, signed = (op.sel & 256) !== 0;
+  const se = op.elem, de = op.elem2, signed = op.sel === Extend.Sign;
   const n = op.vl / de;
   if (op.k1 === K.Mem) {
     const a = c.ea(op);
@@ -281,16 +287,19 @@ function pmovx(c: Core, op: Op): void {
   commit(c, op, op.vl >> 2);
 }
 
+/** What selects the elements of a blend (op.sel). */
+const enum Blend { Immediate, Variable }
+
 /**
- * PBLENDW / BLENDPS / BLENDPD (imm8 selects the second source per element;
- * aux = element bytes) and PBLENDVB / BLENDVPS / BLENDVPD (aux | 16: the
- * mask's element sign bits select; the mask is XMM0 in the legacy form, the
- * fourth operand in the VEX form).
+ * PBLENDW / BLENDPS / BLENDPD (Blend.Immediate: imm8 selects the second
+ * source per element) and PBLENDVB / BLENDVPS / BLENDVPD (Blend.Variable:
+ * the mask's element sign bits select; the mask is XMM0 in the legacy form,
+ * the fourth operand in the VEX form). op.elem = element bytes.
  */
 function blend(c: Core, op: Op): void {
   simdAvail(c, op);
   loadB(c, op);
-  const e = op.sel & 15, variable = (op.sel & 16) !== 0, vl = op.vl;
+  const e = op.elem, variable = op.sel === Blend.Variable, vl = op.vl;
   const X = c.xv, S = c.sv, R = c.rv, a8 = op.va << 5;
   const mask8 = (variable ? (op.vex ? op.r3 : 0) : 0) << 5;
   const imm = op.immLo & 0xff;
@@ -303,10 +312,13 @@ function blend(c: Core, op: Op): void {
   commit(c, op, vl >> 2);
 }
 
+/** The bits PTEST (every bit) and VTESTPS/VTESTPD (the elements' sign bits) test (op.sel). */
+const enum TestBits { All, Sign }
+
 /**
  * PTEST / VTESTPS / VTESTPD (SSE4.1, AVX): ZF = (a AND b) = 0, CF = (NOT a
- * AND b) = 0 over all bits (VTESTPx: sign bits only, aux = element bytes);
- * AF, OF, PF, SF cleared.
+ * AND b) = 0 over all bits (VTESTPx: sign bits only, TestBits.Sign with
+ * op.elem = element bytes); AF, OF, PF, SF cleared.
  */
 function ptest(c: Core, op: Op): void {
   simdAvail(c, op);
@@ -316,7 +328,7 @@ function ptest(c: Core, op: Op): void {
   let and = 0, andn = 0;
   for (let i = 0; i < op.vl / 4; i++) {
     // VTESTPS: dword sign bits; VTESTPD: qword sign bits (the odd dwords' bit 31); PTEST: every bit.
-    const m = op.sel === 4 ? 0x80000000 : op.sel === 8 ? ((i & 1) !== 0 ? 0x80000000 : 0) : -1;
+    const m = op.sel === TestBits.All ? -1 : op.elem === 4 ? 0x80000000 : (i & 1) !== 0 ? 0x80000000 : 0;
     and |= x[a + i]! & vs[i]! & m;
     andn |= ~x[a + i]! & vs[i]! & m;
   }
@@ -354,12 +366,15 @@ function mpsadbw(c: Core, op: Op): void {
 
 // ------------------------------------------------------------------- table
 
-const P = (m: Mnemonic, vm: Mnemonic, aux: number, cls: InstructionClass = 'vecIntAlu'): SpecEntry[] =>
-  [[m, vspec(pint, aux, cls)], [vm, vspec(pint, aux, cls)]];
-const SH = (m: Mnemonic, vm: Mnemonic, aux: number): SpecEntry[] =>
-  [[m, vspec(pshift, aux, 'vecShift')], [vm, vspec(pshift, aux, 'vecShift')]];
-const MX = (m: Mnemonic, vm: Mnemonic, aux: number): SpecEntry[] =>
-  [[m, vspec(pmovx, aux, 'vecShuffle')], [vm, vspec(pmovx, aux, 'vecShuffle')]];
+const P = (m: Mnemonic, vm: Mnemonic, sel: PI, cls: InstructionClass = 'vecIntAlu'): SpecEntry[] =>
+  [[m, vspec(pint, sel, cls)], [vm, vspec(pint, sel, cls)]];
+const SH = (m: Mnemonic, vm: Mnemonic, kind: VShift, elem: number): SpecEntry[] =>
+  [[m, vspec(pshift, kind, 'vecShift', { elem })], [vm, vspec(pshift, kind, 'vecShift', { elem })]];
+const SV = (m: Mnemonic, kind: VShift, elem: number): SpecEntry => [m, vspec(pshiftV, kind, 'vecShiftVar', { elem })];
+/** PMOVSX/PMOVZX: source element bytes `from`, destination element bytes `to`. */
+const MX = (m: Mnemonic, vm: Mnemonic, ext: Extend, from: number, to: number): SpecEntry[] =>
+  [[m, vspec(pmovx, ext, 'vecShuffle', { elem: from, elem2: to })], [vm, vspec(pmovx, ext, 'vecShuffle', { elem: from, elem2: to })]];
+const BL = (m: Mnemonic, kind: Blend, elem: number, cls: InstructionClass): SpecEntry => [m, vspec(blend, kind, cls, { elem })];
 
 export const sseIntSpecs: SpecEntry[] = [
   ...P(Mnemonic.Paddb, Mnemonic.Vpaddb, PI.AddB), ...P(Mnemonic.Paddw, Mnemonic.Vpaddw, PI.AddW),
@@ -395,28 +410,29 @@ export const sseIntSpecs: SpecEntry[] = [
   ...P(Mnemonic.Pshufb, Mnemonic.Vpshufb, PI.ShufB, 'vecShuffle'),
   ...P(Mnemonic.Packsswb, Mnemonic.Vpacksswb, PI.PackSSWB, 'vecShuffle'), ...P(Mnemonic.Packssdw, Mnemonic.Vpackssdw, PI.PackSSDW, 'vecShuffle'),
   ...P(Mnemonic.Packuswb, Mnemonic.Vpackuswb, PI.PackUSWB, 'vecShuffle'), ...P(Mnemonic.Packusdw, Mnemonic.Vpackusdw, PI.PackUSDW, 'vecShuffle'),
-  ...SH(Mnemonic.Psllw, Mnemonic.Vpsllw, 2), ...SH(Mnemonic.Pslld, Mnemonic.Vpslld, 4), ...SH(Mnemonic.Psllq, Mnemonic.Vpsllq, 8),
-  ...SH(Mnemonic.Psrlw, Mnemonic.Vpsrlw, 2 | 16), ...SH(Mnemonic.Psrld, Mnemonic.Vpsrld, 4 | 16), ...SH(Mnemonic.Psrlq, Mnemonic.Vpsrlq, 8 | 16),
-  ...SH(Mnemonic.Psraw, Mnemonic.Vpsraw, 2 | 32), ...SH(Mnemonic.Psrad, Mnemonic.Vpsrad, 4 | 32),
-  [Mnemonic.Vpsllvd, vspec(pshiftV, 4, 'vecShiftVar')], [Mnemonic.Vpsllvq, vspec(pshiftV, 8, 'vecShiftVar')],
-  [Mnemonic.Vpsrlvd, vspec(pshiftV, 4 | 16, 'vecShiftVar')], [Mnemonic.Vpsrlvq, vspec(pshiftV, 8 | 16, 'vecShiftVar')],
-  [Mnemonic.Vpsravd, vspec(pshiftV, 4 | 32, 'vecShiftVar')],
-  ...MX(Mnemonic.Pmovsxbw, Mnemonic.Vpmovsxbw, 1 | 2 << 4 | 256), ...MX(Mnemonic.Pmovsxbd, Mnemonic.Vpmovsxbd, 1 | 4 << 4 | 256),
-  ...MX(Mnemonic.Pmovsxbq, Mnemonic.Vpmovsxbq, 1 | 8 << 4 | 256), ...MX(Mnemonic.Pmovsxwd, Mnemonic.Vpmovsxwd, 2 | 4 << 4 | 256),
-  ...MX(Mnemonic.Pmovsxwq, Mnemonic.Vpmovsxwq, 2 | 8 << 4 | 256), ...MX(Mnemonic.Pmovsxdq, Mnemonic.Vpmovsxdq, 4 | 8 << 4 | 256),
-  ...MX(Mnemonic.Pmovzxbw, Mnemonic.Vpmovzxbw, 1 | 2 << 4), ...MX(Mnemonic.Pmovzxbd, Mnemonic.Vpmovzxbd, 1 | 4 << 4),
-  ...MX(Mnemonic.Pmovzxbq, Mnemonic.Vpmovzxbq, 1 | 8 << 4), ...MX(Mnemonic.Pmovzxwd, Mnemonic.Vpmovzxwd, 2 | 4 << 4),
-  ...MX(Mnemonic.Pmovzxwq, Mnemonic.Vpmovzxwq, 2 | 8 << 4), ...MX(Mnemonic.Pmovzxdq, Mnemonic.Vpmovzxdq, 4 | 8 << 4),
-  [Mnemonic.Pblendw, vspec(blend, 2, 'vecShuffle')], [Mnemonic.Vpblendw, vspec(blend, 2, 'vecShuffle')],
-  [Mnemonic.Blendps, vspec(blend, 4, 'vecLogic')], [Mnemonic.Vblendps, vspec(blend, 4, 'vecLogic')],
-  [Mnemonic.Blendpd, vspec(blend, 8, 'vecLogic')], [Mnemonic.Vblendpd, vspec(blend, 8, 'vecLogic')],
-  [Mnemonic.Vpblendd, vspec(blend, 4, 'vecLogic')],
-  [Mnemonic.Pblendvb, vspec(blend, 1 | 16, 'vecBlendVar')], [Mnemonic.Vpblendvb, vspec(blend, 1 | 16, 'vecBlendVar')],
-  [Mnemonic.Blendvps, vspec(blend, 4 | 16, 'vecBlendVar')], [Mnemonic.Vblendvps, vspec(blend, 4 | 16, 'vecBlendVar')],
-  [Mnemonic.Blendvpd, vspec(blend, 8 | 16, 'vecBlendVar')], [Mnemonic.Vblendvpd, vspec(blend, 8 | 16, 'vecBlendVar')],
-  [Mnemonic.Ptest, vspec(ptest, 0, 'vecTest')], [Mnemonic.Vptest, vspec(ptest, 0, 'vecTest')],
-  [Mnemonic.Vtestps, vspec(ptest, 4, 'vecTest')], [Mnemonic.Vtestpd, vspec(ptest, 8, 'vecTest')],
-  [Mnemonic.Phminposuw, vspec(phminposuw, 0, 'vecIntMul')], [Mnemonic.Vphminposuw, vspec(phminposuw, 0, 'vecIntMul')],
-  [Mnemonic.Mpsadbw, vspec(mpsadbw, 0, 'vecHorizontal')], [Mnemonic.Vmpsadbw, vspec(mpsadbw, 0, 'vecHorizontal')],
+  ...SH(Mnemonic.Psllw, Mnemonic.Vpsllw, VShift.Left, 2), ...SH(Mnemonic.Pslld, Mnemonic.Vpslld, VShift.Left, 4),
+  ...SH(Mnemonic.Psllq, Mnemonic.Vpsllq, VShift.Left, 8),
+  ...SH(Mnemonic.Psrlw, Mnemonic.Vpsrlw, VShift.LogicalRight, 2), ...SH(Mnemonic.Psrld, Mnemonic.Vpsrld, VShift.LogicalRight, 4),
+  ...SH(Mnemonic.Psrlq, Mnemonic.Vpsrlq, VShift.LogicalRight, 8),
+  ...SH(Mnemonic.Psraw, Mnemonic.Vpsraw, VShift.ArithmeticRight, 2), ...SH(Mnemonic.Psrad, Mnemonic.Vpsrad, VShift.ArithmeticRight, 4),
+  SV(Mnemonic.Vpsllvd, VShift.Left, 4), SV(Mnemonic.Vpsllvq, VShift.Left, 8),
+  SV(Mnemonic.Vpsrlvd, VShift.LogicalRight, 4), SV(Mnemonic.Vpsrlvq, VShift.LogicalRight, 8),
+  SV(Mnemonic.Vpsravd, VShift.ArithmeticRight, 4),
+  ...MX(Mnemonic.Pmovsxbw, Mnemonic.Vpmovsxbw, Extend.Sign, 1, 2), ...MX(Mnemonic.Pmovsxbd, Mnemonic.Vpmovsxbd, Extend.Sign, 1, 4),
+  ...MX(Mnemonic.Pmovsxbq, Mnemonic.Vpmovsxbq, Extend.Sign, 1, 8), ...MX(Mnemonic.Pmovsxwd, Mnemonic.Vpmovsxwd, Extend.Sign, 2, 4),
+  ...MX(Mnemonic.Pmovsxwq, Mnemonic.Vpmovsxwq, Extend.Sign, 2, 8), ...MX(Mnemonic.Pmovsxdq, Mnemonic.Vpmovsxdq, Extend.Sign, 4, 8),
+  ...MX(Mnemonic.Pmovzxbw, Mnemonic.Vpmovzxbw, Extend.Zero, 1, 2), ...MX(Mnemonic.Pmovzxbd, Mnemonic.Vpmovzxbd, Extend.Zero, 1, 4),
+  ...MX(Mnemonic.Pmovzxbq, Mnemonic.Vpmovzxbq, Extend.Zero, 1, 8), ...MX(Mnemonic.Pmovzxwd, Mnemonic.Vpmovzxwd, Extend.Zero, 2, 4),
+  ...MX(Mnemonic.Pmovzxwq, Mnemonic.Vpmovzxwq, Extend.Zero, 2, 8), ...MX(Mnemonic.Pmovzxdq, Mnemonic.Vpmovzxdq, Extend.Zero, 4, 8),
+  BL(Mnemonic.Pblendw, Blend.Immediate, 2, 'vecShuffle'), BL(Mnemonic.Vpblendw, Blend.Immediate, 2, 'vecShuffle'),
+  BL(Mnemonic.Blendps, Blend.Immediate, 4, 'vecLogic'), BL(Mnemonic.Vblendps, Blend.Immediate, 4, 'vecLogic'),
+  BL(Mnemonic.Blendpd, Blend.Immediate, 8, 'vecLogic'), BL(Mnemonic.Vblendpd, Blend.Immediate, 8, 'vecLogic'),
+  BL(Mnemonic.Vpblendd, Blend.Immediate, 4, 'vecLogic'),
+  BL(Mnemonic.Pblendvb, Blend.Variable, 1, 'vecBlendVar'), BL(Mnemonic.Vpblendvb, Blend.Variable, 1, 'vecBlendVar'),
+  BL(Mnemonic.Blendvps, Blend.Variable, 4, 'vecBlendVar'), BL(Mnemonic.Vblendvps, Blend.Variable, 4, 'vecBlendVar'),
+  BL(Mnemonic.Blendvpd, Blend.Variable, 8, 'vecBlendVar'), BL(Mnemonic.Vblendvpd, Blend.Variable, 8, 'vecBlendVar'),
+  [Mnemonic.Ptest, vspec(ptest, TestBits.All, 'vecTest')], [Mnemonic.Vptest, vspec(ptest, TestBits.All, 'vecTest')],
+  [Mnemonic.Vtestps, vspec(ptest, TestBits.Sign, 'vecTest', { elem: 4 })], [Mnemonic.Vtestpd, vspec(ptest, TestBits.Sign, 'vecTest', { elem: 8 })],
+  [Mnemonic.Phminposuw, vspec(phminposuw, NO_SEL, 'vecIntMul')], [Mnemonic.Vphminposuw, vspec(phminposuw, NO_SEL, 'vecIntMul')],
+  [Mnemonic.Mpsadbw, vspec(mpsadbw, NO_SEL, 'vecHorizontal')], [Mnemonic.Vmpsadbw, vspec(mpsadbw, NO_SEL, 'vecHorizontal')],
 ];
-

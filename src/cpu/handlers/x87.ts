@@ -167,12 +167,15 @@ function write80(c: Core, a: number, se: number, sig: bigint): void {
 
 // ------------------------------------------------------------ control instructions
 
+/** The no-wait (FNINIT, FNSTSW...) and the waiting (FINIT, FSTSW...) forms of the control instructions (op.sel). */
+const enum Sync { NoWait, Wait }
+
 /** FNINIT / FINIT (the waiting form checks for pending exceptions first). */
-function fninit(c: Core, op: Op): void { fpu(c, op.sel === 1).init(); }
+function fninit(c: Core, op: Op): void { fpu(c, op.sel === Sync.Wait).init(); }
 
 /** FNCLEX / FCLEX (SDM Vol. 2 FCLEX/FNCLEX): clear the exception flags, ES, SF and B; C0–C3 undefined (kept). */
 function fnclex(c: Core, op: Op): void {
-  const f = fpu(c, op.sel === 1);
+  const f = fpu(c, op.sel === Sync.Wait);
   f.sw &= ~0x7f;
 }
 
@@ -184,13 +187,13 @@ function fldcw(c: Core, op: Op): void {
 
 /** FNSTCW / FSTCW m2byte. */
 function fnstcw(c: Core, op: Op): void {
-  const f = fpu(c, op.sel === 1);
+  const f = fpu(c, op.sel === Sync.Wait);
   c.write(c.ea(op), 2, f.cw, 0);
 }
 
 /** FNSTSW / FSTSW m2byte or AX (SDM Vol. 2 FSTSW/FNSTSW). */
 function fnstsw(c: Core, op: Op): void {
-  const f = fpu(c, op.sel === 1);
+  const f = fpu(c, op.sel === Sync.Wait);
   const v = f.statusWord();
   if (op.k0 === K.Reg) c.setReg(RAX, 0, 2, v, 0);
   else c.write(c.ea(op), 2, v, 0);
@@ -214,7 +217,7 @@ function readImage(c: Core, a: number, len: number): void {
  * then mask all floating-point exceptions.
  */
 function fnstenv(c: Core, op: Op): void {
-  const f = fpu(c, op.sel === 1);
+  const f = fpu(c, op.sel === Sync.Wait);
   f.storeEnv(imageView, 0);
   writeImage(c, c.ea(op), 28);
   f.cw |= 0x3f;
@@ -229,7 +232,7 @@ function fldenv(c: Core, op: Op): void {
 
 /** FNSAVE / FSAVE m108byte (SDM Vol. 2 FSAVE/FNSAVE): store environment and registers, then initialize the FPU as FNINIT does. */
 function fnsave(c: Core, op: Op): void {
-  const f = fpu(c, op.sel === 1);
+  const f = fpu(c, op.sel === Sync.Wait);
   f.storeState(imageView, 0);
   writeImage(c, c.ea(op), 108);
   f.init();
@@ -242,19 +245,25 @@ function frstor(c: Core, op: Op): void {
   f.loadState(imageView, 0);
 }
 
+/** Whether an instruction pops the stack afterwards: FFREE / FFREEP, FST / FSTP, FBSTP (op.sel). */
+const enum StackPop { Keep, Pop }
+
 /** FFREE ST(i) (and the undocumented FFREEP, which also pops): tag empty, nothing else; FOP/FIP recorded. */
 function ffree(c: Core, op: Op): void {
   const f = fpu(c, true);
   note(f, op, NO_EA);
   f.valid &= ~(1 << f.phys(op.r0));
-  if (op.sel === 1) f.top = (f.top + 1) & 7;
+  if (op.sel === StackPop.Pop) f.top = (f.top + 1) & 7;
 }
+
+/** FINCSTP / FDECSTP (op.sel). */
+const enum StackStep { Inc, Dec }
 
 /** FINCSTP / FDECSTP (SDM Vol. 2): TOP ± 1, tags unchanged, C1 = 0. */
 function fincdecstp(c: Core, op: Op): void {
   const f = fpu(c, true);
   note(f, op, NO_EA);
-  f.top = (f.top + (op.sel === 0 ? 1 : 7)) & 7;
+  f.top = (f.top + (op.sel === StackStep.Inc ? 1 : 7)) & 7;
   setC1(f, 0);
 }
 
@@ -305,12 +314,15 @@ function fild(c: Core, op: Op): void {
   pushChecked(f, mem.se, mem.sig);
 }
 
-/** FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ (SDM Vol. 2 FLD1/...). op.sel selects. */
+/** The constant FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ push (op.sel); CONSTANT_NAMES is in this order. */
+const enum FConst { One, L2t, L2e, Pi, Lg2, Ln2, Zero }
 const CONSTANT_NAMES = ['one', 'l2t', 'l2e', 'pi', 'lg2', 'ln2', 'zero'] as const;
+
+/** FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ (SDM Vol. 2 FLD1/...). op.sel is the FConst. */
 function fldConst(c: Core, op: Op): void {
   const f = fpu(c, true);
   note(f, op, NO_EA);
-  const name = CONSTANT_NAMES[op.sel]!;
+  const name = CONSTANT_NAMES[op.sel as FConst]!;
   if (name === 'one') pushChecked(f, 0x3fff, 1n << 63n);
   else if (name === 'zero') pushChecked(f, 0, 0n);
   else { constant(name, f.cw); pushChecked(f, out.se, out.sig); }
@@ -325,7 +337,7 @@ function fldConst(c: Core, op: Op): void {
  */
 function fst(c: Core, op: Op): void {
   const f = fpu(c, true);
-  const pop = op.sel === 1;
+  const pop = op.sel === StackPop.Pop;
   const ea = op.k0 === K.Mem ? c.ea(op) : NO_EA;
   note(f, op, ea);
   let se: number, sig: bigint;
@@ -353,10 +365,13 @@ function fst(c: Core, op: Op): void {
   if (pop) f.pop();
 }
 
-/** FIST/FISTP m16int/m32int/m64int, FISTTP (op.sel bit 1: truncate) (SDM Vol. 2 FIST/FISTP, FISTTP). */
+/** FIST, FISTP, FISTTP (op.sel). */
+const enum IntStore { Fist, Fistp, Fisttp }
+
+/** FIST/FISTP m16int/m32int/m64int, FISTTP (truncates; pops) (SDM Vol. 2 FIST/FISTP, FISTTP). */
 function fist(c: Core, op: Op): void {
   const f = fpu(c, true);
-  const pop = (op.sel & 1) !== 0;
+  const pop = op.sel !== IntStore.Fist;
   const ea = c.ea(op);
   note(f, op, ea);
   const kind = op.size2 as MemKind;
@@ -366,7 +381,7 @@ function fist(c: Core, op: Op): void {
     if (!stackFault(f, false)) return;
     v = -(1n << BigInt(bits - 1)); // integer indefinite
   } else {
-    v = toInt(f.stSe(0), f.stSig(0), bits, (op.sel & 2) !== 0, f.cw);
+    v = toInt(f.stSe(0), f.stSig(0), bits, op.sel === IntStore.Fisttp, f.cw);
     f.sw |= out.flags;
     if (!out.store) return;
     setC1(f, out.c1);
@@ -417,7 +432,7 @@ function fxch(c: Core, op: Op): void {
   f.setSt(i, se, sig);
 }
 
-/** FCMOVcc ST(0), ST(i) (SDM Vol. 2 FCMOVcc): conditions on CF, ZF and PF; op.sel is the integer condition code (B, E, BE, P and negations). */
+/** FCMOVcc ST(0), ST(i) (SDM Vol. 2 FCMOVcc): conditions on CF, ZF and PF; op.cc is the integer condition code (B, E, BE, P and negations). */
 function fcmov(c: Core, op: Op): void {
   const f = fpu(c, true);
   note(f, op, NO_EA);
@@ -432,13 +447,16 @@ function fcmov(c: Core, op: Op): void {
 
 // ------------------------------------------------------------ table
 
-const aux = (v: number) => (op: Op) => { op.sel = v; };
+const sel = (v: StackPop | StackStep | FConst) => (op: Op) => { op.sel = v; };
 const cc = (v: Cc) => (op: Op) => { op.cc = v; };
-const memKind = (v: number) => (op: Op, ins: Instruction) => { op.sel = v; op.size2 = memKindOf(ins); };
+/** The memory operand kind in op.size2 (FLD, FILD/FBLD: no selector). */
+const memKind = (op: Op, ins: Instruction) => { op.size2 = memKindOf(ins); };
+/** The memory operand kind, and op.sel for the stores. */
+const storeForm = (v: StackPop | IntStore) => (op: Op, ins: Instruction) => { op.sel = v; op.size2 = memKindOf(ins); };
 const storeClass = (op: Op): InstructionClass => (op.k0 !== K.Mem ? 'x87Move' : 'x87Store');
-const waitForm = (names: Code[]) => (op: Op, ins: Instruction) => { op.sel = names.includes(ins.code) ? 1 : 0; };
+const waitForm = (names: Code[]) => (op: Op, ins: Instruction) => { op.sel = names.includes(ins.code) ? Sync.Wait : Sync.NoWait; };
 const envForm = (wide: Code[], waiting: Code[]) => (op: Op, ins: Instruction) => {
-  op.sel = waiting.includes(ins.code) ? 1 : 0;
+  op.sel = waiting.includes(ins.code) ? Sync.Wait : Sync.NoWait;
   // The 16-bit-format (m14/m94) images, with an operand-size prefix, are not implemented.
   if (!wide.includes(ins.code)) { op.form = Form.Unsupported; op.note = 'the 16-bit x87 environment formats (m14byte/m94byte, operand-size prefix) are not implemented'; }
 };
@@ -454,26 +472,26 @@ export const x87Specs: SpecEntry[] = [
   [Mnemonic.Fldenv, { exec: fldenv, cls: 'x87Ldenv', setup: envForm([Code.Fldenv_m28byte], []) }],
   [[Mnemonic.Fnsave, Mnemonic.Fsave], { exec: fnsave, cls: 'x87Save', setup: envForm([Code.Fnsave_m108byte, Code.Fsave_m108byte], [Code.Fsave_m94byte, Code.Fsave_m108byte]) }],
   [Mnemonic.Frstor, { exec: frstor, cls: 'x87Rstor', setup: envForm([Code.Frstor_m108byte], []) }],
-  [Mnemonic.Ffree, { exec: ffree, cls: 'x87Stack', setup: aux(0) }],
-  [Mnemonic.Ffreep, { exec: ffree, cls: 'x87Stack', setup: aux(1) }],
-  [Mnemonic.Fincstp, { exec: fincdecstp, cls: 'x87Stack', setup: aux(0) }],
-  [Mnemonic.Fdecstp, { exec: fincdecstp, cls: 'x87Stack', setup: aux(1) }],
+  [Mnemonic.Ffree, { exec: ffree, cls: 'x87Stack', setup: sel(StackPop.Keep) }],
+  [Mnemonic.Ffreep, { exec: ffree, cls: 'x87Stack', setup: sel(StackPop.Pop) }],
+  [Mnemonic.Fincstp, { exec: fincdecstp, cls: 'x87Stack', setup: sel(StackStep.Inc) }],
+  [Mnemonic.Fdecstp, { exec: fincdecstp, cls: 'x87Stack', setup: sel(StackStep.Dec) }],
   [Mnemonic.Fnop, { exec: fnop, cls: 'x87Stack' }],
-  [Mnemonic.Fld, { exec: fld, cls: (op) => (op.k0 !== K.Mem ? 'x87Move' : 'x87Load'), setup: memKind(0) }],
-  [[Mnemonic.Fild, Mnemonic.Fbld], { exec: fild, cls: (op) => (op.size2 === MemKind.Bcd ? 'x87Bld' : 'x87Ild'), setup: memKind(0) }],
-  [Mnemonic.Fld1, { exec: fldConst, cls: 'x87Const', setup: aux(0) }],
-  [Mnemonic.Fldl2t, { exec: fldConst, cls: 'x87Const', setup: aux(1) }],
-  [Mnemonic.Fldl2e, { exec: fldConst, cls: 'x87Const', setup: aux(2) }],
-  [Mnemonic.Fldpi, { exec: fldConst, cls: 'x87Const', setup: aux(3) }],
-  [Mnemonic.Fldlg2, { exec: fldConst, cls: 'x87Const', setup: aux(4) }],
-  [Mnemonic.Fldln2, { exec: fldConst, cls: 'x87Const', setup: aux(5) }],
-  [Mnemonic.Fldz, { exec: fldConst, cls: 'x87Zero', setup: aux(6) }],
-  [Mnemonic.Fst, { exec: fst, cls: storeClass, setup: memKind(0) }],
-  [[Mnemonic.Fstp, Mnemonic.Fstpnce], { exec: fst, cls: storeClass, setup: memKind(1) }],
-  [Mnemonic.Fist, { exec: fist, cls: 'x87Ist', setup: memKind(0) }],
-  [Mnemonic.Fistp, { exec: fist, cls: 'x87Ist', setup: memKind(1) }],
-  [Mnemonic.Fisttp, { exec: fist, cls: 'x87Ist', setup: memKind(3) }],
-  [Mnemonic.Fbstp, { exec: fbstp, cls: 'x87Bstp', setup: memKind(1) }],
+  [Mnemonic.Fld, { exec: fld, cls: (op) => (op.k0 !== K.Mem ? 'x87Move' : 'x87Load'), setup: memKind }],
+  [[Mnemonic.Fild, Mnemonic.Fbld], { exec: fild, cls: (op) => (op.size2 === MemKind.Bcd ? 'x87Bld' : 'x87Ild'), setup: memKind }],
+  [Mnemonic.Fld1, { exec: fldConst, cls: 'x87Const', setup: sel(FConst.One) }],
+  [Mnemonic.Fldl2t, { exec: fldConst, cls: 'x87Const', setup: sel(FConst.L2t) }],
+  [Mnemonic.Fldl2e, { exec: fldConst, cls: 'x87Const', setup: sel(FConst.L2e) }],
+  [Mnemonic.Fldpi, { exec: fldConst, cls: 'x87Const', setup: sel(FConst.Pi) }],
+  [Mnemonic.Fldlg2, { exec: fldConst, cls: 'x87Const', setup: sel(FConst.Lg2) }],
+  [Mnemonic.Fldln2, { exec: fldConst, cls: 'x87Const', setup: sel(FConst.Ln2) }],
+  [Mnemonic.Fldz, { exec: fldConst, cls: 'x87Zero', setup: sel(FConst.Zero) }],
+  [Mnemonic.Fst, { exec: fst, cls: storeClass, setup: storeForm(StackPop.Keep) }],
+  [[Mnemonic.Fstp, Mnemonic.Fstpnce], { exec: fst, cls: storeClass, setup: storeForm(StackPop.Pop) }],
+  [Mnemonic.Fist, { exec: fist, cls: 'x87Ist', setup: storeForm(IntStore.Fist) }],
+  [Mnemonic.Fistp, { exec: fist, cls: 'x87Ist', setup: storeForm(IntStore.Fistp) }],
+  [Mnemonic.Fisttp, { exec: fist, cls: 'x87Ist', setup: storeForm(IntStore.Fisttp) }],
+  [Mnemonic.Fbstp, { exec: fbstp, cls: 'x87Bstp', setup: storeForm(StackPop.Pop) }],
   [Mnemonic.Fxch, { exec: fxch, cls: 'x87Xch' }],
   // FCMOVcc: B, E, BE, U (= P) and NB, NE, NBE, NU as integer condition codes.
   [Mnemonic.Fcmovb, { exec: fcmov, cls: 'x87Cmov', setup: cc(Cc.B) }],

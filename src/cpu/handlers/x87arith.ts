@@ -28,7 +28,8 @@ import { CF, PF, ZF } from '../flags.js';
 
 /** Operation selector: the ModR/M reg field of the D8/DC/DE groups (SDM Vol. 2 Table A-7). */
 const enum ArithOp { Add = 0, Mul = 1, Sub = 4, Subr = 5, Div = 6, Divr = 7 }
-const POP = 8;
+/** op.sel of the two-operand arithmetic: the ArithOp in the Op field, and Pop for the P forms. */
+const enum ArithBits { None = 0, Op = 7, Pop = 8 }
 
 /**
  * FADD/FSUB/FSUBR/FMUL/FDIV/FDIVR in every form: ST(0) op m32fp/m64fp/
@@ -52,11 +53,11 @@ function arith(c: Core, op: Op): void {
     note(f, op, NO_EA);
     d = op.r0;
     const s = op.r1;
-    if (f.isEmpty(d) || f.isEmpty(s)) { underflowTo(f, d, (op.sel & POP) !== 0); return; }
+    if (f.isEmpty(d) || f.isEmpty(s)) { underflowTo(f, d, (op.sel & ArithBits.Pop) !== 0); return; }
     bSe = f.stSe(s); bSig = f.stSig(s);
   }
   const aSe = f.stSe(d), aSig = f.stSig(d);
-  switch (op.sel & 7) {
+  switch ((op.sel & ArithBits.Op) as ArithOp) {
     case ArithOp.Add: add(aSe, aSig, bSe, bSig, false, cw, memDen); break;
     case ArithOp.Sub: add(aSe, aSig, bSe, bSig, true, cw, memDen); break;
     case ArithOp.Subr: add(bSe, bSig, aSe, aSig, true, cw, memDen); break;
@@ -64,7 +65,7 @@ function arith(c: Core, op: Op): void {
     case ArithOp.Div: div(aSe, aSig, bSe, bSig, cw, memDen); break;
     default: div(bSe, bSig, aSe, aSig, cw, memDen); break;
   }
-  deliver(f, d, (op.sel & POP) !== 0);
+  deliver(f, d, (op.sel & ArithBits.Pop) !== 0);
 }
 
 /** Write `out` to ST(d) (unless an unmasked pre-computation exception suppressed it), C1 = round-up, pop if asked. */
@@ -93,7 +94,7 @@ function unary(c: Core, op: Op): void {
   note(f, op, NO_EA);
   if (f.isEmpty(0)) { underflowTo(f, 0, false); return; }
   const se = f.stSe(0), sig = f.stSig(0);
-  switch (op.sel) {
+  switch (op.sel as UnOp) {
     case UnOp.Chs: setC1(f, 0); f.setSt(0, se ^ 0x8000, sig); return;
     case UnOp.Abs: setC1(f, 0); f.setSt(0, se & 0x7fff, sig); return;
     case UnOp.Sqrt: sqrt(se, sig, f.cw); break;
@@ -135,8 +136,11 @@ function fxtract(c: Core, op: Op): void {
   f.push(xtractSig.se, xtractSig.sig);
 }
 
+/** FPREM (the truncating remainder) / FPREM1 (the IEEE one) (op.sel). */
+const enum Rem { Prem, Prem1 }
+
 /**
- * FPREM / FPREM1 (op.sel 1): ST(0) ← partial remainder of ST(0) / ST(1).
+ * FPREM / FPREM1 (Rem.Prem1): ST(0) ← partial remainder of ST(0) / ST(1).
  * C2 = 1 when the reduction is incomplete; otherwise C0, C3, C1 get
  * quotient bits Q2, Q1, Q0 (SDM Vol. 2 FPREM, "Flags Affected").
  */
@@ -144,7 +148,7 @@ function fprem(c: Core, op: Op): void {
   const f = fpu(c, true);
   note(f, op, NO_EA);
   if (f.isEmpty(0) || f.isEmpty(1)) { underflowTo(f, 0, false); return; }
-  remainder(f.stSe(0), f.stSig(0), f.stSe(1), f.stSig(1), op.sel === 1, f.cw);
+  remainder(f.stSe(0), f.stSig(0), f.stSe(1), f.stSig(1), op.sel === Rem.Prem1, f.cw);
   f.sw |= out.flags;
   if (!out.store) return;
   f.setSt(0, out.se, out.sig);
@@ -161,8 +165,13 @@ function fprem(c: Core, op: Op): void {
 
 // ------------------------------------------------------------ compares
 
-/** Compare selector bits in op.sel. */
-const CMP_POP1 = 1, CMP_POP2 = 2, CMP_QUIET = 4, CMP_EFLAGS = 8, CMP_TST = 16;
+/**
+ * op.sel of the compares: Pop1 (FCOMP...: pop once), Pop2 (FCOMPP, FUCOMPP:
+ * pop twice), Quiet (FUCOM*: no invalid exception for a QNaN), Eflags
+ * (FCOMI*: the result in ZF PF CF instead of C3 C2 C0), Tst (FTST: against
+ * +0.0). None: FCOM, FICOM.
+ */
+const enum CmpBits { None = 0, Pop1 = 1, Pop2 = 2, Quiet = 4, Eflags = 8, Tst = 16 }
 
 /**
  * FCOM/FCOMP/FCOMPP, FUCOM/FUCOMP/FUCOMPP, FICOM/FICOMP, FTST (C3 C2 C0 =
@@ -183,7 +192,7 @@ function fcom(c: Core, op: Op): void {
     bSe = mem.se; bSig = mem.sig; memDen = mem.denormal;
   } else {
     note(f, op, NO_EA);
-    if ((bits & CMP_TST) === 0) {
+    if ((bits & CmpBits.Tst) === 0) {
       const s = op.k1 === K.Reg ? op.r1 : 1;
       srcEmpty = f.isEmpty(s);
       bSe = f.stSe(s); bSig = f.stSig(s);
@@ -194,20 +203,20 @@ function fcom(c: Core, op: Op): void {
     if (!stackFault(f, false)) return;
     r = 3;
   } else {
-    r = compare(f.stSe(0), f.stSig(0), bSe, bSig, (bits & CMP_QUIET) !== 0, cw, memDen);
+    r = compare(f.stSe(0), f.stSig(0), bSe, bSig, (bits & CmpBits.Quiet) !== 0, cw, memDen);
     f.sw |= out.flags;
     if (!out.store) return;
     setC1(f, 0);
   }
-  if ((bits & CMP_EFLAGS) !== 0) {
+  if ((bits & CmpBits.Eflags) !== 0) {
     const fl = r === CMP_GT ? 0 : r === CMP_LT ? CF : r === CMP_EQ ? ZF : ZF | PF | CF;
     c.setArithFlags(fl);
   } else {
     const cc = r === CMP_GT ? 0 : r === CMP_LT ? FSW_C0 : r === CMP_EQ ? FSW_C3 : FSW_C3 | FSW_C2 | FSW_C0;
     f.sw = (f.sw & ~(FSW_C0 | FSW_C2 | FSW_C3)) | cc;
   }
-  if ((bits & (CMP_POP1 | CMP_POP2)) !== 0) f.pop();
-  if ((bits & CMP_POP2) !== 0) f.pop();
+  if ((bits & (CmpBits.Pop1 | CmpBits.Pop2)) !== 0) f.pop();
+  if ((bits & CmpBits.Pop2) !== 0) f.pop();
 }
 
 /**
@@ -237,12 +246,12 @@ function fxam(c: Core, op: Op): void {
 
 // ------------------------------------------------------------ table
 
-const arithSetup = (kind: number, pop: boolean) => (op: Op, ins: Instruction) => {
-  op.sel = kind | (pop ? POP : 0);
+const arithSetup = (kind: ArithOp, pop: boolean) => (op: Op, ins: Instruction) => {
+  op.sel = kind | (pop ? ArithBits.Pop : ArithBits.None);
   op.size2 = memKindOf(ins);
 };
 const cmpSetup = (bits: number) => (op: Op, ins: Instruction) => { op.sel = bits; op.size2 = memKindOf(ins); };
-const aux = (v: number) => (op: Op) => { op.sel = v; };
+const sel = (v: UnOp | Rem) => (op: Op) => { op.sel = v; };
 const isInt = (op: Op) => op.size2 === MemKind.I16 || op.size2 === MemKind.I32;
 const addClass = (op: Op): InstructionClass => (isInt(op) ? 'x87IntArith' : 'x87Add');
 const mulClass = (op: Op): InstructionClass => (isInt(op) ? 'x87IntArith' : 'x87Mul');
@@ -262,24 +271,24 @@ export const x87ArithSpecs: SpecEntry[] = [
   [Mnemonic.Fdivp, { exec: arith, cls: divClass, setup: arithSetup(ArithOp.Div, true) }],
   [[Mnemonic.Fdivr, Mnemonic.Fidivr], { exec: arith, cls: divClass, setup: arithSetup(ArithOp.Divr, false) }],
   [Mnemonic.Fdivrp, { exec: arith, cls: divClass, setup: arithSetup(ArithOp.Divr, true) }],
-  [Mnemonic.Fchs, { exec: unary, cls: 'x87Sign', setup: aux(UnOp.Chs) }],
-  [Mnemonic.Fabs, { exec: unary, cls: 'x87Sign', setup: aux(UnOp.Abs) }],
-  [Mnemonic.Fsqrt, { exec: unary, cls: 'x87Sqrt', setup: aux(UnOp.Sqrt) }],
-  [Mnemonic.Frndint, { exec: unary, cls: 'x87Rndint', setup: aux(UnOp.Rndint) }],
+  [Mnemonic.Fchs, { exec: unary, cls: 'x87Sign', setup: sel(UnOp.Chs) }],
+  [Mnemonic.Fabs, { exec: unary, cls: 'x87Sign', setup: sel(UnOp.Abs) }],
+  [Mnemonic.Fsqrt, { exec: unary, cls: 'x87Sqrt', setup: sel(UnOp.Sqrt) }],
+  [Mnemonic.Frndint, { exec: unary, cls: 'x87Rndint', setup: sel(UnOp.Rndint) }],
   [Mnemonic.Fscale, { exec: fscale, cls: 'x87Scale' }],
   [Mnemonic.Fxtract, { exec: fxtract, cls: 'x87Xtract' }],
-  [Mnemonic.Fprem, { exec: fprem, cls: 'x87Prem', setup: aux(0) }],
-  [Mnemonic.Fprem1, { exec: fprem, cls: 'x87Prem1', setup: aux(1) }],
-  [[Mnemonic.Fcom, Mnemonic.Ficom], { exec: fcom, cls: comClass, setup: cmpSetup(0) }],
-  [[Mnemonic.Fcomp, Mnemonic.Ficomp], { exec: fcom, cls: comClass, setup: cmpSetup(CMP_POP1) }],
-  [Mnemonic.Fcompp, { exec: fcom, cls: 'x87Compare', setup: cmpSetup(CMP_POP2) }],
-  [Mnemonic.Fucom, { exec: fcom, cls: 'x87Compare', setup: cmpSetup(CMP_QUIET) }],
-  [Mnemonic.Fucomp, { exec: fcom, cls: 'x87Compare', setup: cmpSetup(CMP_QUIET | CMP_POP1) }],
-  [Mnemonic.Fucompp, { exec: fcom, cls: 'x87Compare', setup: cmpSetup(CMP_QUIET | CMP_POP2) }],
-  [Mnemonic.Fcomi, { exec: fcom, cls: 'x87Comi', setup: cmpSetup(CMP_EFLAGS) }],
-  [Mnemonic.Fcomip, { exec: fcom, cls: 'x87Comi', setup: cmpSetup(CMP_EFLAGS | CMP_POP1) }],
-  [Mnemonic.Fucomi, { exec: fcom, cls: 'x87Comi', setup: cmpSetup(CMP_EFLAGS | CMP_QUIET) }],
-  [Mnemonic.Fucomip, { exec: fcom, cls: 'x87Comi', setup: cmpSetup(CMP_EFLAGS | CMP_QUIET | CMP_POP1) }],
-  [Mnemonic.Ftst, { exec: fcom, cls: 'x87Compare', setup: cmpSetup(CMP_TST) }],
+  [Mnemonic.Fprem, { exec: fprem, cls: 'x87Prem', setup: sel(Rem.Prem) }],
+  [Mnemonic.Fprem1, { exec: fprem, cls: 'x87Prem1', setup: sel(Rem.Prem1) }],
+  [[Mnemonic.Fcom, Mnemonic.Ficom], { exec: fcom, cls: comClass, setup: cmpSetup(CmpBits.None) }],
+  [[Mnemonic.Fcomp, Mnemonic.Ficomp], { exec: fcom, cls: comClass, setup: cmpSetup(CmpBits.Pop1) }],
+  [Mnemonic.Fcompp, { exec: fcom, cls: 'x87Compare', setup: cmpSetup(CmpBits.Pop2) }],
+  [Mnemonic.Fucom, { exec: fcom, cls: 'x87Compare', setup: cmpSetup(CmpBits.Quiet) }],
+  [Mnemonic.Fucomp, { exec: fcom, cls: 'x87Compare', setup: cmpSetup(CmpBits.Quiet | CmpBits.Pop1) }],
+  [Mnemonic.Fucompp, { exec: fcom, cls: 'x87Compare', setup: cmpSetup(CmpBits.Quiet | CmpBits.Pop2) }],
+  [Mnemonic.Fcomi, { exec: fcom, cls: 'x87Comi', setup: cmpSetup(CmpBits.Eflags) }],
+  [Mnemonic.Fcomip, { exec: fcom, cls: 'x87Comi', setup: cmpSetup(CmpBits.Eflags | CmpBits.Pop1) }],
+  [Mnemonic.Fucomi, { exec: fcom, cls: 'x87Comi', setup: cmpSetup(CmpBits.Eflags | CmpBits.Quiet) }],
+  [Mnemonic.Fucomip, { exec: fcom, cls: 'x87Comi', setup: cmpSetup(CmpBits.Eflags | CmpBits.Quiet | CmpBits.Pop1) }],
+  [Mnemonic.Ftst, { exec: fcom, cls: 'x87Compare', setup: cmpSetup(CmpBits.Tst) }],
   [Mnemonic.Fxam, { exec: fxam, cls: 'x87Xam' }],
 ];

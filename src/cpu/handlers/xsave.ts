@@ -24,6 +24,16 @@ export const FX_MXCSR = 24, FX_MXCSR_MASK = 28, FX_XMM = 160;
 /** The legacy region's bytes FXSAVE writes (464–511 are left for software; 416–463 reserved, untouched). */
 const FX_WRITTEN = 416;
 
+/**
+ * op.sel of FXSAVE/FXRSTOR and the XSAVE family: the XsaveKind in the Kind
+ * field, and RexW for the REX.W forms (FXSAVE64, XSAVE64...: the x87
+ * pointers in their 64-bit layout). None: FXSAVE, FXRSTOR, XSAVE, XRSTOR.
+ */
+const enum SaveBits { None = 0, Kind = 3, RexW = 4 }
+/** XSAVE (every requested component), XSAVEOPT (the init optimization), XSAVEC (compacted). */
+const enum XsaveKind { Standard = 0, Opt = 1, Compacted = 2 }
+const isRexW = (op: Op): boolean => (op.sel & SaveBits.RexW) !== 0;
+
 /** Scratch image of a save area (legacy region + XSAVE header + AVX state + room). */
 const img = new Uint8Array(1024);
 const imgDv = new DataView(img.buffer);
@@ -77,7 +87,7 @@ function checkMxcsr(v: number, what: string): void {
 function fxsave(c: Core, op: Op): void {
   checkFx(c, 'FXSAVE');
   const a = alignedArea(c, op, 16, 'FXSAVE');
-  c.x87.fxsaveLegacy(img, 0, op.sel === 1);
+  c.x87.fxsaveLegacy(img, 0, isRexW(op));
   saveSseLegacy(c, (c.cr4 & CR4_OSFXSR) !== 0);
   storeImage(c, a, 0, FX_WRITTEN);
 }
@@ -88,7 +98,7 @@ function fxrstor(c: Core, op: Op): void {
   loadImage(c, a, 0, FX_WRITTEN);
   const mx = imgDv.getUint32(FX_MXCSR, true);
   checkMxcsr(mx, 'FXRSTOR');
-  c.x87.fxrstorLegacy(img, 0, op.sel === 1);
+  c.x87.fxrstorLegacy(img, 0, isRexW(op));
   if ((c.cr4 & CR4_OSFXSR) !== 0) {
     c.mxcsr = mx;
     restoreXmm(c);
@@ -145,28 +155,29 @@ function storeRanges(c: Core, a: number, ranges: number[]): void {
 }
 
 /**
- * XSAVE / XSAVEOPT / XSAVEC (SDM Vol. 1 §13.7, §13.9, §13.10). op.sel & 3: 0
- * XSAVE (every requested component; XSTATE_BV[i] = XINUSE[i] for i in RFBM,
- * other header bytes untouched), 1 XSAVEOPT (the init optimization: a
- * component in its initial configuration is not written; MXCSR is written
- * whenever SSE or AVX is requested; the modified optimization is not
- * used), 2 XSAVEC (compacted: XSTATE_BV = RFBM AND (XINUSE, with SSE in use
- * also when MXCSR ≠ 1F80H), XCOMP_BV = RFBM | bit 63, the rest of the header
- * zeroed; only those components written).
+ * XSAVE / XSAVEOPT / XSAVEC (SDM Vol. 1 §13.7, §13.9, §13.10), by the
+ * XsaveKind in op.sel: Standard, XSAVE (every requested component;
+ * XSTATE_BV[i] = XINUSE[i] for i in RFBM, other header bytes untouched);
+ * Opt, XSAVEOPT (the init optimization: a component in its initial
+ * configuration is not written; MXCSR is written whenever SSE or AVX is
+ * requested; the modified optimization is not used); Compacted, XSAVEC
+ * (XSTATE_BV = RFBM AND (XINUSE, with SSE in use also when MXCSR ≠ 1F80H),
+ * XCOMP_BV = RFBM | bit 63, the rest of the header zeroed; only those
+ * components written).
  */
 function xsave(c: Core, op: Op): void {
-  const kind = op.sel & 3;
-  checkXsave(c, kind === 0 ? 'XSAVE' : kind === 1 ? 'XSAVEOPT' : 'XSAVEC');
+  const kind = (op.sel & SaveBits.Kind) as XsaveKind;
+  checkXsave(c, kind === XsaveKind.Standard ? 'XSAVE' : kind === XsaveKind.Opt ? 'XSAVEOPT' : 'XSAVEC');
   const a = alignedArea(c, op, 64, 'XSAVE');
   const rfbm = rfbmOf(c);
   let inuse = xinuse(c);
   const ranges: number[] = [];
   // The header's XSTATE_BV is read-modify-written by the standard forms.
   c.readVec(a + XSAVE_HEADER, 16, imgU32, XSAVE_HEADER >> 2);
-  if (kind === 2 && c.mxcsr !== 0x1f80) inuse |= 2;
-  const save = kind === 0 ? rfbm : rfbm & inuse;
-  if (save & 1) { c.x87.fxsaveLegacy(img, 0, (op.sel & REX_W) !== 0); ranges.push(0, 160); }
-  if ((kind === 2 ? save & 2 : rfbm & 6) !== 0) {
+  if (kind === XsaveKind.Compacted && c.mxcsr !== 0x1f80) inuse |= 2;
+  const save = kind === XsaveKind.Standard ? rfbm : rfbm & inuse;
+  if (save & 1) { c.x87.fxsaveLegacy(img, 0, isRexW(op)); ranges.push(0, 160); }
+  if ((kind === XsaveKind.Compacted ? save & 2 : rfbm & 6) !== 0) {
     imgDv.setUint32(FX_MXCSR, c.mxcsr, true);
     imgDv.setUint32(FX_MXCSR_MASK, MXCSR_MASK, true);
     // MXCSR and MXCSR_MASK share bytes 16–31 with FDP/FDS; that unit is rewritten only with its owner's bytes.
@@ -175,7 +186,7 @@ function xsave(c: Core, op: Op): void {
   if (save & 2) { saveSseLegacy(c, true); ranges.push(FX_XMM, FX_XMM + 256); }
   if (save & 4) { saveAvx(c, XSAVE_AVX); ranges.push(XSAVE_AVX, XSAVE_AVX + XSAVE_AVX_SIZE); }
   const lo = imgDv.getUint32(XSAVE_HEADER, true);
-  if (kind === 2) {
+  if (kind === XsaveKind.Compacted) {
     for (let o = XSAVE_HEADER; o < XSAVE_HEADER + 64; o += 4) imgDv.setUint32(o, 0, true);
     imgDv.setUint32(XSAVE_HEADER, rfbm & inuse, true);
     imgDv.setUint32(XSAVE_HEADER + 8, rfbm, true);
@@ -222,7 +233,7 @@ function xrstor(c: Core, op: Op): void {
   const mx = imgDv.getUint32(FX_MXCSR, true);
   if (loadMx) checkMxcsr(mx, 'XRSTOR');
   // State changes from here on.
-  if (rfbm & 1) { if (load & 1) c.x87.fxrstorLegacy(img, 0, (op.sel & REX_W) !== 0); else c.x87.init(true); }
+  if (rfbm & 1) { if (load & 1) c.x87.fxrstorLegacy(img, 0, isRexW(op)); else c.x87.init(true); }
   if (rfbm & 2) {
     if (load & 2) restoreXmm(c);
     else for (let r = 0; r < 16; r++) for (let k = 0; k < 4; k++) c.xmm[8 * r + k] = 0;
@@ -269,17 +280,18 @@ function xsetbv(c: Core, _op: Op): void {
   c.requestBlockExit();
 }
 
-/** op.sel bit: the REX.W form (the x87 pointers in their 64-bit layout). */
-const REX_W = 4;
-const form = (kind: number, wide: Mnemonic) => (op: Op, ins: Instruction) => { op.sel = kind | (ins.mnemonic === wide ? REX_W : 0); };
+/** op.sel: `kind`, with SaveBits.RexW when the instruction is the `wide` (REX.W) form. */
+const form = (kind: XsaveKind, wide: Mnemonic) => (op: Op, ins: Instruction) => {
+  op.sel = kind | (ins.mnemonic === wide ? SaveBits.RexW : SaveBits.None);
+};
 
 export const xsaveSpecs: SpecEntry[] = [
-  [[Mnemonic.Fxsave, Mnemonic.Fxsave64], { exec: fxsave, cls: 'fxsave', setup: (op, ins) => { op.sel = ins.mnemonic === Mnemonic.Fxsave64 ? 1 : 0; } }],
-  [[Mnemonic.Fxrstor, Mnemonic.Fxrstor64], { exec: fxrstor, cls: 'fxrstor', setup: (op, ins) => { op.sel = ins.mnemonic === Mnemonic.Fxrstor64 ? 1 : 0; } }],
-  [[Mnemonic.Xsave, Mnemonic.Xsave64], { exec: xsave, cls: 'xsave', setup: form(0, Mnemonic.Xsave64) }],
-  [[Mnemonic.Xsaveopt, Mnemonic.Xsaveopt64], { exec: xsave, cls: 'xsave', setup: form(1, Mnemonic.Xsaveopt64) }],
-  [[Mnemonic.Xsavec, Mnemonic.Xsavec64], { exec: xsave, cls: 'xsave', setup: form(2, Mnemonic.Xsavec64) }],
-  [[Mnemonic.Xrstor, Mnemonic.Xrstor64], { exec: xrstor, cls: 'xrstor', setup: form(0, Mnemonic.Xrstor64) }],
+  [[Mnemonic.Fxsave, Mnemonic.Fxsave64], { exec: fxsave, cls: 'fxsave', setup: form(XsaveKind.Standard, Mnemonic.Fxsave64) }],
+  [[Mnemonic.Fxrstor, Mnemonic.Fxrstor64], { exec: fxrstor, cls: 'fxrstor', setup: form(XsaveKind.Standard, Mnemonic.Fxrstor64) }],
+  [[Mnemonic.Xsave, Mnemonic.Xsave64], { exec: xsave, cls: 'xsave', setup: form(XsaveKind.Standard, Mnemonic.Xsave64) }],
+  [[Mnemonic.Xsaveopt, Mnemonic.Xsaveopt64], { exec: xsave, cls: 'xsave', setup: form(XsaveKind.Opt, Mnemonic.Xsaveopt64) }],
+  [[Mnemonic.Xsavec, Mnemonic.Xsavec64], { exec: xsave, cls: 'xsave', setup: form(XsaveKind.Compacted, Mnemonic.Xsavec64) }],
+  [[Mnemonic.Xrstor, Mnemonic.Xrstor64], { exec: xrstor, cls: 'xrstor', setup: form(XsaveKind.Standard, Mnemonic.Xrstor64) }],
   [Mnemonic.Xgetbv, { exec: xgetbv, cls: 'xgetbv' }],
   [Mnemonic.Xsetbv, { exec: xsetbv, cls: 'xsetbv', ends: true }],
 ];
