@@ -45,7 +45,7 @@ export const enum Form {
   Or, OrRI8, OrRR8, OrRI4, OrRR4,
   Xor, XorRI8, XorRR8, XorRI4, XorRR4,
   Test, TestRI8, TestRR8, TestRI4, TestRR4,
-  /** SHL/SHR/SAR/ROL/ROR/RCL/RCR (`op.sel` a Shift). */
+  /** SHL/SHR/SAR/ROL/ROR/RCL/RCR (`op.sel` an `Sh`, alu.ts). */
   Shift,
   /** CMOVcc, SETcc (`op.cc` the condition). */
   Cmov, Setcc,
@@ -59,7 +59,7 @@ export const enum Form {
   // ---- muldiv.ts
   /** IMUL with two or three operands (a truncated product). */
   Imul,
-  /** MUL, and one-operand IMUL: the double-width product in rDX:rAX (`op.sel` a MulSign). */
+  /** MUL, and one-operand IMUL: the double-width product in rDX:rAX (`op.sel` a `Sign`, muldiv.ts). */
   MulWide,
 
   /** The number of forms (not a form). */
