@@ -4,8 +4,10 @@
  * plain fields are read. Every Op has the same shape (all fields initialized
  * in the constructor) so handler property loads stay monomorphic.
  *
- * Blocks of Ops end at control transfers; a later JIT can compile a Block's
- * Ops into one JavaScript function without changing this layout.
+ * An op's form (form.ts) says what it does; its operand descriptors (kinds,
+ * registers, sizes, address form) say with what. Blocks of Ops end at
+ * control transfers; the block compiler (blockCompiler.ts) turns a hot
+ * Block into one JavaScript function from those same fields.
  */
 import type { Core } from './core.js';
 import { Form } from './form.js';
