@@ -7,7 +7,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core.js';
 import { K, type Op, type Handler } from '../op.js';
 import { FlagKind, CF, ZF, OF } from '../flags.js';
-import { MASK, TWO32, type SpecEntry } from './spec.js';
+import { MASK, TWO32, sel, cc, type SpecEntry } from './spec.js';
 import { RAX, RDX, RBX, RCX } from '../registers.js';
 import { src, trunc } from './operands.js';
 import { Fault, Vector } from '../fault.js';
@@ -435,8 +435,6 @@ const accSize = (op: Op, ins: { mnemonic: number }) => {
   const m = ins.mnemonic;
   op.size = m === Mnemonic.Cbw || m === Mnemonic.Cwd ? 2 : m === Mnemonic.Cwde || m === Mnemonic.Cdq ? 4 : 8;
 };
-const ccOf = (cc: number) => (op: Op, _ins: unknown) => { op.cc = cc; };
-const sel = (v: number) => (op: Op) => { op.sel = v; };
 
 /** The condition-code order of Jcc/SETcc/CMOVcc encodings (SDM Vol. 1 Appendix B). */
 export const CC_MNEMONICS = {
@@ -614,6 +612,6 @@ export const aluSpecs: SpecEntry[] = [
   [Mnemonic.Xadd, { exec: xadd, cls: 'xadd' }],
   [Mnemonic.Cmpxchg, { exec: cmpxchg, cls: 'cmpxchg' }],
   [Mnemonic.Xchg, { exec: xchg, cls: 'xchgReg' }],
-  ...CC_MNEMONICS.set.map((m, i): SpecEntry => [m, { form: Form.Setcc, cls: 'setcc', setup: ccOf(i) }]),
-  ...CC_MNEMONICS.cmov.map((m, i): SpecEntry => [m, { form: Form.Cmov, cls: 'cmov', setup: ccOf(i) }]),
+  ...CC_MNEMONICS.set.map((m, i): SpecEntry => [m, { form: Form.Setcc, cls: 'setcc', setup: cc(i) }]),
+  ...CC_MNEMONICS.cmov.map((m, i): SpecEntry => [m, { form: Form.Cmov, cls: 'cmov', setup: cc(i) }]),
 ];

@@ -14,7 +14,7 @@ import { env, F16, F32, convert } from '../simd/softfloat.js';
 import * as fp from '../simd/fpops.js';
 import { r64 } from '../simd/fpops.js';
 import { MX_RC_SHIFT, MX_FTZ } from '../simd/mxcsr.js';
-import { vspec, NO_SEL, type VecOpts } from './sseSpec.js';
+import { vspec, elems, NO_SEL, type VecOpts } from './sseSpec.js';
 import type { SpecEntry } from './spec.js';
 import type { InstructionClass } from '../../profile/schema.js';
 
@@ -285,8 +285,6 @@ function cvtps2ph(c: Core, op: Op): void {
 // ------------------------------------------------------------------- table
 
 const A = (m: Mnemonic, exec: (c: Core, op: Op) => void, sel: number, cls: InstructionClass, o?: VecOpts): SpecEntry => [m, vspec(exec, sel, cls, o)];
-/** Element size options: `elem` bytes, and `elem2` (a gather's index bytes). */
-const E = (elem: number, elem2 = 0): VecOpts => ({ elem, elem2 });
 
 const fmaSpecs: SpecEntry[] = [];
 {
@@ -307,23 +305,23 @@ const fmaSpecs: SpecEntry[] = [];
 }
 
 export const avxSpecs: SpecEntry[] = [
-  A(Mnemonic.Vbroadcastss, broadcast, NO_SEL, 'vecShuffle', E(4)), A(Mnemonic.Vbroadcastsd, broadcast, NO_SEL, 'vecShuffle', E(8)),
-  A(Mnemonic.Vbroadcastf128, broadcast, NO_SEL, 'vecShuffle', E(16)), A(Mnemonic.Vbroadcasti128, broadcast, NO_SEL, 'vecShuffle', E(16)),
-  A(Mnemonic.Vpbroadcastb, broadcast, NO_SEL, 'vecShuffle', E(1)), A(Mnemonic.Vpbroadcastw, broadcast, NO_SEL, 'vecShuffle', E(2)),
-  A(Mnemonic.Vpbroadcastd, broadcast, NO_SEL, 'vecShuffle', E(4)), A(Mnemonic.Vpbroadcastq, broadcast, NO_SEL, 'vecShuffle', E(8)),
+  A(Mnemonic.Vbroadcastss, broadcast, NO_SEL, 'vecShuffle', elems(4)), A(Mnemonic.Vbroadcastsd, broadcast, NO_SEL, 'vecShuffle', elems(8)),
+  A(Mnemonic.Vbroadcastf128, broadcast, NO_SEL, 'vecShuffle', elems(16)), A(Mnemonic.Vbroadcasti128, broadcast, NO_SEL, 'vecShuffle', elems(16)),
+  A(Mnemonic.Vpbroadcastb, broadcast, NO_SEL, 'vecShuffle', elems(1)), A(Mnemonic.Vpbroadcastw, broadcast, NO_SEL, 'vecShuffle', elems(2)),
+  A(Mnemonic.Vpbroadcastd, broadcast, NO_SEL, 'vecShuffle', elems(4)), A(Mnemonic.Vpbroadcastq, broadcast, NO_SEL, 'vecShuffle', elems(8)),
   A(Mnemonic.Vinsertf128, insert128, NO_SEL, 'vecShuffle'), A(Mnemonic.Vinserti128, insert128, NO_SEL, 'vecShuffle'),
   A(Mnemonic.Vextractf128, extract128, NO_SEL, 'vecShuffle'), A(Mnemonic.Vextracti128, extract128, NO_SEL, 'vecShuffle'),
   A(Mnemonic.Vperm2f128, perm2x128, NO_SEL, 'vecLanePermute'), A(Mnemonic.Vperm2i128, perm2x128, NO_SEL, 'vecLanePermute'),
-  A(Mnemonic.Vpermilps, permil, NO_SEL, 'vecShuffle', E(4)), A(Mnemonic.Vpermilpd, permil, NO_SEL, 'vecShuffle', E(8)),
-  A(Mnemonic.Vpermd, permCross, NO_SEL, 'vecLanePermute', E(4)), A(Mnemonic.Vpermps, permCross, NO_SEL, 'vecLanePermute', E(4)),
-  A(Mnemonic.Vpermq, permCross, NO_SEL, 'vecLanePermute', E(8)), A(Mnemonic.Vpermpd, permCross, NO_SEL, 'vecLanePermute', E(8)),
-  A(Mnemonic.Vmaskmovps, maskmov, NO_SEL, 'vecMaskMove', E(4)), A(Mnemonic.Vmaskmovpd, maskmov, NO_SEL, 'vecMaskMove', E(8)),
-  A(Mnemonic.Vpmaskmovd, maskmov, NO_SEL, 'vecMaskMove', E(4)), A(Mnemonic.Vpmaskmovq, maskmov, NO_SEL, 'vecMaskMove', E(8)),
+  A(Mnemonic.Vpermilps, permil, NO_SEL, 'vecShuffle', elems(4)), A(Mnemonic.Vpermilpd, permil, NO_SEL, 'vecShuffle', elems(8)),
+  A(Mnemonic.Vpermd, permCross, NO_SEL, 'vecLanePermute', elems(4)), A(Mnemonic.Vpermps, permCross, NO_SEL, 'vecLanePermute', elems(4)),
+  A(Mnemonic.Vpermq, permCross, NO_SEL, 'vecLanePermute', elems(8)), A(Mnemonic.Vpermpd, permCross, NO_SEL, 'vecLanePermute', elems(8)),
+  A(Mnemonic.Vmaskmovps, maskmov, NO_SEL, 'vecMaskMove', elems(4)), A(Mnemonic.Vmaskmovpd, maskmov, NO_SEL, 'vecMaskMove', elems(8)),
+  A(Mnemonic.Vpmaskmovd, maskmov, NO_SEL, 'vecMaskMove', elems(4)), A(Mnemonic.Vpmaskmovq, maskmov, NO_SEL, 'vecMaskMove', elems(8)),
   A(Mnemonic.Vzeroupper, vzero, VZero.Upper, 'vzero'), A(Mnemonic.Vzeroall, vzero, VZero.All, 'vzero'),
-  A(Mnemonic.Vgatherdps, gather, NO_SEL, 'vecGather', E(4, 4)), A(Mnemonic.Vgatherdpd, gather, NO_SEL, 'vecGather', E(8, 4)),
-  A(Mnemonic.Vgatherqps, gather, NO_SEL, 'vecGather', E(4, 8)), A(Mnemonic.Vgatherqpd, gather, NO_SEL, 'vecGather', E(8, 8)),
-  A(Mnemonic.Vpgatherdd, gather, NO_SEL, 'vecGather', E(4, 4)), A(Mnemonic.Vpgatherdq, gather, NO_SEL, 'vecGather', E(8, 4)),
-  A(Mnemonic.Vpgatherqd, gather, NO_SEL, 'vecGather', E(4, 8)), A(Mnemonic.Vpgatherqq, gather, NO_SEL, 'vecGather', E(8, 8)),
+  A(Mnemonic.Vgatherdps, gather, NO_SEL, 'vecGather', elems(4, 4)), A(Mnemonic.Vgatherdpd, gather, NO_SEL, 'vecGather', elems(8, 4)),
+  A(Mnemonic.Vgatherqps, gather, NO_SEL, 'vecGather', elems(4, 8)), A(Mnemonic.Vgatherqpd, gather, NO_SEL, 'vecGather', elems(8, 8)),
+  A(Mnemonic.Vpgatherdd, gather, NO_SEL, 'vecGather', elems(4, 4)), A(Mnemonic.Vpgatherdq, gather, NO_SEL, 'vecGather', elems(8, 4)),
+  A(Mnemonic.Vpgatherqd, gather, NO_SEL, 'vecGather', elems(4, 8)), A(Mnemonic.Vpgatherqq, gather, NO_SEL, 'vecGather', elems(8, 8)),
   A(Mnemonic.Vcvtph2ps, cvtph2ps, NO_SEL, 'vecCvtHalf'), A(Mnemonic.Vcvtps2ph, cvtps2ph, NO_SEL, 'vecCvtHalf'),
   ...fmaSpecs,
 ];

@@ -7,7 +7,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core.js';
 import { K, type Op } from '../op.js';
 import { CF, ZF } from '../flags.js';
-import { MASK, TWO32, type SpecEntry } from './spec.js';
+import { MASK, TWO32, sel, type SpecEntry } from './spec.js';
 import { src } from './operands.js';
 import { mulU64, prod } from './muldiv.js';
 import { RDX } from '../registers.js';
@@ -269,7 +269,6 @@ const enum Scan { Forward, Reverse }
 const enum Bmi1 { Andn, Bextr, Blsi, Blsmsk, Blsr }
 const enum ShiftX { Shlx, Shrx, Sarx, Rorx }
 const enum Deposit { Pdep, Pext }
-const sel = (v: number) => (op: Op) => { op.sel = v; };
 
 export const bitSpecs: SpecEntry[] = [
   [Mnemonic.Bt, { exec: bitTest, cls: 'bitTest', setup: sel(BitOp.Bt) }],

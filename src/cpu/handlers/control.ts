@@ -8,7 +8,7 @@ import { Mnemonic, OpKind } from 'iced-x86';
 import type { Core } from '../core.js';
 import type { Op } from '../op.js';
 import { Fault, Unsupported, Vector } from '../fault.js';
-import { TWO32, type SpecEntry } from './spec.js';
+import { TWO32, sel, cc, type SpecEntry } from './spec.js';
 import { CC_MNEMONICS } from './alu.js';
 import { RCX, SEG_CS } from '../registers.js';
 import { InlineKind, lit } from '../inline.js';
@@ -106,7 +106,6 @@ function jrcxz(c: Core, op: Op): void {
 
 /** Near indirect forms take a register or memory operand; direct ones a NearBranch64 (far forms are rejected by the decoder). */
 const isIndirect = (k: OpKind) => k === OpKind.Register || k === OpKind.Memory;
-const sel = (v: LoopKind) => (op: Op) => { op.sel = v; };
 
 /**
  * Direct JMP and Jcc as compiled blocks write them (src/cpu/inline.ts). A
@@ -127,7 +126,7 @@ export const controlSpecs: SpecEntry[] = [
   [Mnemonic.Call, { form: Form.Call, cls: 'call', ends: true, setup: (op, ins) => { if (isIndirect(ins.op0Kind)) op.form = Form.CallIndirect; } }],
   [Mnemonic.Ret, { exec: ret, cls: 'ret', ends: true }],
   [Mnemonic.Retf, { exec: retFar, cls: 'iret', ends: true }],
-  ...CC_MNEMONICS.j.map((m, i): SpecEntry => [m, { form: Form.Jcc, cls: 'jcc', ends: true, setup: (op) => { op.cc = i; } }]),
+  ...CC_MNEMONICS.j.map((m, i): SpecEntry => [m, { form: Form.Jcc, cls: 'jcc', ends: true, setup: cc(i) }]),
   [Mnemonic.Loop, { exec: loop, cls: 'jcc', ends: true, setup: sel(LoopKind.Loop) }],
   [Mnemonic.Loope, { exec: loop, cls: 'jcc', ends: true, setup: sel(LoopKind.Loope) }],
   [Mnemonic.Loopne, { exec: loop, cls: 'jcc', ends: true, setup: sel(LoopKind.Loopne) }],

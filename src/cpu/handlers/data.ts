@@ -7,7 +7,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core.js';
 import { K, type Op } from '../op.js';
 import { CF, DF, ARITH_FLAGS } from '../flags.js';
-import { MASK, type SpecEntry } from './spec.js';
+import { MASK, sel, type SpecEntry } from './spec.js';
 import { RSP, RBP, RAX } from '../registers.js';
 import { InlineKind, eaCode, eaPairCode, type InlineForm } from '../inline.js';
 import { Form, type FormEntry } from '../form.js';
@@ -158,7 +158,6 @@ function movbe(c: Core, op: Op): void {
   }
 }
 
-const sel = (v: FlagOp) => (op: Op) => { op.sel = v; };
 
 /** MOVZX/MOVSX/MOVSXD into a 32/64-bit register, from a register (AH..BH included) or memory, as compiled blocks write it. */
 function movExtendInline(signed: boolean): InlineForm {

@@ -6,7 +6,7 @@
 import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core.js';
 import { K, type Op } from '../op.js';
-import { MASK, TWO32, type SpecEntry } from './spec.js';
+import { MASK, TWO32, sel, type SpecEntry } from './spec.js';
 import { RAX, RDX } from '../registers.js';
 import { Fault, Vector } from '../fault.js';
 import { Form, type FormEntry } from '../form.js';
@@ -177,7 +177,6 @@ function setPair(c: Core, r: number, v: number): void {
 
 /** MUL or one-operand IMUL, DIV or IDIV (`op.sel`). */
 const enum Sign { Unsigned, Signed }
-const sel = (v: Sign) => (op: Op) => { op.sel = v; };
 const divCls = (op: Op): InstructionClass => (op.size === 8 ? 'div64' : 'div32');
 
 export const mulDivForms: FormEntry[] = [

@@ -32,3 +32,8 @@ export type SpecEntry = [Mnemonic | Mnemonic[], OpSpec];
 /** Mask of an operand of 1/2/4 bytes, indexed by size. */
 export const MASK = [0, 0xff, 0xffff, 0, -1, 0, 0, 0, -1];
 export const TWO32 = 4294967296;
+
+/** A setup that gives the op its sub-operation (`op.sel`, a member of the family's named enum). */
+export const sel = (v: number) => (op: Op): void => { op.sel = v; };
+/** A setup that gives the op its condition (`op.cc`, a Cc). */
+export const cc = (v: number) => (op: Op): void => { op.cc = v; };

@@ -8,7 +8,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core.js';
 import { K, type Op } from '../op.js';
 import { simdAvail, loadB, commit, copyToVr, vecEa, loadMem, storeMem } from '../simd/access.js';
-import { vspec, NO_SEL, type VecOpts } from './sseSpec.js';
+import { vspec, elems, NO_SEL, type VecOpts } from './sseSpec.js';
 import type { SpecEntry } from './spec.js';
 import { RDI } from '../registers.js';
 
@@ -317,8 +317,6 @@ const V: VecOpts = {};
 const U: VecOpts = { unaligned: true };
 const M = (m: Mnemonic, vm: Mnemonic | null, exec: (c: Core, op: Op) => void, sel: number, cls: Parameters<typeof vspec>[2], o: VecOpts = V): SpecEntry[] =>
   vm === null ? [[m, vspec(exec, sel, cls, o)]] : [[m, vspec(exec, sel, cls, o)], [vm, vspec(exec, sel, cls, o)]];
-/** Element size options: `elem` bytes. */
-const E = (elem: number): VecOpts => ({ elem });
 
 export const sseMoveSpecs: SpecEntry[] = [
   ...M(Mnemonic.Movaps, Mnemonic.Vmovaps, movFull, NO_SEL, 'vecMove', { alignVex: true }),
@@ -332,10 +330,10 @@ export const sseMoveSpecs: SpecEntry[] = [
   ...M(Mnemonic.Movupd, Mnemonic.Vmovupd, movFull, NO_SEL, 'vecMove', U),
   ...M(Mnemonic.Movdqu, Mnemonic.Vmovdqu, movFull, NO_SEL, 'vecMove', U),
   ...M(Mnemonic.Lddqu, Mnemonic.Vlddqu, movFull, NO_SEL, 'vecMove', U),
-  ...M(Mnemonic.Movss, Mnemonic.Vmovss, movScalar, NO_SEL, 'vecMove', E(4)),
-  [Mnemonic.Vmovsd, vspec(movScalar, NO_SEL, 'vecMove', E(8))],
-  ...M(Mnemonic.Movd, Mnemonic.Vmovd, movdq, NO_SEL, 'vecToGpr', E(4)),
-  ...M(Mnemonic.Movq, Mnemonic.Vmovq, movdq, NO_SEL, 'vecToGpr', E(8)),
+  ...M(Mnemonic.Movss, Mnemonic.Vmovss, movScalar, NO_SEL, 'vecMove', elems(4)),
+  [Mnemonic.Vmovsd, vspec(movScalar, NO_SEL, 'vecMove', elems(8))],
+  ...M(Mnemonic.Movd, Mnemonic.Vmovd, movdq, NO_SEL, 'vecToGpr', elems(4)),
+  ...M(Mnemonic.Movq, Mnemonic.Vmovq, movdq, NO_SEL, 'vecToGpr', elems(8)),
   ...M(Mnemonic.Movlps, Mnemonic.Vmovlps, movHalf, Half.Low, 'vecShuffle'),
   ...M(Mnemonic.Movlpd, Mnemonic.Vmovlpd, movHalf, Half.Low, 'vecShuffle'),
   ...M(Mnemonic.Movhps, Mnemonic.Vmovhps, movHalf, Half.High, 'vecShuffle'),
@@ -345,9 +343,9 @@ export const sseMoveSpecs: SpecEntry[] = [
   ...M(Mnemonic.Movddup, Mnemonic.Vmovddup, movDup, Dup.LowQword, 'vecShuffle', U),
   ...M(Mnemonic.Movsldup, Mnemonic.Vmovsldup, movDup, Dup.EvenDwords, 'vecShuffle'),
   ...M(Mnemonic.Movshdup, Mnemonic.Vmovshdup, movDup, Dup.OddDwords, 'vecShuffle'),
-  ...M(Mnemonic.Movmskps, Mnemonic.Vmovmskps, movMask, NO_SEL, 'vecToGpr', E(4)),
-  ...M(Mnemonic.Movmskpd, Mnemonic.Vmovmskpd, movMask, NO_SEL, 'vecToGpr', E(8)),
-  ...M(Mnemonic.Pmovmskb, Mnemonic.Vpmovmskb, movMask, NO_SEL, 'vecToGpr', E(1)),
+  ...M(Mnemonic.Movmskps, Mnemonic.Vmovmskps, movMask, NO_SEL, 'vecToGpr', elems(4)),
+  ...M(Mnemonic.Movmskpd, Mnemonic.Vmovmskpd, movMask, NO_SEL, 'vecToGpr', elems(8)),
+  ...M(Mnemonic.Pmovmskb, Mnemonic.Vpmovmskb, movMask, NO_SEL, 'vecToGpr', elems(1)),
   ...M(Mnemonic.Maskmovdqu, Mnemonic.Vmaskmovdqu, maskMov, NO_SEL, 'vecMove', U),
   [Mnemonic.Movnti, { exec: movnti, cls: 'mov' }],
   ...M(Mnemonic.Andps, Mnemonic.Vandps, logic, Logic.And, 'vecLogic'),
@@ -365,38 +363,38 @@ export const sseMoveSpecs: SpecEntry[] = [
   ...M(Mnemonic.Pshufd, Mnemonic.Vpshufd, pshuf, Shuf.Dwords, 'vecShuffle'),
   ...M(Mnemonic.Pshuflw, Mnemonic.Vpshuflw, pshuf, Shuf.LowWords, 'vecShuffle'),
   ...M(Mnemonic.Pshufhw, Mnemonic.Vpshufhw, pshuf, Shuf.HighWords, 'vecShuffle'),
-  ...M(Mnemonic.Shufps, Mnemonic.Vshufps, shufp, NO_SEL, 'vecShuffle', E(4)),
-  ...M(Mnemonic.Shufpd, Mnemonic.Vshufpd, shufp, NO_SEL, 'vecShuffle', E(8)),
-  ...M(Mnemonic.Unpcklps, Mnemonic.Vunpcklps, unpack, Half.Low, 'vecShuffle', E(4)),
-  ...M(Mnemonic.Unpckhps, Mnemonic.Vunpckhps, unpack, Half.High, 'vecShuffle', E(4)),
-  ...M(Mnemonic.Unpcklpd, Mnemonic.Vunpcklpd, unpack, Half.Low, 'vecShuffle', E(8)),
-  ...M(Mnemonic.Unpckhpd, Mnemonic.Vunpckhpd, unpack, Half.High, 'vecShuffle', E(8)),
-  ...M(Mnemonic.Punpcklbw, Mnemonic.Vpunpcklbw, unpack, Half.Low, 'vecShuffle', E(1)),
-  ...M(Mnemonic.Punpcklwd, Mnemonic.Vpunpcklwd, unpack, Half.Low, 'vecShuffle', E(2)),
-  ...M(Mnemonic.Punpckldq, Mnemonic.Vpunpckldq, unpack, Half.Low, 'vecShuffle', E(4)),
-  ...M(Mnemonic.Punpcklqdq, Mnemonic.Vpunpcklqdq, unpack, Half.Low, 'vecShuffle', E(8)),
-  ...M(Mnemonic.Punpckhbw, Mnemonic.Vpunpckhbw, unpack, Half.High, 'vecShuffle', E(1)),
-  ...M(Mnemonic.Punpckhwd, Mnemonic.Vpunpckhwd, unpack, Half.High, 'vecShuffle', E(2)),
-  ...M(Mnemonic.Punpckhdq, Mnemonic.Vpunpckhdq, unpack, Half.High, 'vecShuffle', E(4)),
-  ...M(Mnemonic.Punpckhqdq, Mnemonic.Vpunpckhqdq, unpack, Half.High, 'vecShuffle', E(8)),
+  ...M(Mnemonic.Shufps, Mnemonic.Vshufps, shufp, NO_SEL, 'vecShuffle', elems(4)),
+  ...M(Mnemonic.Shufpd, Mnemonic.Vshufpd, shufp, NO_SEL, 'vecShuffle', elems(8)),
+  ...M(Mnemonic.Unpcklps, Mnemonic.Vunpcklps, unpack, Half.Low, 'vecShuffle', elems(4)),
+  ...M(Mnemonic.Unpckhps, Mnemonic.Vunpckhps, unpack, Half.High, 'vecShuffle', elems(4)),
+  ...M(Mnemonic.Unpcklpd, Mnemonic.Vunpcklpd, unpack, Half.Low, 'vecShuffle', elems(8)),
+  ...M(Mnemonic.Unpckhpd, Mnemonic.Vunpckhpd, unpack, Half.High, 'vecShuffle', elems(8)),
+  ...M(Mnemonic.Punpcklbw, Mnemonic.Vpunpcklbw, unpack, Half.Low, 'vecShuffle', elems(1)),
+  ...M(Mnemonic.Punpcklwd, Mnemonic.Vpunpcklwd, unpack, Half.Low, 'vecShuffle', elems(2)),
+  ...M(Mnemonic.Punpckldq, Mnemonic.Vpunpckldq, unpack, Half.Low, 'vecShuffle', elems(4)),
+  ...M(Mnemonic.Punpcklqdq, Mnemonic.Vpunpcklqdq, unpack, Half.Low, 'vecShuffle', elems(8)),
+  ...M(Mnemonic.Punpckhbw, Mnemonic.Vpunpckhbw, unpack, Half.High, 'vecShuffle', elems(1)),
+  ...M(Mnemonic.Punpckhwd, Mnemonic.Vpunpckhwd, unpack, Half.High, 'vecShuffle', elems(2)),
+  ...M(Mnemonic.Punpckhdq, Mnemonic.Vpunpckhdq, unpack, Half.High, 'vecShuffle', elems(4)),
+  ...M(Mnemonic.Punpckhqdq, Mnemonic.Vpunpckhqdq, unpack, Half.High, 'vecShuffle', elems(8)),
   ...M(Mnemonic.Pslldq, Mnemonic.Vpslldq, byteShift, ByteShift.Left, 'vecShuffle'),
   ...M(Mnemonic.Psrldq, Mnemonic.Vpsrldq, byteShift, ByteShift.Right, 'vecShuffle'),
   ...M(Mnemonic.Palignr, Mnemonic.Vpalignr, palignr, NO_SEL, 'vecShuffle'),
-  ...M(Mnemonic.Pextrb, Mnemonic.Vpextrb, pextr, NO_SEL, 'vecToGpr', E(1)),
-  ...M(Mnemonic.Pextrw, Mnemonic.Vpextrw, pextr, NO_SEL, 'vecToGpr', E(2)),
-  ...M(Mnemonic.Pextrd, Mnemonic.Vpextrd, pextr, NO_SEL, 'vecToGpr', E(4)),
-  ...M(Mnemonic.Pextrq, Mnemonic.Vpextrq, pextr, NO_SEL, 'vecToGpr', E(8)),
-  ...M(Mnemonic.Extractps, Mnemonic.Vextractps, pextr, NO_SEL, 'vecToGpr', E(4)),
-  ...M(Mnemonic.Pinsrb, Mnemonic.Vpinsrb, pinsr, NO_SEL, 'vecShuffle', E(1)),
-  ...M(Mnemonic.Pinsrw, Mnemonic.Vpinsrw, pinsr, NO_SEL, 'vecShuffle', E(2)),
-  ...M(Mnemonic.Pinsrd, Mnemonic.Vpinsrd, pinsr, NO_SEL, 'vecShuffle', E(4)),
-  ...M(Mnemonic.Pinsrq, Mnemonic.Vpinsrq, pinsr, NO_SEL, 'vecShuffle', E(8)),
+  ...M(Mnemonic.Pextrb, Mnemonic.Vpextrb, pextr, NO_SEL, 'vecToGpr', elems(1)),
+  ...M(Mnemonic.Pextrw, Mnemonic.Vpextrw, pextr, NO_SEL, 'vecToGpr', elems(2)),
+  ...M(Mnemonic.Pextrd, Mnemonic.Vpextrd, pextr, NO_SEL, 'vecToGpr', elems(4)),
+  ...M(Mnemonic.Pextrq, Mnemonic.Vpextrq, pextr, NO_SEL, 'vecToGpr', elems(8)),
+  ...M(Mnemonic.Extractps, Mnemonic.Vextractps, pextr, NO_SEL, 'vecToGpr', elems(4)),
+  ...M(Mnemonic.Pinsrb, Mnemonic.Vpinsrb, pinsr, NO_SEL, 'vecShuffle', elems(1)),
+  ...M(Mnemonic.Pinsrw, Mnemonic.Vpinsrw, pinsr, NO_SEL, 'vecShuffle', elems(2)),
+  ...M(Mnemonic.Pinsrd, Mnemonic.Vpinsrd, pinsr, NO_SEL, 'vecShuffle', elems(4)),
+  ...M(Mnemonic.Pinsrq, Mnemonic.Vpinsrq, pinsr, NO_SEL, 'vecShuffle', elems(8)),
   ...M(Mnemonic.Insertps, Mnemonic.Vinsertps, insertps, NO_SEL, 'vecShuffle'),
 ];
 
 /** SSE2 MOVSD shares its mnemonic with the string MOVSD: the decoder picks this when an operand is an XMM register. */
 export const sseStringAliases: SpecEntry[] = [
-  [Mnemonic.Movsd, vspec(movScalar, NO_SEL, 'vecMove', E(8))],
+  [Mnemonic.Movsd, vspec(movScalar, NO_SEL, 'vecMove', elems(8))],
 ];
 
 

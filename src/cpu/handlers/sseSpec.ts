@@ -30,6 +30,9 @@ export interface VecOpts {
   elem2?: number;
 }
 
+/** VecOpts naming the element size in bytes, and a second one (a gather's index, PMOVSX/ZX's destination). */
+export const elems = (elem: number, elem2 = 0): VecOpts => ({ elem, elem2 });
+
 export function vspec(exec: Handler, sel: number, cls: InstructionClass, o: VecOpts = {}): OpSpec {
   return {
     exec,

@@ -10,7 +10,7 @@ import type { Op } from '../op.js';
 import { K } from '../op.js';
 import { Fault, Unsupported, Vector } from '../fault.js';
 import { IF, TF } from '../flags.js';
-import { TWO32, MASK, type SpecEntry } from './spec.js';
+import { TWO32, MASK, sel, type SpecEntry } from './spec.js';
 import { RAX, RCX, RDX, RBX, SEG_CS, SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS } from '../registers.js';
 import { IA32_TSC_AUX } from '../msr.js';
 import { ExitReason } from '../../vmx/reasons.js';
@@ -547,7 +547,6 @@ function sysret(c: Core, op: Op): void {
   c.rip = hi * TWO32 + (lo >>> 0);
 }
 
-const sel = (v: number) => (op: Op) => { op.sel = v; };
 
 export const systemSpecs: SpecEntry[] = [
   [Mnemonic.Cli, { exec: cli, cls: 'interruptFlag', ends: true }],

@@ -11,7 +11,7 @@ import { Code, Mnemonic, type Instruction } from 'iced-x86';
 import { type Core, CR0_EM, CR0_MP, CR0_NE, CR0_TS, ACC_WRITE } from '../core.js';
 import { K, type Op } from '../op.js';
 import { Fault, Unsupported, Vector } from '../fault.js';
-import { type SpecEntry } from './spec.js';
+import { sel, cc, type SpecEntry } from './spec.js';
 import type { InstructionClass } from '../../profile/schema.js';
 import { type X87State, FSW_C1 } from '../fpu/x87.js';
 import { out, IE, SF, SGL, DBL, INDEFINITE_SE, INDEFINITE_SIG } from '../fpu/float80.js';
@@ -447,8 +447,6 @@ function fcmov(c: Core, op: Op): void {
 
 // ------------------------------------------------------------ table
 
-const sel = (v: StackPop | StackStep | FConst) => (op: Op) => { op.sel = v; };
-const cc = (v: Cc) => (op: Op) => { op.cc = v; };
 /** The memory operand kind in op.size2 (FLD, FILD/FBLD: no selector). */
 const memKind = (op: Op, ins: Instruction) => { op.size2 = memKindOf(ins); };
 /** The memory operand kind, and op.sel for the stores. */

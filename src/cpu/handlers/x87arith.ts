@@ -14,7 +14,7 @@
 import { Mnemonic, type Instruction } from 'iced-x86';
 import type { Core } from '../core.js';
 import { K, type Op } from '../op.js';
-import type { SpecEntry } from './spec.js';
+import { sel, type SpecEntry } from './spec.js';
 import type { InstructionClass } from '../../profile/schema.js';
 import { type X87State, FSW_C0, FSW_C1, FSW_C2, FSW_C3 } from '../fpu/x87.js';
 import {
@@ -251,7 +251,6 @@ const arithSetup = (kind: ArithOp, pop: boolean) => (op: Op, ins: Instruction) =
   op.size2 = memKindOf(ins);
 };
 const cmpSetup = (bits: number) => (op: Op, ins: Instruction) => { op.sel = bits; op.size2 = memKindOf(ins); };
-const sel = (v: UnOp | Rem) => (op: Op) => { op.sel = v; };
 const isInt = (op: Op) => op.size2 === MemKind.I16 || op.size2 === MemKind.I32;
 const addClass = (op: Op): InstructionClass => (isInt(op) ? 'x87IntArith' : 'x87Add');
 const mulClass = (op: Op): InstructionClass => (isInt(op) ? 'x87IntArith' : 'x87Mul');
